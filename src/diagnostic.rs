@@ -1,0 +1,219 @@
+//! Diagnostics: the one shape every stage reports in.
+//!
+//! A [`Diagnostic`] carries a stable rule name (compile-error names such as
+//! `syntax` or `unknown-attribute`, or a lint rule name), a severity, a
+//! lowercase message, a help line in the imperative, a primary labelled span
+//! and any related spans. Rendering (miette, JSON, SARIF, GitHub) lives in
+//! [`crate::render`]; nothing here does I/O.
+
+use serde::Serialize;
+
+/// A byte range in one source file.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Span {
+    pub fn new(start: usize, end: usize) -> Self {
+        Span { start, end }
+    }
+
+    /// The smallest span covering both.
+    pub fn to(self, other: Span) -> Span {
+        Span::new(self.start.min(other.start), self.end.max(other.end))
+    }
+
+    pub fn len(self) -> usize {
+        self.end.saturating_sub(self.start)
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl From<pest::Span<'_>> for Span {
+    fn from(s: pest::Span<'_>) -> Self {
+        Span::new(s.start(), s.end())
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    // Declared most severe first so sorting by severity puts errors first.
+    Error,
+    Warning,
+    Info,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Severity> {
+        match s {
+            "error" => Some(Severity::Error),
+            "warning" => Some(Severity::Warning),
+            "info" => Some(Severity::Info),
+            _ => None,
+        }
+    }
+}
+
+/// A span with the text shown beside it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Label {
+    pub span: Span,
+    pub message: String,
+}
+
+impl Label {
+    pub fn new(span: Span, message: impl Into<String>) -> Self {
+        Label { span, message: message.into() }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Diagnostic {
+    /// Stable name: a compile-error name (`syntax`, `type-mismatch`, …) or a
+    /// rule name (`spof`, …). Never reused for a different problem.
+    pub rule: String,
+    pub severity: Severity,
+    pub message: String,
+    pub help: Option<String>,
+    pub primary: Label,
+    pub related: Vec<Label>,
+    /// Extra lines shown after the help (an expired suppression, …).
+    pub notes: Vec<String>,
+    pub component: Option<String>,
+    pub datacenter: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn error(rule: &str, span: Span, message: impl Into<String>) -> Self {
+        Diagnostic::new(rule, Severity::Error, span, message)
+    }
+
+    pub fn new(rule: &str, severity: Severity, span: Span, message: impl Into<String>) -> Self {
+        Diagnostic {
+            rule: rule.to_string(),
+            severity,
+            message: message.into(),
+            help: None,
+            primary: Label::new(span, ""),
+            related: Vec::new(),
+            notes: Vec::new(),
+            component: None,
+            datacenter: None,
+        }
+    }
+
+    /// The text shown at the primary span.
+    pub fn label(mut self, text: impl Into<String>) -> Self {
+        self.primary.message = text.into();
+        self
+    }
+
+    pub fn help(mut self, text: impl Into<String>) -> Self {
+        self.help = Some(text.into());
+        self
+    }
+
+    pub fn related(mut self, span: Span, text: impl Into<String>) -> Self {
+        self.related.push(Label::new(span, text));
+        self
+    }
+
+    pub fn note(mut self, text: impl Into<String>) -> Self {
+        self.notes.push(text.into());
+        self
+    }
+
+    pub fn component(mut self, name: impl Into<String>) -> Self {
+        self.component = Some(name.into());
+        self
+    }
+
+    pub fn datacenter(mut self, name: Option<impl Into<String>>) -> Self {
+        self.datacenter = name.map(Into::into);
+        self
+    }
+
+    /// Sort key: position first, then severity, then name and message, so
+    /// output order never depends on the order analyses ran in.
+    pub fn sort_key(&self) -> (usize, usize, Severity, &str, &str) {
+        (
+            self.primary.span.start,
+            self.primary.span.end,
+            self.severity,
+            self.rule.as_str(),
+            self.message.as_str(),
+        )
+    }
+}
+
+/// Sorts diagnostics into their stable output order and drops exact repeats.
+pub fn sort_diagnostics(diags: &mut Vec<Diagnostic>) {
+    diags.sort_by(|a, b| {
+        a.sort_key()
+            .partial_cmp(&b.sort_key())
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    diags.dedup();
+}
+
+/// The closest candidate to `word` by edit distance, when it is close enough
+/// to be worth suggesting.
+pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let mut best: Option<(f64, &str)> = None;
+    for c in candidates {
+        let score = strsim::jaro_winkler(word, c);
+        let dist = strsim::damerau_levenshtein(word, c);
+        let close = dist <= 2.max(word.len() / 4) || score >= 0.88;
+        if close && best.is_none_or(|(s, _)| score > s) {
+            best = Some((score, c));
+        }
+    }
+    best.map(|(_, c)| c)
+}
+
+/// Line and column (both from 1, columns in characters) of a byte offset.
+pub fn line_col(source: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(source.len());
+    let before = &source[..floor_char_boundary(source, offset)];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = before[line_start..].chars().count() + 1;
+    (line, column)
+}
+
+fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    while i > 0 && !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// What renderers (SARIF's rule index, `archc rules`) need to know of a rule
+/// or compile-error name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RuleInfo {
+    pub name: &'static str,
+    pub severity: Severity,
+    /// `redundancy`, `state`, `data`, `cache`, `cdn`, `network`,
+    /// `capacity`, `operations`, or `compile` for compile errors.
+    pub category: &'static str,
+    /// One line: the change that removes the finding.
+    pub summary: &'static str,
+    /// The full documentation (What it flags / Why it matters / Example /
+    /// Instead), Markdown.
+    pub doc: &'static str,
+}

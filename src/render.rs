@@ -1,0 +1,1146 @@
+//! Renderers: the diagnostics of one run as human text (miette), JSON,
+//! SARIF 2.1.0 or GitHub workflow commands.
+//!
+//! Every renderer takes the files in the order the caller checked them and
+//! their diagnostics in the order given (callers sort them with
+//! [`crate::diagnostic::sort_diagnostics`]), and returns text ending in a
+//! newline, or nothing when there is nothing to print. Nothing here does
+//! I/O: the binary decides where the text goes.
+//!
+//! Positions follow one convention everywhere: lines and columns count from
+//! 1, columns count Unicode characters, offsets and lengths count bytes.
+//! SARIF's `charOffset`/`charLength` count characters by definition, so
+//! SARIF regions carry the byte values as `byteOffset`/`byteLength` too.
+
+use std::fmt;
+
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+use serde::Serialize;
+
+use crate::diagnostic::{Diagnostic, RuleInfo, Severity, Span, line_col};
+
+/// One checked file: its name as the user gave it, its text, and what was
+/// found in it.
+#[derive(Clone, Copy, Debug)]
+pub struct FileReport<'a> {
+    pub name: &'a str,
+    pub source: &'a str,
+    pub diagnostics: &'a [Diagnostic],
+}
+
+/// Finding counts by severity over every file of a run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub errors: usize,
+    pub warnings: usize,
+    pub infos: usize,
+}
+
+/// Counts the findings of every report by severity.
+pub fn summarize(reports: &[FileReport]) -> Summary {
+    let mut summary = Summary::default();
+    for diag in reports.iter().flat_map(|r| r.diagnostics) {
+        match diag.severity {
+            Severity::Error => summary.errors += 1,
+            Severity::Warning => summary.warnings += 1,
+            Severity::Info => summary.infos += 1,
+        }
+    }
+    summary
+}
+
+/// The one-line summary closing human output, such as `2 errors, 1 info in
+/// examples/millions.arch` or `no findings in 3 files`.
+fn summary_line(reports: &[FileReport], summary: Summary) -> String {
+    // Zero counts are left out so a clean severity does not read as noise;
+    // "no findings" covers the case where every count is zero.
+    let counts: Vec<String> = [
+        (summary.errors, "error", "errors"),
+        (summary.warnings, "warning", "warnings"),
+        (summary.infos, "info", "infos"),
+    ]
+    .into_iter()
+    .filter(|&(n, _, _)| n > 0)
+    .map(|(n, one, many)| format!("{n} {}", if n == 1 { one } else { many }))
+    .collect();
+    let findings = if counts.is_empty() {
+        "no findings".to_string()
+    } else {
+        counts.join(", ")
+    };
+    let scope = match reports {
+        [only] => only.name.to_string(),
+        _ => format!("{} files", reports.len()),
+    };
+    format!("{findings} in {scope}")
+}
+
+// ---------------------------------------------------------------------------
+// Positions
+// ---------------------------------------------------------------------------
+
+/// A span resolved against its source: clamped to the text and to character
+/// boundaries, with the line and column of both ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Position {
+    start: usize,
+    end: usize,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+    /// Unicode characters before the start, for SARIF's `charOffset`.
+    char_offset: usize,
+    /// Unicode characters inside the span, for SARIF's `charLength`.
+    char_length: usize,
+}
+
+impl Position {
+    fn of(source: &str, span: Span) -> Position {
+        // Spans come from the parser and are always inside the text, but a
+        // renderer must not panic or print garbage on a stage's off-by-one,
+        // so every span is clamped before it is sliced or handed to miette.
+        let end = ceil_char_boundary(source, span.end.min(source.len()));
+        let start = floor_char_boundary(source, span.start.min(end));
+        let (line, column) = line_col(source, start);
+        let (end_line, end_column) = line_col(source, end);
+        Position {
+            start,
+            end,
+            line,
+            column,
+            end_line,
+            end_column,
+            char_offset: source[..start].chars().count(),
+            char_length: source[start..end].chars().count(),
+        }
+    }
+
+    fn length(&self) -> usize {
+        self.end - self.start
+    }
+}
+
+fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    while i > 0 && !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn ceil_char_boundary(s: &str, mut i: usize) -> usize {
+    while i < s.len() && !s.is_char_boundary(i) {
+        i += 1;
+    }
+    i
+}
+
+// ---------------------------------------------------------------------------
+// Human output (miette)
+// ---------------------------------------------------------------------------
+
+/// Adapts one of our diagnostics to miette's protocol for rendering; it
+/// borrows everything so rendering copies no source text per finding.
+struct MietteView<'a> {
+    diag: &'a Diagnostic,
+    source: &'a NamedSource<String>,
+    text: &'a str,
+}
+
+impl fmt::Debug for MietteView<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.diag, f)
+    }
+}
+
+impl fmt::Display for MietteView<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.diag.message)
+    }
+}
+
+impl std::error::Error for MietteView<'_> {}
+
+impl miette::Diagnostic for MietteView<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        Some(Box::new(&self.diag.rule))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.diag.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+            Severity::Info => miette::Severity::Advice,
+        })
+    }
+
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.diag
+            .help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display + 'b>)
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        Some(self.source)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let span = |s: Span| {
+            let p = Position::of(self.text, s);
+            // miette draws nothing for an empty span after the final newline
+            // (a syntax error at the end of the file), so such a span points
+            // at the end of the last line instead. `human` gives miette a copy
+            // of the text that always ends in a newline, which covers the
+            // same case for files without one.
+            let at_end = p.start == self.text.len() && p.start > 0;
+            if p.start == p.end && at_end && self.text.ends_with('\n') {
+                SourceSpan::from(p.start - 1..p.end - 1)
+            } else {
+                SourceSpan::from(p.start..p.end)
+            }
+        };
+        // An empty label text means "underline only", which miette spells
+        // `None`.
+        let text = |m: &str| (!m.is_empty()).then(|| m.to_string());
+        let primary = &self.diag.primary;
+        let primary =
+            LabeledSpan::new_primary_with_span(text(&primary.message), span(primary.span));
+        let related = self
+            .diag
+            .related
+            .iter()
+            .map(move |l| LabeledSpan::new_with_span(text(&l.message), span(l.span)));
+        Some(Box::new(std::iter::once(primary).chain(related)))
+    }
+}
+
+/// miette graphical reports, one per diagnostic, then the summary line.
+///
+/// The rendering is deterministic: a fixed theme (`unicode_nocolor`, or
+/// `unicode` with ANSI colours when `color` is set), a fixed width, no
+/// hyperlinks and no syntax highlighting, so snapshots and CI logs are
+/// stable whatever terminal runs them.
+pub fn human(reports: &[FileReport], color: bool, width: usize) -> String {
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(width)
+        .with_links(false)
+        .without_syntax_highlighting();
+
+    let mut out = String::new();
+    for report in reports {
+        // miette's `NamedSource` needs an owned `'static` source, so each
+        // file is copied once, not once per finding. The copy ends in a
+        // newline so that miette can show a label at the very end of a file
+        // that lacks one (see `MietteView::labels`).
+        let mut text = report.source.to_string();
+        if !text.ends_with('\n') {
+            text.push('\n');
+        }
+        let source = NamedSource::new(report.name, text);
+        for diag in report.diagnostics {
+            let view = MietteView {
+                diag,
+                source: &source,
+                text: report.source,
+            };
+            // Notes go in miette's footer, which is per handler, so only
+            // findings that carry notes pay for a handler of their own.
+            let rendered = if diag.notes.is_empty() {
+                render_one(&handler, &view)
+            } else {
+                let notes: Vec<String> = diag.notes.iter().map(|n| format!("note: {n}")).collect();
+                render_one(&handler.clone().with_footer(notes.join("\n")), &view)
+            };
+            out.push_str(&rendered);
+            out.push('\n');
+        }
+    }
+    out.push_str(&summary_line(reports, summarize(reports)));
+    out.push('\n');
+    out
+}
+
+fn render_one(handler: &GraphicalReportHandler, view: &MietteView) -> String {
+    let mut text = String::new();
+    match handler.render_report(&mut text, view) {
+        Ok(()) => text,
+        // Writing to a String cannot fail, and our Display impls do not
+        // either; should miette ever report an error, the finding is still
+        // shown, plainly, rather than lost.
+        Err(_) => format!(
+            "{}: {}: {}\n",
+            view.diag.severity.as_str(),
+            view.diag.rule,
+            view.diag.message
+        ),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// JSON
+// ---------------------------------------------------------------------------
+
+// Field order in these structs is the key order of CLI.md's JSON shape,
+// which is a stable interface: do not reorder.
+
+#[derive(Serialize)]
+struct JsonOutput<'a> {
+    version: &'static str,
+    files: Vec<&'a str>,
+    diagnostics: Vec<JsonDiagnostic<'a>>,
+    summary: Summary,
+}
+
+#[derive(Serialize)]
+struct JsonDiagnostic<'a> {
+    rule: &'a str,
+    severity: Severity,
+    message: &'a str,
+    help: Option<&'a str>,
+    component: Option<&'a str>,
+    datacenter: Option<&'a str>,
+    file: &'a str,
+    span: JsonSpan,
+    related: Vec<JsonRelated<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonSpan {
+    line: usize,
+    column: usize,
+    offset: usize,
+    length: usize,
+}
+
+#[derive(Serialize)]
+struct JsonRelated<'a> {
+    message: &'a str,
+    span: JsonSpan,
+}
+
+impl JsonSpan {
+    fn of(source: &str, span: Span) -> JsonSpan {
+        let p = Position::of(source, span);
+        JsonSpan {
+            line: p.line,
+            column: p.column,
+            offset: p.start,
+            length: p.length(),
+        }
+    }
+}
+
+/// The JSON object of CLI.md, pretty-printed.
+pub fn json(reports: &[FileReport]) -> String {
+    let diagnostics = reports
+        .iter()
+        .flat_map(|r| r.diagnostics.iter().map(move |d| (r, d)))
+        .map(|(r, d)| JsonDiagnostic {
+            rule: &d.rule,
+            severity: d.severity,
+            message: &d.message,
+            help: d.help.as_deref(),
+            component: d.component.as_deref(),
+            datacenter: d.datacenter.as_deref(),
+            file: r.name,
+            span: JsonSpan::of(r.source, d.primary.span),
+            related: d
+                .related
+                .iter()
+                .map(|l| JsonRelated {
+                    message: &l.message,
+                    span: JsonSpan::of(r.source, l.span),
+                })
+                .collect(),
+        })
+        .collect();
+    let output = JsonOutput {
+        version: "0.1",
+        files: reports.iter().map(|r| r.name).collect(),
+        diagnostics,
+        summary: summarize(reports),
+    };
+    to_pretty_json(&output)
+}
+
+fn to_pretty_json<T: Serialize>(value: &T) -> String {
+    // serde_json fails only on maps with non-string keys or on a Serialize
+    // impl that reports an error; the output types here have neither, so
+    // this cannot fail and a panic would be a bug in this module.
+    let mut text = serde_json::to_string_pretty(value).expect("output types always serialize");
+    text.push('\n');
+    text
+}
+
+// ---------------------------------------------------------------------------
+// SARIF 2.1.0
+// ---------------------------------------------------------------------------
+
+const SARIF_SCHEMA: &str =
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
+
+#[derive(Serialize)]
+struct SarifLog<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    version: &'static str,
+    runs: Vec<SarifRun<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifRun<'a> {
+    tool: SarifTool<'a>,
+    /// SARIF counts columns in UTF-16 code units unless told otherwise; ours
+    /// count Unicode characters, and saying so keeps columns exact past
+    /// characters outside the Basic Multilingual Plane.
+    column_kind: &'static str,
+    results: Vec<SarifResult<'a>>,
+}
+
+#[derive(Serialize)]
+struct SarifTool<'a> {
+    driver: SarifDriver<'a>,
+}
+
+#[derive(Serialize)]
+struct SarifDriver<'a> {
+    name: &'static str,
+    version: &'static str,
+    rules: Vec<SarifRule<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifRule<'a> {
+    id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    short_description: Option<SarifText<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    full_description: Option<SarifText<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    help: Option<SarifText<'a>>,
+    default_configuration: SarifConfiguration,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    properties: Option<SarifRuleProperties<'a>>,
+}
+
+#[derive(Serialize)]
+struct SarifText<'a> {
+    text: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    markdown: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct SarifConfiguration {
+    level: &'static str,
+}
+
+#[derive(Serialize)]
+struct SarifRuleProperties<'a> {
+    category: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifResult<'a> {
+    rule_id: &'a str,
+    rule_index: usize,
+    level: &'static str,
+    message: SarifMessage,
+    locations: Vec<SarifLocation>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    related_locations: Vec<SarifLocation>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    properties: Option<SarifResultProperties<'a>>,
+}
+
+#[derive(Serialize)]
+struct SarifMessage {
+    text: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifLocation {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<usize>,
+    physical_location: SarifPhysicalLocation,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<SarifMessage>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifPhysicalLocation {
+    artifact_location: SarifArtifactLocation,
+    region: SarifRegion,
+}
+
+#[derive(Serialize)]
+struct SarifArtifactLocation {
+    uri: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifRegion {
+    start_line: usize,
+    start_column: usize,
+    end_line: usize,
+    end_column: usize,
+    char_offset: usize,
+    char_length: usize,
+    byte_offset: usize,
+    byte_length: usize,
+}
+
+#[derive(Serialize)]
+struct SarifResultProperties<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    component: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    datacenter: Option<&'a str>,
+}
+
+fn sarif_level(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "note",
+    }
+}
+
+/// A file name as a relative URI reference: forward slashes, and anything
+/// outside URI's unreserved characters percent-encoded so names with spaces
+/// or `#` still validate and resolve.
+fn file_uri(name: &str) -> String {
+    let mut uri = String::with_capacity(name.len());
+    for byte in name.bytes() {
+        match byte {
+            b'\\' | b'/' => uri.push('/'),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                uri.push(char::from(byte));
+            }
+            _ => uri.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    uri
+}
+
+fn sarif_location(
+    uri: &str,
+    source: &str,
+    span: Span,
+    id: Option<usize>,
+    message: &str,
+) -> SarifLocation {
+    let p = Position::of(source, span);
+    SarifLocation {
+        id,
+        physical_location: SarifPhysicalLocation {
+            artifact_location: SarifArtifactLocation {
+                uri: uri.to_string(),
+            },
+            region: SarifRegion {
+                start_line: p.line,
+                start_column: p.column,
+                end_line: p.end_line,
+                end_column: p.end_column,
+                char_offset: p.char_offset,
+                char_length: p.char_length,
+                byte_offset: p.start,
+                byte_length: p.length(),
+            },
+        },
+        message: (!message.is_empty()).then(|| SarifMessage {
+            text: message.to_string(),
+        }),
+    }
+}
+
+/// SARIF 2.1.0 with one run: a rule descriptor per entry of `rules` (plus
+/// one per unknown rule a finding names, so every `ruleIndex` resolves) and
+/// one result per finding.
+pub fn sarif(reports: &[FileReport], rules: &[RuleInfo]) -> String {
+    let mut descriptors: Vec<SarifRule> = rules
+        .iter()
+        .map(|r| SarifRule {
+            id: r.name,
+            short_description: Some(SarifText {
+                text: r.summary,
+                markdown: None,
+            }),
+            full_description: Some(SarifText {
+                text: r.doc,
+                markdown: None,
+            }),
+            help: Some(SarifText {
+                text: r.doc,
+                markdown: Some(r.doc),
+            }),
+            default_configuration: SarifConfiguration {
+                level: sarif_level(r.severity),
+            },
+            properties: Some(SarifRuleProperties {
+                category: r.category,
+            }),
+        })
+        .collect();
+
+    let mut results = Vec::new();
+    for report in reports {
+        let uri = file_uri(report.name);
+        for d in report.diagnostics {
+            // The first descriptor with the name wins, so a duplicated
+            // RuleInfo cannot make two results of one rule disagree.
+            let rule_index = match descriptors.iter().position(|r| r.id == d.rule) {
+                Some(i) => i,
+                None => {
+                    descriptors.push(SarifRule {
+                        id: &d.rule,
+                        short_description: None,
+                        full_description: None,
+                        help: None,
+                        default_configuration: SarifConfiguration {
+                            level: sarif_level(d.severity),
+                        },
+                        properties: None,
+                    });
+                    descriptors.len() - 1
+                }
+            };
+            let text = match &d.help {
+                Some(help) => format!("{} — help: {help}", d.message),
+                None => d.message.clone(),
+            };
+            let properties = (d.component.is_some() || d.datacenter.is_some()).then_some(
+                SarifResultProperties {
+                    component: d.component.as_deref(),
+                    datacenter: d.datacenter.as_deref(),
+                },
+            );
+            results.push(SarifResult {
+                rule_id: &d.rule,
+                rule_index,
+                level: sarif_level(d.severity),
+                message: SarifMessage { text },
+                locations: vec![sarif_location(
+                    &uri,
+                    report.source,
+                    d.primary.span,
+                    None,
+                    &d.primary.message,
+                )],
+                related_locations: d
+                    .related
+                    .iter()
+                    .enumerate()
+                    .map(|(i, l)| sarif_location(&uri, report.source, l.span, Some(i), &l.message))
+                    .collect(),
+                properties,
+            });
+        }
+    }
+
+    let log = SarifLog {
+        schema: SARIF_SCHEMA,
+        version: "2.1.0",
+        runs: vec![SarifRun {
+            tool: SarifTool {
+                driver: SarifDriver {
+                    name: "archc",
+                    version: env!("CARGO_PKG_VERSION"),
+                    rules: descriptors,
+                },
+            },
+            column_kind: "unicodeCodePoints",
+            results,
+        }],
+    };
+    to_pretty_json(&log)
+}
+
+// ---------------------------------------------------------------------------
+// GitHub workflow commands
+// ---------------------------------------------------------------------------
+
+/// Escapes a workflow command's message, per GitHub's runner
+/// (`CommandExtensions.EscapeData`).
+fn escape_data(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Escapes a workflow command's property value, which additionally must not
+/// contain the `:` and `,` that delimit properties
+/// (`CommandExtensions.EscapeProperty`).
+fn escape_property(s: &str) -> String {
+    escape_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+/// One `::error`/`::warning`/`::notice` workflow command per finding, which
+/// GitHub Actions shows as an annotation on the file and line.
+pub fn github(reports: &[FileReport]) -> String {
+    let mut out = String::new();
+    for report in reports {
+        let file = escape_property(&report.name.replace('\\', "/"));
+        for d in report.diagnostics {
+            let command = match d.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+                Severity::Info => "notice",
+            };
+            let p = Position::of(report.source, d.primary.span);
+            let title = escape_property(&format!("archc({})", d.rule));
+            let message = match &d.help {
+                Some(help) => format!("{} (help: {help})", d.message),
+                None => d.message.clone(),
+            };
+            out.push_str(&format!(
+                "::{command} file={file},line={},col={},title={title}::{}\n",
+                p.line,
+                p.column,
+                escape_data(&message)
+            ));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Line 2 holds a two-byte `é` and a three-byte `☕`, line 3 a two-byte
+    // `ï` before the spans under test, so a column computed from bytes
+    // would be off by one or more.
+    //
+    // Byte layout, worked out by hand:
+    //   line 1 `system shop\n`                 bytes  0..=11
+    //   line 2 `# café ☕\n`                    bytes 12..=23 (`☕` at 20..23)
+    //   line 3 `service web { label = "naïve"; replicas = 1 }\n`
+    //                                           bytes 24..=70
+    //          `web` at 32..35 (column 9),
+    //          `replicas = 1` at 56..68 (column 32: 31 characters, 32 bytes before it)
+    //   line 4 `database db {}\n`              bytes 71..=85 (`db` at 80..82, column 10)
+    const SOURCE: &str =
+        "system shop\n# café ☕\nservice web { label = \"naïve\"; replicas = 1 }\ndatabase db {}\n";
+    const FILE: &str = "examples/shop.arch";
+
+    fn diagnostics() -> Vec<Diagnostic> {
+        vec![
+            Diagnostic::error(
+                "spof",
+                Span::new(32, 35),
+                "`web` runs as one instance in `us-east`: losing it fails 100% of requests",
+            )
+            .label("the only copy of `web`")
+            .help("set `replicas = 2` or more")
+            .related(Span::new(56, 68), "`replicas = 1` set here")
+            .component("web")
+            .datacenter(Some("us-east")),
+            Diagnostic::new(
+                "cache-ttl",
+                Severity::Warning,
+                Span::new(80, 82),
+                "`db` is read through a cache with no `ttl`",
+            )
+            .related(Span::new(20, 23), "")
+            .note("suppression `cache-ttl` expired on 2024-01-01"),
+        ]
+    }
+
+    fn rules() -> Vec<RuleInfo> {
+        vec![RuleInfo {
+            name: "spof",
+            severity: Severity::Error,
+            category: "redundancy",
+            summary: "give the component a second instance",
+            doc: "## What it flags\n\nA component copy with a single instance.",
+        }]
+    }
+
+    fn report(diags: &[Diagnostic]) -> FileReport<'_> {
+        FileReport {
+            name: FILE,
+            source: SOURCE,
+            diagnostics: diags,
+        }
+    }
+
+    #[test]
+    fn hand_computed_layout_matches_the_source() {
+        assert_eq!(&SOURCE[32..35], "web");
+        assert_eq!(&SOURCE[56..68], "replicas = 1");
+        assert_eq!(&SOURCE[80..82], "db");
+        assert_eq!(&SOURCE[20..23], "☕");
+    }
+
+    #[test]
+    fn summary_counts_and_wording() {
+        let diags = diagnostics();
+        let one = [report(&diags)];
+        assert_eq!(
+            summarize(&one),
+            Summary {
+                errors: 1,
+                warnings: 1,
+                infos: 0
+            }
+        );
+        assert_eq!(
+            summary_line(&one, summarize(&one)),
+            "1 error, 1 warning in examples/shop.arch"
+        );
+
+        let clean = FileReport {
+            name: "b.arch",
+            source: "",
+            diagnostics: &[],
+        };
+        assert_eq!(
+            summary_line(&[clean], summarize(&[clean])),
+            "no findings in b.arch"
+        );
+        let three = [one[0], one[0], clean];
+        assert_eq!(
+            summary_line(&three, summarize(&three)),
+            "2 errors, 2 warnings in 3 files"
+        );
+        let info = [Diagnostic::new(
+            "single-datacenter",
+            Severity::Info,
+            Span::new(0, 6),
+            "x",
+        )];
+        let infos = [report(&info), report(&info)];
+        assert_eq!(
+            summary_line(&infos, summarize(&infos)),
+            "2 infos in 2 files"
+        );
+        assert_eq!(
+            summary_line(&infos[..1], summarize(&infos[..1])),
+            "1 info in examples/shop.arch"
+        );
+    }
+
+    #[test]
+    fn json_has_exact_positions_and_shape() {
+        let diags = diagnostics();
+        let text = json(&[report(&diags)]);
+        let value: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
+        let expected = serde_json::json!({
+            "version": "0.1",
+            "files": ["examples/shop.arch"],
+            "diagnostics": [
+                {
+                    "rule": "spof",
+                    "severity": "error",
+                    "message": "`web` runs as one instance in `us-east`: losing it fails 100% of requests",
+                    "help": "set `replicas = 2` or more",
+                    "component": "web",
+                    "datacenter": "us-east",
+                    "file": "examples/shop.arch",
+                    "span": { "line": 3, "column": 9, "offset": 32, "length": 3 },
+                    "related": [
+                        {
+                            "message": "`replicas = 1` set here",
+                            "span": { "line": 3, "column": 32, "offset": 56, "length": 12 }
+                        }
+                    ]
+                },
+                {
+                    "rule": "cache-ttl",
+                    "severity": "warning",
+                    "message": "`db` is read through a cache with no `ttl`",
+                    "help": null,
+                    "component": null,
+                    "datacenter": null,
+                    "file": "examples/shop.arch",
+                    "span": { "line": 4, "column": 10, "offset": 80, "length": 2 },
+                    "related": [
+                        { "message": "", "span": { "line": 2, "column": 8, "offset": 20, "length": 3 } }
+                    ]
+                }
+            ],
+            "summary": { "errors": 1, "warnings": 1, "infos": 0 }
+        });
+        assert_eq!(value, expected);
+
+        // Key order is part of the interface; `Value` comparison ignores it,
+        // so check the order of the top-level and per-diagnostic keys in the
+        // text itself.
+        let positions = |keys: &[&str]| -> Vec<usize> {
+            keys.iter()
+                .map(|k| text.find(&format!("\"{k}\":")).expect("key present"))
+                .collect()
+        };
+        let top = positions(&["version", "files", "diagnostics", "summary"]);
+        assert!(top.is_sorted(), "top-level keys out of order: {top:?}");
+        let diag = positions(&[
+            "rule",
+            "severity",
+            "message",
+            "help",
+            "component",
+            "datacenter",
+            "file",
+            "span",
+            "related",
+        ]);
+        assert!(diag.is_sorted(), "diagnostic keys out of order: {diag:?}");
+        let span = positions(&["line", "column", "offset", "length"]);
+        assert!(span.is_sorted(), "span keys out of order: {span:?}");
+        assert!(text.ends_with("}\n"));
+    }
+
+    #[test]
+    fn json_of_a_clean_run() {
+        let clean = FileReport {
+            name: "a.arch",
+            source: "system a\n",
+            diagnostics: &[],
+        };
+        let value: serde_json::Value = serde_json::from_str(&json(&[clean])).expect("valid JSON");
+        assert_eq!(
+            value,
+            serde_json::json!({
+                "version": "0.1",
+                "files": ["a.arch"],
+                "diagnostics": [],
+                "summary": { "errors": 0, "warnings": 0, "infos": 0 }
+            })
+        );
+    }
+
+    #[test]
+    fn out_of_range_spans_are_clamped() {
+        // A span past the end, and one starting inside `é`, must neither
+        // panic nor point outside the text.
+        let p = Position::of(SOURCE, Span::new(200, 300));
+        assert_eq!((p.start, p.end, p.line, p.column), (86, 86, 5, 1));
+        let p = Position::of(SOURCE, Span::new(18, 19));
+        assert_eq!((p.start, p.end), (17, 19));
+        assert_eq!((p.line, p.column, p.char_length), (2, 6, 1));
+    }
+
+    #[test]
+    fn github_line_is_exact_and_escaped() {
+        let diags = diagnostics();
+        let text = github(&[report(&diags)]);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines,
+            [
+                "::error file=examples/shop.arch,line=3,col=9,title=archc(spof)::`web` runs as one instance in `us-east`: losing it fails 100%25 of requests (help: set `replicas = 2` or more)",
+                "::warning file=examples/shop.arch,line=4,col=10,title=archc(cache-ttl)::`db` is read through a cache with no `ttl`",
+            ]
+        );
+
+        // Property values escape `:` and `,` as well; messages keep them but
+        // escape line breaks.
+        let odd = [Diagnostic::new(
+            "x,y",
+            Severity::Info,
+            Span::new(0, 6),
+            "a\r\nb: c, d",
+        )];
+        let report = FileReport {
+            name: "C:\\designs\\50%,a.arch",
+            source: SOURCE,
+            diagnostics: &odd,
+        };
+        assert_eq!(
+            github(&[report]),
+            "::notice file=C%3A/designs/50%25%2Ca.arch,line=1,col=1,title=archc(x%2Cy)::a%0D%0Ab: c, d\n"
+        );
+    }
+
+    #[test]
+    fn sarif_validates_against_the_official_schema() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../shared/schemas/sarif-schema-2.1.0.json"
+        );
+        let schema_text = std::fs::read_to_string(path).expect("SARIF schema readable");
+        let schema: serde_json::Value = serde_json::from_str(&schema_text).expect("schema is JSON");
+        let validator = jsonschema::draft4::new(&schema).expect("schema compiles");
+        // The validator must be able to fail, or the check below proves
+        // nothing: a driver without its required `name` is rejected.
+        let broken = serde_json::json!({
+            "version": "2.1.0",
+            "runs": [{ "tool": { "driver": {} }, "results": [] }]
+        });
+        assert!(!validator.is_valid(&broken));
+
+        let diags = diagnostics();
+        let clean = FileReport {
+            name: "dir with space/ok.arch",
+            source: "system ok\n",
+            diagnostics: &[],
+        };
+        let text = sarif(&[report(&diags), clean], &rules());
+        let log: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
+        let errors: Vec<String> = validator
+            .iter_errors(&log)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "schema errors: {errors:#?}\n{text}");
+
+        let run = &log["runs"][0];
+        let rules = run["tool"]["driver"]["rules"]
+            .as_array()
+            .expect("rules array");
+        let results = run["results"].as_array().expect("results array");
+        assert_eq!(results.len(), 2);
+        // `cache-ttl` is not among the rules given, so it gets a descriptor
+        // of its own at the end, with the finding's severity.
+        let ids: Vec<&str> = rules
+            .iter()
+            .map(|r| r["id"].as_str().unwrap_or(""))
+            .collect();
+        assert_eq!(ids, ["spof", "cache-ttl"]);
+        assert_eq!(rules[1]["defaultConfiguration"]["level"], "warning");
+        assert_eq!(rules[0]["defaultConfiguration"]["level"], "error");
+        assert_eq!(rules[0]["properties"]["category"], "redundancy");
+        assert_eq!(
+            rules[0]["help"]["markdown"],
+            "## What it flags\n\nA component copy with a single instance."
+        );
+        for result in results {
+            let index = result["ruleIndex"].as_u64().expect("ruleIndex") as usize;
+            assert_eq!(rules[index]["id"], result["ruleId"]);
+        }
+
+        let spof = &results[0];
+        assert_eq!(spof["level"], "error");
+        assert_eq!(
+            spof["message"]["text"],
+            "`web` runs as one instance in `us-east`: losing it fails 100% of requests — help: set `replicas = 2` or more"
+        );
+        let location = &spof["locations"][0]["physicalLocation"];
+        assert_eq!(location["artifactLocation"]["uri"], "examples/shop.arch");
+        assert_eq!(
+            location["region"],
+            serde_json::json!({
+                "startLine": 3, "startColumn": 9, "endLine": 3, "endColumn": 12,
+                "charOffset": 29, "charLength": 3, "byteOffset": 32, "byteLength": 3
+            })
+        );
+        let related = &spof["relatedLocations"][0];
+        assert_eq!(related["id"], 0);
+        assert_eq!(related["message"]["text"], "`replicas = 1` set here");
+        assert_eq!(
+            related["physicalLocation"]["region"],
+            serde_json::json!({
+                "startLine": 3, "startColumn": 32, "endLine": 3, "endColumn": 44,
+                "charOffset": 52, "charLength": 12, "byteOffset": 56, "byteLength": 12
+            })
+        );
+        assert_eq!(results[1]["level"], "warning");
+        assert_eq!(
+            file_uri("dir with space\\ok.arch"),
+            "dir%20with%20space/ok.arch"
+        );
+    }
+
+    #[test]
+    fn human_output_shows_code_message_labels_and_summary() {
+        let diags = diagnostics();
+        let text = human(&[report(&diags)], false, 80);
+        for needle in [
+            "spof",
+            "`web` runs as one instance in `us-east`",
+            "the only copy of `web`",
+            "`replicas = 1` set here",
+            "help: set `replicas = 2` or more",
+            "cache-ttl",
+            "note: suppression `cache-ttl` expired on 2024-01-01",
+            "1 error, 1 warning in examples/shop.arch\n",
+        ] {
+            assert!(text.contains(needle), "missing {needle:?} in:\n{text}");
+        }
+        assert!(!text.contains('\u{1b}'), "no colour codes without `color`");
+        insta::assert_snapshot!(text, @r#"
+        spof
+
+          × `web` runs as one instance in `us-east`: losing it fails 100% of requests
+           ╭─[examples/shop.arch:3:9]
+         2 │ # café ☕
+         3 │ service web { label = "naïve"; replicas = 1 }
+           ·         ─┬─                    ──────┬─────
+           ·          │                           ╰── `replicas = 1` set here
+           ·          ╰── the only copy of `web`
+         4 │ database db {}
+           ╰────
+          help: set `replicas = 2` or more
+
+        cache-ttl
+
+          ⚠ `db` is read through a cache with no `ttl`
+           ╭─[examples/shop.arch:4:10]
+         1 │ system shop
+         2 │ # café ☕
+           ·        ──
+         3 │ service web { label = "naïve"; replicas = 1 }
+         4 │ database db {}
+           ·          ──
+           ╰────
+
+          note: suppression `cache-ttl` expired on 2024-01-01
+
+        1 error, 1 warning in examples/shop.arch
+        "#);
+    }
+
+    #[test]
+    fn human_output_shows_a_label_at_the_end_of_the_file() {
+        // A syntax error at the end of the input has an empty span after
+        // the last character; miette alone would drop its label.
+        for source in ["system a {\n  web\n", "system a {\n  web"] {
+            let diags = [Diagnostic::error(
+                "syntax",
+                Span::new(source.len(), source.len()),
+                "unexpected end of file",
+            )
+            .label("expected `}`")];
+            let report = FileReport {
+                name: "eof.arch",
+                source,
+                diagnostics: &diags,
+            };
+            let text = human(&[report], false, 80);
+            assert!(
+                text.contains(" 2 │   web\n   ·      ▲\n   ·      ╰── expected `}`\n"),
+                "label missing or misplaced for {source:?}:\n{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn human_output_in_colour_uses_ansi_codes() {
+        let diags = diagnostics();
+        let text = human(&[report(&diags)], true, 80);
+        assert!(text.contains("\u{1b}["));
+        assert!(!text.contains("\u{1b}]8;"), "no hyperlinks");
+    }
+
+    #[test]
+    fn human_output_of_a_clean_run_is_the_summary_only() {
+        let clean = FileReport {
+            name: "a.arch",
+            source: "system a\n",
+            diagnostics: &[],
+        };
+        assert_eq!(human(&[clean], false, 80), "no findings in a.arch\n");
+    }
+}

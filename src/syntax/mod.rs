@@ -1,0 +1,589 @@
+//! Syntax: source text to a typed AST with spans (pest underneath).
+//!
+//! One `build_<rule>` function per grammar rule that carries meaning. Pest's
+//! failures become `syntax` diagnostics whose "expected …" lists are in
+//! human words ([`human_rule`]), never grammar rule names.
+
+pub mod ast;
+
+use crate::diagnostic::{Diagnostic, Span};
+use ast::*;
+use pest::Parser;
+use pest::iterators::Pair;
+
+#[derive(pest_derive::Parser)]
+#[grammar = "../grammar/arch.pest"]
+struct ArchParser;
+
+/// Parses a whole file. On a syntax error the returned file is empty and the
+/// diagnostics say where and what was expected; lexical problems inside
+/// well-formed tokens (a bad escape) are reported alongside a full tree.
+pub fn parse(source: &str) -> (File, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    if let Some(d) = check_encoding(source) {
+        return (File::default(), vec![d]);
+    }
+    // Detailed attempts let syntax errors name expected punctuation.
+    pest::set_error_detail(true);
+    let pairs = match ArchParser::parse(Rule::file, source) {
+        Ok(p) => p,
+        Err(e) => return (File::default(), vec![syntax_error(source, e)]),
+    };
+    let mut file = File::default();
+    let mut b = Builder { diags: &mut diags };
+    for pair in pairs.clone().flatten() {
+        if pair.as_rule() == Rule::COMMENT {
+            file.comments.push(Comment {
+                text: pair.as_str()[1..].to_string(),
+                span: pair.as_span().into(),
+            });
+        }
+    }
+    if let Some(root) = pairs.into_iter().next() {
+        for pair in inner(root) {
+            let item = match pair.as_rule() {
+                Rule::system_line => b.system_line(pair).map(Item::System),
+                Rule::singleton => Some(Item::Singleton(b.singleton(pair))),
+                Rule::declaration => Some(Item::Declaration(b.declaration(pair))),
+                Rule::flow => Some(Item::Flow(b.flow(pair))),
+                Rule::scenario => Some(Item::Scenario(b.scenario(pair))),
+                _ => None,
+            };
+            file.items.extend(item);
+        }
+    }
+    (file, diags)
+}
+
+/// A NUL byte is valid UTF-8 but never valid `.arch`; say so at its place
+/// rather than through a confusing "expected" list.
+fn check_encoding(source: &str) -> Option<Diagnostic> {
+    let pos = source.find('\0')?;
+    Some(
+        Diagnostic::error("syntax", Span::new(pos, pos + 1), "NUL byte in source")
+            .label("NUL byte here")
+            .help("remove the NUL byte; `.arch` files are plain UTF-8 text"),
+    )
+}
+
+/// The children of a pair, comments left out.
+fn inner(pair: Pair<'_, Rule>) -> impl Iterator<Item = Pair<'_, Rule>> {
+    pair.into_inner().filter(|p| p.as_rule() != Rule::COMMENT)
+}
+
+fn span(pair: &Pair<'_, Rule>) -> Span {
+    pair.as_span().into()
+}
+
+struct Builder<'d> {
+    diags: &'d mut Vec<Diagnostic>,
+}
+
+impl Builder<'_> {
+    fn ident(&mut self, pair: Pair<'_, Rule>) -> Ident {
+        Ident { name: pair.as_str().to_string(), span: span(&pair) }
+    }
+
+    /// `name = { ident | string }`: both become an identifier-like name.
+    fn name(&mut self, pair: Pair<'_, Rule>) -> Ident {
+        let sp = span(&pair);
+        let Some(child) = inner(pair).next() else {
+            return Ident { name: String::new(), span: sp };
+        };
+        match child.as_rule() {
+            Rule::string => Ident { name: self.string(child), span: sp },
+            _ => self.ident(child),
+        }
+    }
+
+    fn system_line(&mut self, pair: Pair<'_, Rule>) -> Option<SystemLine> {
+        let sp = span(&pair);
+        let name = inner(pair).find(|p| p.as_rule() == Rule::name)?;
+        Some(SystemLine { name: self.name(name), span: sp })
+    }
+
+    fn singleton(&mut self, pair: Pair<'_, Rule>) -> Singleton {
+        let sp = span(&pair);
+        let mut it = inner(pair);
+        let kw = it.next().expect("grammar: singleton keyword");
+        let kind = match kw.as_str() {
+            "traffic" => SingletonKind::Traffic,
+            "slo" => SingletonKind::Slo,
+            "monitoring" => SingletonKind::Monitoring,
+            _ => SingletonKind::Assumptions,
+        };
+        let body = self.body(it.next().expect("grammar: singleton body"));
+        Singleton { kind, keyword: span(&kw), body, span: sp }
+    }
+
+    fn declaration(&mut self, pair: Pair<'_, Rule>) -> Declaration {
+        let sp = span(&pair);
+        let mut it = inner(pair);
+        let kind = self.ident(it.next().expect("grammar: declaration kind"));
+        let name = self.name(it.next().expect("grammar: declaration name"));
+        let body = it.next().map(|b| self.body(b));
+        Declaration { kind, name, body, span: sp }
+    }
+
+    fn body(&mut self, pair: Pair<'_, Rule>) -> Body {
+        let sp = span(&pair);
+        let attributes = inner(pair).map(|a| self.attribute(a)).collect();
+        Body { attributes, span: sp }
+    }
+
+    fn attribute(&mut self, pair: Pair<'_, Rule>) -> Attribute {
+        let sp = span(&pair);
+        let mut it = inner(pair);
+        let name = self.ident(it.next().expect("grammar: attribute name"));
+        let value = self.value(it.next().expect("grammar: attribute value"));
+        Attribute { name, value, span: sp }
+    }
+
+    fn value(&mut self, pair: Pair<'_, Rule>) -> Value {
+        // `value` wraps exactly one alternative.
+        let pair = if pair.as_rule() == Rule::value {
+            inner(pair).next().expect("grammar: value alternative")
+        } else {
+            pair
+        };
+        let sp = span(&pair);
+        let kind = match pair.as_rule() {
+            Rule::quantity => return self.quantity(pair),
+            Rule::boolean => ValueKind::Bool(pair.as_str() == "true"),
+            Rule::string => ValueKind::Str(self.string(pair)),
+            Rule::ident => ValueKind::Ident(pair.as_str().to_string()),
+            Rule::range => {
+                let mut it = inner(pair);
+                let lo = self.value(it.next().expect("grammar: range start"));
+                let hi = self.value(it.next().expect("grammar: range end"));
+                ValueKind::Range(Box::new(lo), Box::new(hi))
+            }
+            Rule::list => ValueKind::List(inner(pair).map(|v| self.value(v)).collect()),
+            Rule::map => ValueKind::Map(
+                inner(pair)
+                    .map(|entry| {
+                        let mut it = inner(entry);
+                        let key = it.next().expect("grammar: map key");
+                        let key = match key.as_rule() {
+                            Rule::string => Ident { name: self.string(key.clone()), span: span(&key) },
+                            _ => self.ident(key),
+                        };
+                        let value = self.value(it.next().expect("grammar: map value"));
+                        (key, value)
+                    })
+                    .collect(),
+            ),
+            Rule::call => {
+                let mut it = inner(pair);
+                let f = self.ident(it.next().expect("grammar: call name"));
+                ValueKind::Call(f, it.map(|v| self.value(v)).collect())
+            }
+            _ => ValueKind::Ident(pair.as_str().to_string()),
+        };
+        Value { kind, span: sp }
+    }
+
+    /// Lowers `10M`, `15ms`, `32GB`, `1.2k/s`, `95%`, `3x` into base units.
+    fn quantity(&mut self, pair: Pair<'_, Rule>) -> Value {
+        let sp = span(&pair);
+        let mut number = 0.0;
+        let mut integer_literal = true;
+        let mut magnitude = 1.0;
+        let mut unit: Option<(Unit, f64)> = None;
+        for part in inner(pair) {
+            match part.as_rule() {
+                Rule::number => {
+                    number = part.as_str().parse::<f64>().unwrap_or(0.0);
+                    integer_literal = !part.as_str().contains('.');
+                }
+                Rule::magnitude => {
+                    magnitude = match part.as_str() {
+                        "k" => 1e3,
+                        "M" => 1e6,
+                        _ => 1e9,
+                    }
+                }
+                Rule::size_unit => {
+                    let f = match part.as_str() {
+                        "B" => 1.0,
+                        "KB" => 1e3,
+                        "MB" => 1e6,
+                        "GB" => 1e9,
+                        "TB" => 1e12,
+                        "KiB" => 1024.0,
+                        "MiB" => 1024.0 * 1024.0,
+                        "GiB" => 1024.0 * 1024.0 * 1024.0,
+                        _ => 1024.0 * 1024.0 * 1024.0 * 1024.0,
+                    };
+                    unit = Some((Unit::Size, f));
+                }
+                Rule::dur_unit => {
+                    let f = match part.as_str() {
+                        "us" => 1e-6,
+                        "ms" => 1e-3,
+                        "s" => 1.0,
+                        "m" => 60.0,
+                        "h" => 3600.0,
+                        "d" => 86_400.0,
+                        _ => 365.0 * 86_400.0,
+                    };
+                    unit = Some((Unit::Duration, f));
+                }
+                Rule::per => {
+                    let per = inner(part).next().map_or("s", |p| p.as_str());
+                    let seconds = match per {
+                        "s" => 1.0,
+                        "min" => 60.0,
+                        "h" => 3600.0,
+                        _ => 86_400.0,
+                    };
+                    unit = Some((Unit::Rate, 1.0 / seconds));
+                }
+                Rule::percent => unit = Some((Unit::Percent, 0.01)),
+                Rule::times => unit = Some((Unit::Multiplier, 1.0)),
+                _ => {}
+            }
+        }
+        let value = number * magnitude;
+        let kind = match unit {
+            None => ValueKind::Number {
+                value,
+                integer: value.fract() == 0.0 && (integer_literal || magnitude > 1.0),
+            },
+            Some((unit, factor)) => ValueKind::Quantity(Quantity { value: value * factor, unit }),
+        };
+        Value { kind, span: sp }
+    }
+
+    /// Unescapes a string literal; an unknown escape is reported at its place
+    /// and kept as written.
+    fn string(&mut self, pair: Pair<'_, Rule>) -> String {
+        let inner_pair = inner(pair).next();
+        let Some(raw) = inner_pair else { return String::new() };
+        let base = raw.as_span().start();
+        let text = raw.as_str();
+        let mut out = String::with_capacity(text.len());
+        let mut chars = text.char_indices();
+        while let Some((i, c)) = chars.next() {
+            if c != '\\' {
+                out.push(c);
+                continue;
+            }
+            match chars.next() {
+                Some((_, '"')) => out.push('"'),
+                Some((_, '\\')) => out.push('\\'),
+                Some((_, 'n')) => out.push('\n'),
+                Some((_, 't')) => out.push('\t'),
+                Some((j, other)) => {
+                    let end = base + j + other.len_utf8();
+                    self.diags.push(
+                        Diagnostic::error(
+                            "invalid-escape",
+                            Span::new(base + i, end),
+                            format!("unknown escape `\\{other}` in string"),
+                        )
+                        .label("not an escape")
+                        .help("the escapes are `\\\"`, `\\\\`, `\\n` and `\\t`; write `\\\\` for a backslash"),
+                    );
+                    out.push('\\');
+                    out.push(other);
+                }
+                None => out.push('\\'),
+            }
+        }
+        out
+    }
+
+    fn flow(&mut self, pair: Pair<'_, Rule>) -> Flow {
+        let sp = span(&pair);
+        let mut endpoints = Vec::new();
+        let mut labels = Vec::new();
+        let mut labels_span = None;
+        for part in inner(pair) {
+            match part.as_rule() {
+                Rule::endpoint => {
+                    let esp = span(&part);
+                    let mut it = inner(part);
+                    let component = self.ident(it.next().expect("grammar: endpoint name"));
+                    let role = it.next().map(|r| self.ident(r));
+                    endpoints.push(Endpoint { component, role, span: esp });
+                }
+                Rule::labels => {
+                    labels_span = Some(span(&part));
+                    for label in inner(part) {
+                        for piece in inner(label) {
+                            match piece.as_rule() {
+                                Rule::ident => labels.push(FlowLabel::Class(self.ident(piece))),
+                                _ => {
+                                    let v = self.quantity(piece);
+                                    match v.kind {
+                                        ValueKind::Quantity(Quantity { value, unit: Unit::Percent }) => {
+                                            labels.push(FlowLabel::Share(value, v.span))
+                                        }
+                                        _ => labels.push(FlowLabel::BadShare(v)),
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        Flow { endpoints, labels, labels_span, span: sp }
+    }
+
+    fn scenario(&mut self, pair: Pair<'_, Rule>) -> Scenario {
+        let sp = span(&pair);
+        let mut it = inner(pair);
+        let _kw = it.next();
+        let name = self.name(it.next().expect("grammar: scenario name"));
+        let mut sc = Scenario {
+            name,
+            attributes: Vec::new(),
+            events: Vec::new(),
+            expectations: Vec::new(),
+            span: sp,
+        };
+        for item in it {
+            match item.as_rule() {
+                Rule::attribute => sc.attributes.push(self.attribute(item)),
+                Rule::event => sc.events.push(self.event(item)),
+                Rule::expectation => sc.expectations.push(self.expectation(item)),
+                _ => {}
+            }
+        }
+        sc
+    }
+
+    fn event(&mut self, pair: Pair<'_, Rule>) -> ScenarioEvent {
+        let sp = span(&pair);
+        let mut it = inner(pair);
+        let _at = it.next();
+        let at = self.quantity(it.next().expect("grammar: event time"));
+        let action_pair = it.next().expect("grammar: event action");
+        let mut ait = inner(action_pair);
+        let kw = ait.next().expect("grammar: action keyword");
+        let arg = ait.next().expect("grammar: action argument");
+        let action = match kw.as_rule() {
+            Rule::kw_fail => Action::Fail(self.target(arg)),
+            Rule::kw_recover => Action::Recover(self.target(arg)),
+            _ => Action::Traffic(self.quantity(arg)),
+        };
+        ScenarioEvent { at, action, span: sp }
+    }
+
+    fn target(&mut self, pair: Pair<'_, Rule>) -> Target {
+        let sp = span(&pair);
+        let mut count = None;
+        let mut idents = Vec::new();
+        let mut role_next = false;
+        let mut name = None;
+        let mut role = None;
+        let mut datacenter = None;
+        let text = pair.as_str();
+        let base = pair.as_span().start();
+        for part in inner(pair) {
+            match part.as_rule() {
+                Rule::quantity => count = Some(self.quantity(part)),
+                Rule::ident => idents.push(self.ident(part)),
+                _ => {}
+            }
+        }
+        // Re-read the separators to know which identifier is which: the
+        // first is the name; one after `.` is a role; one after `@` a
+        // datacenter.
+        for id in idents {
+            let offset = id.span.start - base;
+            let prev = text[..offset].trim_end().chars().last();
+            match prev {
+                Some('.') => role = Some(id),
+                Some('@') => datacenter = Some(id),
+                _ if name.is_none() => name = Some(id),
+                _ => role_next = true,
+            }
+        }
+        let _ = role_next;
+        Target {
+            count,
+            name: name.unwrap_or(Ident { name: String::new(), span: sp }),
+            role,
+            datacenter,
+            span: sp,
+        }
+    }
+
+    fn expectation(&mut self, pair: Pair<'_, Rule>) -> Expectation {
+        let sp = span(&pair);
+        let mut it = inner(pair);
+        let _kw = it.next();
+        let metric_pair = it.next().expect("grammar: metric");
+        let mut mit = inner(metric_pair);
+        let metric = self.ident(mit.next().expect("grammar: metric name"));
+        let argument = mit.next().map(|t| self.target(t));
+        let op = match it.next().map(|p| p.as_str().to_string()).as_deref() {
+            Some("<") => Comparison::Lt,
+            Some("<=") => Comparison::Le,
+            Some(">") => Comparison::Gt,
+            _ => Comparison::Ge,
+        };
+        let value = self.quantity(it.next().expect("grammar: expectation value"));
+        let mut during = None;
+        for rest in it {
+            if rest.as_rule() == Rule::range {
+                let mut r = inner(rest);
+                let lo = self.value(r.next().expect("grammar: range start"));
+                let hi = self.value(r.next().expect("grammar: range end"));
+                during = Some((lo, hi));
+            }
+        }
+        Expectation { metric, argument, op, value, during, span: sp }
+    }
+}
+
+/// Turns pest's error into a located diagnostic with human words.
+fn syntax_error(source: &str, e: pest::error::Error<Rule>) -> Diagnostic {
+    use pest::error::{ErrorVariant, InputLocation};
+    let (start, end) = match e.location {
+        InputLocation::Pos(p) => (p, p),
+        InputLocation::Span((s, e)) => (s, e),
+    };
+    // Point at the offending token, not an empty position, when there is one.
+    let tok_end = token_end(source, start);
+    let span = Span::new(start, end.max(tok_end));
+    let found = describe_found(source, start);
+    let mut expected: Vec<String> = match &e.variant {
+        ErrorVariant::ParsingError { positives, .. } => {
+            positives.iter().filter_map(|r| human_rule(*r)).map(String::from).collect()
+        }
+        ErrorVariant::CustomError { message } => vec![message.clone()],
+    };
+    // Punctuation the grammar wanted is not a rule, so pest lists it only
+    // among its parse attempts.
+    if let Some(attempts) = e.parse_attempts() {
+        for tok in attempts.expected_tokens() {
+            // The token type is not exported; its Display is the literal.
+            if let Some(h) = human_token(&tok.to_string()) {
+                expected.push(h.to_string());
+            }
+        }
+    }
+    expected.sort();
+    expected.dedup();
+    // At the top level every statement form is possible; say so once.
+    let statement_forms = ["`scenario`", "`system`", "a block (`traffic`, `slo`, …)", "a declaration (`service web { … }`)"];
+    if expected.iter().any(|e| statement_forms.contains(&e.as_str())) {
+        expected.retain(|e| !statement_forms.contains(&e.as_str()) && e != "a name");
+        expected.insert(0, "a statement (a declaration, a block or a flow)".to_string());
+    }
+    let expected_text = match expected.len() {
+        0 => "something else".to_string(),
+        1 => expected[0].clone(),
+        _ => {
+            let (last, rest) = expected.split_last().expect("non-empty");
+            format!("{} or {}", rest.join(", "), last)
+        }
+    };
+    let mut d = Diagnostic::error("syntax", span, format!("expected {expected_text}, found {found}"))
+        .label(format!("expected {expected_text}"));
+    d.help = Some(syntax_hint(source, start, &expected));
+    d
+}
+
+fn token_end(source: &str, start: usize) -> usize {
+    let rest = &source[start.min(source.len())..];
+    let len = rest
+        .char_indices()
+        .find(|(_, c)| c.is_whitespace())
+        .map_or(rest.len(), |(i, _)| i);
+    // Keep spans short: at most one token, at most a line.
+    start + len.min(40)
+}
+
+fn describe_found(source: &str, start: usize) -> String {
+    let rest = &source[start.min(source.len())..];
+    match rest.chars().next() {
+        None => "end of file".to_string(),
+        Some('\n') | Some('\r') => "end of line".to_string(),
+        Some(_) => {
+            let tok: String = rest.chars().take_while(|c| !c.is_whitespace()).take(20).collect();
+            format!("`{tok}`")
+        }
+    }
+}
+
+fn syntax_hint(source: &str, start: usize, expected: &[String]) -> String {
+    let rest = &source[start.min(source.len())..];
+    if rest.starts_with('"') || expected.iter().any(|e| e == "a closing `\"`") {
+        return "close the string with `\"` on the same line".into();
+    }
+    if rest.starts_with('-') && !rest.starts_with("->") {
+        return "numbers have no sign in `.arch`; nothing in the language is negative".into();
+    }
+    if expected.iter().any(|e| e.contains("`}`")) {
+        return "write attributes as `name = value`, and close the block with `}`".into();
+    }
+    if expected.iter().any(|e| e.contains("`=`")) {
+        return "write attributes as `name = value`".into();
+    }
+    "see LANGUAGE.md §2–§6 for the shape of statements".into()
+}
+
+/// Human words for literal tokens worth naming in "expected …".
+fn human_token(token: &str) -> Option<&'static str> {
+    Some(match token {
+        "=" => "`=`",
+        "{" => "`{`",
+        "}" => "`}`",
+        "[" => "`[`",
+        "]" => "`]`",
+        "," => "`,`",
+        "->" => "`->`",
+        "(" => "`(`",
+        ")" => "`)`",
+        ".." => "`..`",
+        "@" => "`@`",
+        _ => return None,
+    })
+}
+
+/// Human words for grammar rules, for "expected …" lists. Rules that should
+/// never be named to a user map to `None`.
+fn human_rule(rule: Rule) -> Option<&'static str> {
+    Some(match rule {
+        Rule::ident | Rule::name => "a name",
+        Rule::string | Rule::string_inner => "a string",
+        Rule::number => "a number",
+        Rule::quantity => "a number or quantity",
+        Rule::magnitude => "a magnitude (`k`, `M`, `G`)",
+        Rule::size_unit | Rule::dur_unit | Rule::rate_unit | Rule::per | Rule::percent | Rule::times => "a unit",
+        Rule::boolean => "`true` or `false`",
+        Rule::range => "a range (`4..40`)",
+        Rule::call => "a call (`zipf(1.1)`)",
+        Rule::list => "a list (`[a, b]`)",
+        Rule::map | Rule::map_entry => "a map entry (`\"key\" = 10%`)",
+        Rule::value => "a value",
+        Rule::attribute => "an attribute (`name = value`)",
+        Rule::body => "`{`",
+        Rule::kw_system | Rule::system_line => "`system`",
+        Rule::singleton_kw | Rule::singleton => "a block (`traffic`, `slo`, …)",
+        Rule::declaration => "a declaration (`service web { … }`)",
+        Rule::endpoint => "a component name",
+        Rule::arrow => "`->`",
+        Rule::labels | Rule::label => "flow labels (`[read]`)",
+        Rule::flow => "a flow (`a -> b`)",
+        Rule::target => "a target (`web@us-east`)",
+        Rule::kw_of => "`of`",
+        Rule::kw_at => "`at`",
+        Rule::kw_expect | Rule::expectation => "`expect`",
+        Rule::kw_during => "`during`",
+        Rule::action | Rule::kw_fail | Rule::kw_recover | Rule::kw_traffic => "`fail`, `recover` or `traffic`",
+        Rule::event => "`at`",
+        Rule::metric => "a metric (`p99`, `error_rate`, …)",
+        Rule::comparison => "a comparison (`<`, `<=`, `>`, `>=`)",
+        Rule::kw_scenario | Rule::scenario => "`scenario`",
+        Rule::EOI => "end of file",
+        Rule::file => "a statement",
+        Rule::WHITESPACE | Rule::COMMENT | Rule::ident_start | Rule::ident_char | Rule::scenario_item | Rule::statement => return None,
+    })
+}
