@@ -12,6 +12,8 @@ pub mod model;
 pub mod render;
 pub mod syntax;
 
+pub use estimate::{Estimate, estimate};
+
 use diagnostic::{Diagnostic, Severity, sort_diagnostics};
 pub use model::{BuildOptions, Model};
 
@@ -25,7 +27,9 @@ pub struct Compiled {
 
 impl Compiled {
     pub fn has_errors(&self) -> bool {
-        self.diagnostics.iter().any(|d| d.severity == Severity::Error)
+        self.diagnostics
+            .iter()
+            .any(|d| d.severity == Severity::Error)
     }
 }
 
@@ -38,7 +42,11 @@ pub fn compile(source: &str, options: &BuildOptions) -> Compiled {
     } else {
         let (model, more) = model::build(&file, options);
         diagnostics.extend(more);
-        if diagnostics.iter().any(|d| d.severity == Severity::Error) { None } else { model }
+        if diagnostics.iter().any(|d| d.severity == Severity::Error) {
+            None
+        } else {
+            model
+        }
     };
     sort_diagnostics(&mut diagnostics);
     Compiled { model, diagnostics }

@@ -9,7 +9,11 @@ fn main() -> std::process::ExitCode {
         Ok(c) => c,
         Err(e) => {
             // Help and version are not errors; a bad option exits 2 (CLI.md).
-            let code = if e.use_stderr() { cli::EXIT_INPUT } else { cli::EXIT_OK };
+            let code = if e.use_stderr() {
+                cli::EXIT_INPUT
+            } else {
+                cli::EXIT_OK
+            };
             let _ = e.print();
             return std::process::ExitCode::from(code);
         }

@@ -27,17 +27,33 @@ pub fn run(args: Args) -> u8 {
     }
     let mut results: Vec<(String, String, Vec<Diagnostic>, bool)> = Vec::new();
     for input in &inputs {
-        let options = archc::BuildOptions { default_name: inputs::stem(&input.path), ..Default::default() };
+        let options = archc::BuildOptions {
+            default_name: inputs::stem(&input.path),
+            ..Default::default()
+        };
         let compiled = archc::compile(&input.source, &options);
         let compile_failed = compiled.has_errors();
-        results.push((input.name.clone(), input.source.clone(), compiled.diagnostics, compile_failed));
+        results.push((
+            input.name.clone(),
+            input.source.clone(),
+            compiled.diagnostics,
+            compile_failed,
+        ));
     }
     let reports: Vec<FileReport> = results
         .iter()
-        .map(|(name, source, diags, _)| FileReport { name, source, diagnostics: diags })
+        .map(|(name, source, diags, _)| FileReport {
+            name,
+            source,
+            diagnostics: diags,
+        })
         .collect();
     let out = match args.format {
-        Format::Human => render::human(&reports, super::use_color(args.common.color), super::terminal_width()),
+        Format::Human => render::human(
+            &reports,
+            super::use_color(args.common.color),
+            super::terminal_width(),
+        ),
         Format::Json => render::json(&reports),
         Format::Sarif => render::sarif(&reports, &[]),
         Format::Github => render::github(&reports),

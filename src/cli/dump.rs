@@ -19,12 +19,24 @@ pub fn run(args: Args) -> u8 {
     for e in &errors {
         eprintln!("error: {e}");
     }
-    let Some(input) = inputs.into_iter().next() else { return EXIT_INPUT };
-    let options = archc::BuildOptions { default_name: inputs::stem(&input.path), ..Default::default() };
+    let Some(input) = inputs.into_iter().next() else {
+        return EXIT_INPUT;
+    };
+    let options = archc::BuildOptions {
+        default_name: inputs::stem(&input.path),
+        ..Default::default()
+    };
     let compiled = archc::compile(&input.source, &options);
     let Some(model) = compiled.model else {
-        let reports = [FileReport { name: &input.name, source: &input.source, diagnostics: &compiled.diagnostics }];
-        eprint!("{}", render::human(&reports, false, super::terminal_width()));
+        let reports = [FileReport {
+            name: &input.name,
+            source: &input.source,
+            diagnostics: &compiled.diagnostics,
+        }];
+        eprint!(
+            "{}",
+            render::human(&reports, false, super::terminal_width())
+        );
         return EXIT_INPUT;
     };
     println!("{}", archc::model::dump::to_json(&model));

@@ -56,12 +56,21 @@ fn read_one(path: &Path, inputs: &mut Vec<Input>, errors: &mut Vec<String>) {
     let name = path.display().to_string().replace('\\', "/");
     match std::fs::read(path) {
         Ok(bytes) => match String::from_utf8(bytes) {
-            Ok(source) => inputs.push(Input { name, path: path.to_path_buf(), source }),
+            Ok(source) => inputs.push(Input {
+                name,
+                path: path.to_path_buf(),
+                source,
+            }),
             Err(e) => {
                 let at = e.utf8_error().valid_up_to();
                 let before = &e.as_bytes()[..at];
                 let line = before.iter().filter(|b| **b == b'\n').count() + 1;
-                let col = at - before.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1) + 1;
+                let col = at
+                    - before
+                        .iter()
+                        .rposition(|b| *b == b'\n')
+                        .map_or(0, |i| i + 1)
+                    + 1;
                 errors.push(format!(
                     "{name}:{line}:{col}: invalid UTF-8 at byte {at}: `.arch` files are UTF-8 text"
                 ));
@@ -82,5 +91,7 @@ fn describe_io(e: &std::io::Error) -> String {
 
 /// The file's stem: the system name when the file has no `system` line.
 pub fn stem(path: &Path) -> String {
-    path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "system".into())
+    path.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "system".into())
 }

@@ -7,7 +7,6 @@ pub mod inputs;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-
 /// Exit codes (CLI.md): 0 done and clean, 1 findings or failed
 /// expectations, 2 unusable input.
 pub const EXIT_OK: u8 = 0;
@@ -15,7 +14,11 @@ pub const EXIT_FINDINGS: u8 = 1;
 pub const EXIT_INPUT: u8 = 2;
 
 #[derive(Parser, Debug)]
-#[command(name = "archc", version, about = "Compile, check, estimate, simulate and deploy .arch system designs")]
+#[command(
+    name = "archc",
+    version,
+    about = "Compile, check, estimate, simulate and deploy .arch system designs"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -67,11 +70,15 @@ pub fn use_color(choice: ColorChoice) -> bool {
     match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        ColorChoice::Auto => {
+            std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+        }
     }
 }
 
 pub fn terminal_width() -> usize {
-    std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).unwrap_or(100)
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(100)
 }
-

@@ -1,6 +1,654 @@
 //! The estimator: load per copy at peak, instances, queueing, latency,
-//! storage and availability (LANGUAGE.md §6–§9). Computed once; every rule
-//! and the simulator read the same figures.
+//! storage and availability (LANGUAGE.md §6–§9, RULES.md `slo-*`).
+//!
+//! Computed once per model by [`estimate`]; every rule, the backends and
+//! the simulator's starting instance counts read the same figures.
+//! Architecture invariant: nothing here mutates the model.
 
+pub mod availability;
+pub mod load;
 pub mod queueing;
 pub mod shards;
+
+use crate::model::{Class, ComponentId, Copy, CrossDc, DcId, Kind, Model};
+use load::{Flows, PerClass, sum};
+use petgraph::graph::NodeIndex;
+use queueing::MMc;
+use serde::Serialize;
+use shards::PlacementCache;
+use std::sync::Arc;
+
+/// A station's figures at peak.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct Station {
+    /// Arrivals per second at peak.
+    pub peak_rps: f64,
+    /// Servers in the station (instances × workers).
+    pub servers: u64,
+    pub utilization: f64,
+    pub wait_s: f64,
+    pub response_s: f64,
+    pub p99_s: f64,
+}
+
+/// One shard of a database copy.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ShardEstimate {
+    pub shard: usize,
+    pub dedicated_key: Option<String>,
+    /// Fraction of the database's requests.
+    pub share: f64,
+    /// Heaviest keys with their shares.
+    pub heaviest: Vec<(String, f64)>,
+    pub primary: Station,
+    /// One replica (replicas of a shard are alike); `None` without replicas.
+    pub replica: Option<Station>,
+    /// Peak requests the shard receives from flows.
+    pub peak_rps: f64,
+    /// What the shard serves at its instances' capacity, per roles.
+    pub capacity_rps: Option<f64>,
+    /// Busiest instance's utilisation.
+    pub utilization: f64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CopyEstimate {
+    #[serde(skip)]
+    pub node: NodeIndex,
+    #[serde(skip)]
+    pub copy: Copy,
+    /// Average and peak requests per second received, per class.
+    pub avg: PerClass,
+    pub peak: PerClass,
+    pub avg_rps: f64,
+    pub peak_rps: f64,
+    /// Instances in use (for autoscale: the count at the target
+    /// utilisation, clamped to the range; for a database: every instance of
+    /// every shard).
+    pub instances: u32,
+    /// Autoscale max does not reach the target utilisation.
+    pub max_not_enough: bool,
+    /// Workers per instance (k of §7).
+    pub workers: u32,
+    pub service_time_s: f64,
+    /// Instances × capacity, `None` when unlimited.
+    pub capacity_rps: Option<f64>,
+    pub utilization: f64,
+    /// Utilisation at the largest instance count the design allows.
+    pub utilization_at_max: f64,
+    pub wait_s: f64,
+    pub response_s: f64,
+    pub p99_s: f64,
+    /// Read and write response times (databases differ by role).
+    pub read_response_s: f64,
+    pub write_response_s: f64,
+    pub read_p99_s: f64,
+    pub write_p99_s: f64,
+    pub shards: Vec<ShardEstimate>,
+    /// Capacity or latency rests on a kind default.
+    pub assumed_capacity: bool,
+    pub assumed_latency: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ClassEstimate {
+    pub class: Class,
+    pub avg_rps: f64,
+    pub peak_rps: f64,
+    pub mean_latency_s: f64,
+    /// RULES.md `slo-latency`: the p99s of every node the class reaches
+    /// with probability 1% or more, plus hops. An estimate, not a quantile.
+    pub p99_estimate_s: f64,
+    pub availability: f64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct StorageEstimate {
+    pub component: String,
+    pub datacenter: Option<String>,
+    pub shard: Option<usize>,
+    pub bytes_per_day: f64,
+    pub bytes_retained: Option<f64>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Bandwidth {
+    /// Response bytes per second at peak served by the CDN (hits).
+    pub cdn_bytes_per_s: f64,
+    /// Response bytes per second at peak served by the origin.
+    pub origin_bytes_per_s: f64,
+}
+
+/// The figures with one datacenter lost.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct DcLoss {
+    pub datacenter: DcId,
+    /// Per copy (by node index): peak rps and utilisation at max instances;
+    /// the failed datacenter's copies carry zero.
+    pub peak_rps: Vec<f64>,
+    pub utilization_at_max: Vec<f64>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Estimate {
+    /// A `traffic` block was given; without it only structural figures
+    /// (instances, workers, availability) are meaningful.
+    pub has_traffic: bool,
+    pub peak_factor: f64,
+    /// Per copy, by node index.
+    pub copies: Vec<CopyEstimate>,
+    /// Per copy edge, by edge index: average rates per class.
+    pub edges: Vec<PerClass>,
+    pub classes: Vec<ClassEstimate>,
+    pub availability: f64,
+    pub storage: Vec<StorageEstimate>,
+    pub storage_bytes_per_day: f64,
+    pub storage_bytes_retained: Option<f64>,
+    pub bandwidth: Option<Bandwidth>,
+    pub dc_loss: Vec<DcLoss>,
+    pub flows: Flows,
+    /// Queue messages loop without dying out.
+    pub unbounded: bool,
+}
+
+impl Estimate {
+    pub fn copy(&self, node: NodeIndex) -> &CopyEstimate {
+        &self.copies[node.index()]
+    }
+
+    pub fn class(&self, class: Class) -> Option<&ClassEstimate> {
+        self.classes.iter().find(|c| c.class == class)
+    }
+}
+
+/// Workers per instance and service time (§7): k = max(1, ⌊C·L + 0.5⌋),
+/// each serving with mean k / C.
+pub fn workers(capacity: f64, latency: f64) -> (u32, f64) {
+    let k = ((capacity * latency + 0.5).floor()).max(1.0);
+    let k = k.min(1e6);
+    (k as u32, k / capacity)
+}
+
+fn station(lambda: f64, capacity: Option<f64>, latency: f64, instances: u32) -> Station {
+    match capacity {
+        None => Station {
+            peak_rps: lambda,
+            servers: 0,
+            utilization: 0.0,
+            wait_s: 0.0,
+            response_s: latency,
+            // Unlimited capacity: each request just takes its latency.
+            p99_s: latency,
+        },
+        Some(c) => {
+            let (k, service) = workers(c, latency);
+            let servers = u64::from(k) * u64::from(instances.max(1));
+            let q = MMc {
+                lambda,
+                mu: 1.0 / service,
+                servers,
+            };
+            let utilization = lambda / (c * f64::from(instances.max(1)));
+            Station {
+                peak_rps: lambda,
+                servers,
+                utilization,
+                wait_s: q.mean_wait(),
+                response_s: q.mean_response(),
+                p99_s: q.response_quantile(0.99),
+            }
+        }
+    }
+}
+
+/// Average entry rate per class (zero without traffic).
+pub fn entry_rates(model: &Model) -> PerClass {
+    match &model.traffic {
+        Some(t) => [
+            t.class_rate(Class::Static),
+            t.class_rate(Class::Read),
+            t.class_rate(Class::Write),
+        ],
+        None => [0.0; 3],
+    }
+}
+
+/// Estimates a model. `cache` keeps shard placements across calls.
+pub fn estimate(model: &Model, cache: &mut PlacementCache) -> Estimate {
+    let entry = entry_rates(model);
+    let peak = model.traffic.as_ref().map_or(1.0, |t| t.peak.value);
+    let flows = load::propagate(model, entry, None);
+    let target = model.assumptions.target_utilization.value;
+
+    let mut copies = Vec::with_capacity(model.graph.node_count());
+    for node in model.graph.node_indices() {
+        copies.push(copy_estimate(model, &flows, node, peak, target, cache));
+    }
+
+    let mut est = Estimate {
+        has_traffic: model.traffic.is_some(),
+        peak_factor: peak,
+        copies,
+        edges: flows.edge.clone(),
+        classes: Vec::new(),
+        availability: 1.0,
+        storage: Vec::new(),
+        storage_bytes_per_day: 0.0,
+        storage_bytes_retained: None,
+        bandwidth: None,
+        dc_loss: Vec::new(),
+        unbounded: flows.unbounded,
+        flows,
+    };
+    let avail = availability::compute(model, &est);
+    est.availability = avail.overall;
+    est.classes = class_estimates(model, &est, entry, peak, &avail.per_class);
+    storage(model, &mut est, cache);
+    est.bandwidth = bandwidth(model, &est, entry, peak);
+    if model.has_datacenters() && model.datacenters.len() > 1 {
+        for dc in 0..model.datacenters.len() {
+            est.dc_loss.push(dc_loss(model, dc, entry, peak, cache));
+        }
+    }
+    est
+}
+
+fn copy_estimate(
+    model: &Model,
+    flows: &Flows,
+    node: NodeIndex,
+    peak: f64,
+    target: f64,
+    cache: &mut PlacementCache,
+) -> CopyEstimate {
+    let copy = model.graph[node];
+    let comp = &model.components[copy.component];
+    let avg = flows.total(node);
+    let peak_pc = [avg[0] * peak, avg[1] * peak, avg[2] * peak];
+    let peak_rps = sum(peak_pc);
+    let capacity = comp.capacity.value;
+    let latency = comp.latency.value;
+    let (k, service) = capacity.map_or((1, latency), |c| workers(c, latency));
+    let mut e = CopyEstimate {
+        node,
+        copy,
+        avg,
+        peak: peak_pc,
+        avg_rps: sum(avg),
+        peak_rps,
+        instances: comp.replicas.value,
+        max_not_enough: false,
+        workers: k,
+        service_time_s: service,
+        capacity_rps: None,
+        utilization: 0.0,
+        utilization_at_max: 0.0,
+        wait_s: 0.0,
+        response_s: latency,
+        p99_s: latency,
+        read_response_s: latency,
+        write_response_s: latency,
+        read_p99_s: latency,
+        write_p99_s: latency,
+        shards: Vec::new(),
+        assumed_capacity: comp.capacity.is_default(),
+        assumed_latency: comp.latency.is_default(),
+    };
+    if let Some(db) = comp.database() {
+        database_estimate(model, flows, node, peak, db, cache, &mut e);
+        return e;
+    }
+    // Managed services and global kinds scale inside their provider: one
+    // instance of unlimited or stated capacity.
+    let instances = if comp.managed || comp.kind.is_global() {
+        1
+    } else if let Some(a) = &comp.autoscale {
+        let (lo, hi) = a.value;
+        match capacity {
+            Some(c) => {
+                let (n, ok) =
+                    queueing::servers_for_target(peak_rps, c, target, u64::from(lo), u64::from(hi));
+                e.max_not_enough = !ok;
+                n as u32
+            }
+            None => lo,
+        }
+    } else {
+        comp.replicas.value
+    };
+    e.instances = instances;
+    let s = station(peak_rps, capacity, latency, instances);
+    e.capacity_rps = capacity.map(|c| c * f64::from(instances));
+    e.utilization = s.utilization;
+    e.utilization_at_max = capacity.map_or(0.0, |c| {
+        let max = if comp.managed || comp.kind.is_global() {
+            1
+        } else {
+            comp.max_instances()
+        };
+        peak_rps / (c * f64::from(max.max(1)))
+    });
+    e.wait_s = s.wait_s;
+    e.response_s = s.response_s;
+    e.p99_s = s.p99_s;
+    e.read_response_s = s.response_s;
+    e.write_response_s = s.response_s;
+    e.read_p99_s = s.p99_s;
+    e.write_p99_s = s.p99_s;
+    e
+}
+
+/// A database copy: per shard, a primary station and replica stations with
+/// reads split per role and every write applied everywhere (§6).
+fn database_estimate(
+    model: &Model,
+    flows: &Flows,
+    node: NodeIndex,
+    peak: f64,
+    db: &crate::model::DatabaseSpec,
+    cache: &mut PlacementCache,
+    e: &mut CopyEstimate,
+) {
+    let copy = model.graph[node];
+    let comp = &model.components[copy.component];
+    let inflow = flows.db[node.index()];
+    let replicas = comp.replicas.value;
+    // Writes every instance applies: this copy's, plus the other copies'
+    // when writes replicate across datacenters.
+    let mut applied = inflow.writes;
+    if db.cross_dc.value != CrossDc::None {
+        for (dc, other) in model.copies_of(copy.component) {
+            if dc != copy.dc {
+                applied += flows.db[other.index()].writes;
+            }
+        }
+    }
+    let placement: Arc<shards::Placement> = if db.total_shards() > 1 {
+        cache.get(&db.shard_spec())
+    } else {
+        Arc::new(shards::Placement {
+            shards: vec![shards::ShardLoad {
+                index: 0,
+                dedicated_key: None,
+                share: 1.0,
+                heaviest: Vec::new(),
+            }],
+        })
+    };
+    let r = f64::from(replicas);
+    let capacity = comp.capacity.value;
+    let latency = comp.latency.value;
+    let sync_extra = if db.cross_dc.value == CrossDc::Sync {
+        model.assumptions.cross_dc_latency.value
+    } else {
+        0.0
+    };
+    let (mut read_resp, mut write_resp, mut read_p99, mut write_p99) = (0.0, 0.0, 0.0_f64, 0.0_f64);
+    let mut busiest: f64 = 0.0;
+    let mut busiest_at_max: f64 = 0.0;
+    let total_reads = inflow.reads_primary + inflow.reads_replicas + inflow.reads_any;
+    for sh in &placement.shards {
+        let s = sh.share;
+        let any_each = if replicas > 0 {
+            inflow.reads_any / (r + 1.0)
+        } else {
+            inflow.reads_any
+        };
+        let primary_avg =
+            s * (inflow.writes + applied - inflow.writes + inflow.reads_primary + any_each);
+        let replica_avg = if replicas > 0 {
+            s * (applied + (inflow.reads_replicas + inflow.reads_any - any_each) / r)
+        } else {
+            0.0
+        };
+        let primary = station(primary_avg * peak, capacity, latency, 1);
+        let replica = (replicas > 0).then(|| station(replica_avg * peak, capacity, latency, 1));
+        let util = primary
+            .utilization
+            .max(replica.map_or(0.0, |x| x.utilization));
+        busiest = busiest.max(util);
+        busiest_at_max = busiest_at_max.max(util);
+        // Reads see the role they go to; writes see the primary.
+        let rs = if total_reads > 0.0 {
+            let rep = replica.unwrap_or(primary);
+            let to_replicas = inflow.reads_replicas + inflow.reads_any - any_each;
+            (primary.response_s * (inflow.reads_primary + any_each) + rep.response_s * to_replicas)
+                / total_reads
+        } else {
+            replica.unwrap_or(primary).response_s
+        };
+        read_resp += s * rs;
+        write_resp += s * (primary.response_s + sync_extra);
+        if s >= 0.01 || placement.shards.len() == 1 {
+            let rp = if inflow.reads_replicas + inflow.reads_any > 0.0 {
+                replica.unwrap_or(primary).p99_s
+            } else {
+                primary.p99_s
+            };
+            read_p99 = read_p99.max(rp);
+            write_p99 = write_p99.max(primary.p99_s + sync_extra);
+        }
+        let reads_total =
+            s * (inflow.reads_primary + inflow.reads_replicas + inflow.reads_any) * peak;
+        let writes_total = s * inflow.writes * peak;
+        e.shards.push(ShardEstimate {
+            shard: sh.index,
+            dedicated_key: sh.dedicated_key.clone(),
+            share: s,
+            heaviest: sh.heaviest.clone(),
+            primary,
+            replica,
+            peak_rps: reads_total + writes_total,
+            capacity_rps: capacity.map(|c| c * (1.0 + r)),
+            utilization: util,
+        });
+    }
+    let total_shards = placement.shards.len() as u32;
+    e.instances = (1 + replicas) * total_shards;
+    if comp.managed {
+        e.instances = 1;
+    }
+    e.capacity_rps = capacity.map(|c| c * f64::from(e.instances));
+    e.utilization = busiest;
+    e.utilization_at_max = busiest_at_max;
+    e.read_response_s = read_resp;
+    e.write_response_s = write_resp;
+    e.read_p99_s = read_p99;
+    e.write_p99_s = write_p99;
+    let reads = total_reads;
+    let writes = inflow.writes;
+    e.response_s = if reads + writes > 0.0 {
+        (read_resp * reads + write_resp * writes) / (reads + writes)
+    } else {
+        read_resp
+    };
+    e.p99_s = read_p99.max(write_p99);
+    e.wait_s = e.shards.iter().map(|s| s.share * s.primary.wait_s).sum();
+}
+
+fn class_estimates(
+    model: &Model,
+    est: &Estimate,
+    entry: PerClass,
+    peak: f64,
+    avail: &[f64; 3],
+) -> Vec<ClassEstimate> {
+    let mut out = Vec::new();
+    for class in Class::ALL {
+        let c = class.index();
+        let rate = entry[c];
+        if rate <= 0.0 && model.traffic.is_some() {
+            continue;
+        }
+        let mut mean = 0.0;
+        let mut p99 = 0.0;
+        if rate > 0.0 {
+            for node in model.graph.node_indices() {
+                let visits = est.flows.sync[node.index()][c] / rate;
+                if visits <= 0.0 {
+                    continue;
+                }
+                let ce = est.copy(node);
+                let (resp, q99) = match class {
+                    Class::Write => (ce.write_response_s, ce.write_p99_s),
+                    _ => (ce.read_response_s, ce.read_p99_s),
+                };
+                mean += visits * resp;
+                if visits >= 0.01 {
+                    p99 += q99;
+                }
+            }
+            for edge in model.graph.edge_indices() {
+                let visits = est.flows.edge_sync[edge.index()][c] / rate;
+                if visits <= 0.0 {
+                    continue;
+                }
+                let hop = if model.graph[edge].cross_dc {
+                    model.assumptions.cross_dc_latency.value
+                } else {
+                    model.assumptions.hop_latency.value
+                };
+                mean += visits * hop;
+                if visits >= 0.01 {
+                    p99 += hop;
+                }
+            }
+        }
+        out.push(ClassEstimate {
+            class,
+            avg_rps: rate,
+            peak_rps: rate * peak,
+            mean_latency_s: mean,
+            p99_estimate_s: p99,
+            availability: avail[c],
+        });
+    }
+    out
+}
+
+/// Data written per day (writes × write_size × (1 + replicas)) per database
+/// copy and shard, and per storage copy; with `retention`, what is kept.
+fn storage(model: &Model, est: &mut Estimate, _cache: &mut PlacementCache) {
+    let Some(t) = &model.traffic else { return };
+    let size = t.write_size.value;
+    let retention_days = t.retention.as_ref().map(|r| r.value / 86_400.0);
+    let mut total = 0.0;
+    for node in model.graph.node_indices() {
+        let copy = model.graph[node];
+        let comp = &model.components[copy.component];
+        let dc = model.dc_name(copy.dc).map(String::from);
+        match comp.kind {
+            Kind::Database => {
+                let Some(db) = comp.database() else { continue };
+                let mut writes = est.flows.db[node.index()].writes;
+                if db.cross_dc.value != CrossDc::None {
+                    writes = model
+                        .copies_of(copy.component)
+                        .map(|(_, n)| est.flows.db[n.index()].writes)
+                        .sum();
+                }
+                let copies = if comp.managed {
+                    1.0
+                } else {
+                    1.0 + f64::from(comp.replicas.value)
+                };
+                let per_day = writes * 86_400.0 * size * copies;
+                total += per_day;
+                let shards = &est.copies[node.index()].shards;
+                if shards.len() > 1 {
+                    for s in shards {
+                        est.storage.push(StorageEstimate {
+                            component: comp.name.clone(),
+                            datacenter: dc.clone(),
+                            shard: Some(s.shard),
+                            bytes_per_day: per_day * s.share,
+                            bytes_retained: retention_days.map(|d| per_day * s.share * d),
+                        });
+                    }
+                } else {
+                    est.storage.push(StorageEstimate {
+                        component: comp.name.clone(),
+                        datacenter: dc,
+                        shard: None,
+                        bytes_per_day: per_day,
+                        bytes_retained: retention_days.map(|d| per_day * d),
+                    });
+                }
+            }
+            Kind::Storage => {
+                let mut writes = est.flows.total(node)[Class::Write.index()];
+                if comp.cross_dc() != Some(CrossDc::None) {
+                    writes = model
+                        .copies_of(copy.component)
+                        .map(|(_, n)| est.flows.total(n)[Class::Write.index()])
+                        .sum();
+                }
+                let per_day = writes * 86_400.0 * size;
+                total += per_day;
+                est.storage.push(StorageEstimate {
+                    component: comp.name.clone(),
+                    datacenter: dc,
+                    shard: None,
+                    bytes_per_day: per_day,
+                    bytes_retained: retention_days.map(|d| per_day * d),
+                });
+            }
+            _ => {}
+        }
+    }
+    est.storage_bytes_per_day = total;
+    est.storage_bytes_retained = retention_days.map(|d| total * d);
+}
+
+/// Response bytes at peak: CDN hits are served by the CDN, every other
+/// entry request by the origin.
+fn bandwidth(model: &Model, est: &Estimate, entry: PerClass, peak: f64) -> Option<Bandwidth> {
+    let payload = model.traffic.as_ref()?.payload.as_ref()?.value;
+    let mut cdn_hits = 0.0;
+    for node in model.graph.node_indices() {
+        let comp = &model.components[model.graph[node].component];
+        if let Some(cdn) = comp.cdn() {
+            cdn_hits += est.flows.total(node)[Class::Static.index()] * cdn.hit_ratio.value;
+        }
+    }
+    let total = sum(entry);
+    Some(Bandwidth {
+        cdn_bytes_per_s: cdn_hits * peak * payload,
+        origin_bytes_per_s: (total - cdn_hits).max(0.0) * peak * payload,
+    })
+}
+
+/// The figures with `dc` lost: its weight shared among the others.
+fn dc_loss(
+    model: &Model,
+    dc: DcId,
+    entry: PerClass,
+    peak: f64,
+    cache: &mut PlacementCache,
+) -> DcLoss {
+    let flows = load::propagate(model, entry, Some(dc));
+    let target = model.assumptions.target_utilization.value;
+    let mut peak_rps = Vec::with_capacity(model.graph.node_count());
+    let mut util = Vec::with_capacity(model.graph.node_count());
+    for node in model.graph.node_indices() {
+        let e = copy_estimate(model, &flows, node, peak, target, cache);
+        peak_rps.push(e.peak_rps);
+        util.push(e.utilization_at_max);
+    }
+    DcLoss {
+        datacenter: dc,
+        peak_rps,
+        utilization_at_max: util,
+    }
+}
+
+/// Components a class's requests reach (synchronously or not).
+pub fn reached_components(model: &Model, est: &Estimate, class: Class) -> Vec<ComponentId> {
+    let mut seen = vec![false; model.components.len()];
+    for node in model.graph.node_indices() {
+        if est.flows.total(node)[class.index()] > 0.0 {
+            seen[model.graph[node].component] = true;
+        }
+    }
+    (0..seen.len()).filter(|i| seen[*i]).collect()
+}

@@ -101,14 +101,26 @@ const ASSUMPTION_ATTRS: &[&str] = &[
     "hotspot_factor",
 ];
 const DATACENTER_ATTRS: &[&str] = &["region", "weight"];
-const METRICS: &[&str] = &["p50", "p90", "p99", "p999", "mean", "error_rate", "throughput", "utilization"];
+const METRICS: &[&str] = &[
+    "p50",
+    "p90",
+    "p99",
+    "p999",
+    "mean",
+    "error_rate",
+    "throughput",
+    "utilization",
+];
 
 /// Compiles a parsed file. The model is returned only when no error was
 /// found; the diagnostics list everything found either way.
 pub fn build(file: &ast::File, options: &BuildOptions) -> (Option<Model>, Vec<Diagnostic>) {
     let mut cx = Cx { diags: Vec::new() };
     let model = cx.build(file, options);
-    let has_error = cx.diags.iter().any(|d| d.severity == crate::diagnostic::Severity::Error);
+    let has_error = cx
+        .diags
+        .iter()
+        .any(|d| d.severity == crate::diagnostic::Severity::Error);
     (if has_error { None } else { Some(model) }, cx.diags)
 }
 
@@ -172,7 +184,10 @@ impl Cx {
                             )
                             .label("second block")
                             .related(first.keyword, "first block here")
-                            .help(format!("merge the attributes into one `{}` block", s.kind.as_str())),
+                            .help(format!(
+                                "merge the attributes into one `{}` block",
+                                s.kind.as_str()
+                            )),
                         );
                     } else {
                         singletons.insert(s.kind, s);
@@ -188,7 +203,15 @@ impl Cx {
                         Defined::Component
                     } else {
                         let mut words: Vec<&str> = Kind::ALL.iter().map(|k| k.as_str()).collect();
-                        words.extend(["datacenter", "system", "scenario", "traffic", "slo", "monitoring", "assumptions"]);
+                        words.extend([
+                            "datacenter",
+                            "system",
+                            "scenario",
+                            "traffic",
+                            "slo",
+                            "monitoring",
+                            "assumptions",
+                        ]);
                         let mut diag = Diagnostic::error(
                             "unknown-kind",
                             d.kind.span,
@@ -232,8 +255,11 @@ impl Cx {
 
         // ── Datacenters ─────────────────────────────────────────────────
         let mut datacenters = self.datacenters(&dc_decls);
-        let dc_ids: HashMap<String, DcId> =
-            datacenters.iter().enumerate().map(|(i, d)| (d.name.clone(), i)).collect();
+        let dc_ids: HashMap<String, DcId> = datacenters
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (d.name.clone(), i))
+            .collect();
 
         let comp_ids: HashMap<String, ComponentId> = comp_decls
             .iter()
@@ -243,7 +269,12 @@ impl Cx {
         let kinds: Vec<Kind> = comp_decls.iter().map(|(_, k)| *k).collect();
 
         // ── Components ──────────────────────────────────────────────────
-        let resolver = Names { comp_ids: &comp_ids, kinds: &kinds, dc_ids: &dc_ids, decls: &comp_decls };
+        let resolver = Names {
+            comp_ids: &comp_ids,
+            kinds: &kinds,
+            dc_ids: &dc_ids,
+            decls: &comp_decls,
+        };
         let mut components: Vec<Component> = comp_decls
             .iter()
             .map(|(d, kind)| self.component(d, *kind, &resolver, datacenters.len()))
@@ -251,10 +282,20 @@ impl Cx {
         self.client_shares(&mut components);
 
         // ── Singletons ──────────────────────────────────────────────────
-        let traffic = singletons.get(&SingletonKind::Traffic).and_then(|s| self.traffic(s));
-        let slo = singletons.get(&SingletonKind::Slo).map(|s| self.slo(s)).unwrap_or_default();
-        let monitoring = singletons.get(&SingletonKind::Monitoring).map(|s| self.monitoring(s));
-        let assumptions = self.assumptions(singletons.get(&SingletonKind::Assumptions).copied(), options);
+        let traffic = singletons
+            .get(&SingletonKind::Traffic)
+            .and_then(|s| self.traffic(s));
+        let slo = singletons
+            .get(&SingletonKind::Slo)
+            .map(|s| self.slo(s))
+            .unwrap_or_default();
+        let monitoring = singletons
+            .get(&SingletonKind::Monitoring)
+            .map(|s| self.monitoring(s));
+        let assumptions = self.assumptions(
+            singletons.get(&SingletonKind::Assumptions).copied(),
+            options,
+        );
         // An instance's availability defaults to the assumption (§4).
         for c in &mut components {
             if c.availability.value.is_nan() {
@@ -301,8 +342,12 @@ impl Cx {
         place(&mut model);
         model.entries = entries(&model);
         // The implicit `default` datacenter is addressable in scenarios.
-        let dc_ids: HashMap<String, DcId> =
-            model.datacenters.iter().enumerate().map(|(i, d)| (d.name.clone(), i)).collect();
+        let dc_ids: HashMap<String, DcId> = model
+            .datacenters
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (d.name.clone(), i))
+            .collect();
         model.scenarios = scenarios
             .iter()
             .map(|s| self.scenario(s, &model, &dc_ids))
@@ -312,7 +357,12 @@ impl Cx {
 
     // ── Attribute reading ───────────────────────────────────────────────
 
-    fn attrs<'a>(&mut self, attributes: &'a [Attribute], allowed: &[&str], what: &str) -> Attrs<'a> {
+    fn attrs<'a>(
+        &mut self,
+        attributes: &'a [Attribute],
+        allowed: &[&str],
+        what: &str,
+    ) -> Attrs<'a> {
         let mut map: HashMap<&str, &Attribute> = HashMap::new();
         for a in attributes {
             let name = a.name.name.as_str();
@@ -332,10 +382,14 @@ impl Cx {
             }
             if let Some(first) = map.get(name) {
                 self.push(
-                    Diagnostic::error("duplicate-attribute", a.name.span, format!("`{name}` is set twice"))
-                        .label("second setting")
-                        .related(first.name.span, "first set here")
-                        .help("remove one of the two settings"),
+                    Diagnostic::error(
+                        "duplicate-attribute",
+                        a.name.span,
+                        format!("`{name}` is set twice"),
+                    )
+                    .label("second setting")
+                    .related(first.name.span, "first set here")
+                    .help("remove one of the two settings"),
                 );
                 continue;
             }
@@ -353,12 +407,19 @@ impl Cx {
                 format!("`{}` expects {expected}, found {found}", a.name.name),
             )
             .label(format!("this is {found}"))
-            .help(format!("write {expected}, for example `{} = {example}`", a.name.name)),
+            .help(format!(
+                "write {expected}, for example `{} = {example}`",
+                a.name.name
+            )),
         );
     }
 
     fn invalid(&mut self, span: Span, message: String, help: &str) {
-        self.push(Diagnostic::error("invalid-value", span, message).label("invalid value").help(help));
+        self.push(
+            Diagnostic::error("invalid-value", span, message)
+                .label("invalid value")
+                .help(help),
+        );
     }
 
     fn quantity(&mut self, a: &Attribute, unit: Unit, example: &str) -> Option<f64> {
@@ -387,7 +448,11 @@ impl Cx {
         let a = attrs.get(name)?;
         let v = self.quantity(a, Unit::Rate, example)?;
         if v <= 0.0 {
-            self.invalid(a.value.span, format!("`{name}` must be above zero"), "give a positive rate");
+            self.invalid(
+                a.value.span,
+                format!("`{name}` must be above zero"),
+                "give a positive rate",
+            );
             return None;
         }
         Some(Setting::given(v, a.value.span))
@@ -412,7 +477,11 @@ impl Cx {
         let a = attrs.get(name)?;
         let v = self.quantity(a, Unit::Multiplier, example)?;
         if v <= 0.0 {
-            self.invalid(a.value.span, format!("`{name}` must be above zero"), "give a factor such as `2x`");
+            self.invalid(
+                a.value.span,
+                format!("`{name}` must be above zero"),
+                "give a factor such as `2x`",
+            );
             return None;
         }
         Some(Setting::given(v, a.value.span))
@@ -430,10 +499,19 @@ impl Cx {
         }
     }
 
-    fn integer(&mut self, attrs: &Attrs, name: &str, min: u64, example: &str) -> Option<Setting<u64>> {
+    fn integer(
+        &mut self,
+        attrs: &Attrs,
+        name: &str,
+        min: u64,
+        example: &str,
+    ) -> Option<Setting<u64>> {
         let a = attrs.get(name)?;
         match a.value.kind {
-            ValueKind::Number { value, integer: true } => {
+            ValueKind::Number {
+                value,
+                integer: true,
+            } => {
                 if value < min as f64 {
                     self.invalid(
                         a.value.span,
@@ -443,7 +521,11 @@ impl Cx {
                     return None;
                 }
                 if value > u32::MAX as f64 {
-                    self.invalid(a.value.span, format!("`{name}` is too large"), "use a realistic count");
+                    self.invalid(
+                        a.value.span,
+                        format!("`{name}` is too large"),
+                        "use a realistic count",
+                    );
                     return None;
                 }
                 Some(Setting::given(value as u64, a.value.span))
@@ -470,7 +552,9 @@ impl Cx {
     fn word(&mut self, attrs: &Attrs, name: &str, example: &str) -> Option<Setting<String>> {
         let a = attrs.get(name)?;
         match &a.value.kind {
-            ValueKind::Ident(s) | ValueKind::Str(s) => Some(Setting::given(s.clone(), a.value.span)),
+            ValueKind::Ident(s) | ValueKind::Str(s) => {
+                Some(Setting::given(s.clone(), a.value.span))
+            }
             _ => {
                 self.mismatch(a, "a name", example);
                 None
@@ -490,7 +574,12 @@ impl Cx {
     }
 
     /// One of a fixed set of words.
-    fn choice<T: std::marker::Copy>(&mut self, attrs: &Attrs, name: &str, options: &[(&str, T)]) -> Option<Setting<T>> {
+    fn choice<T: std::marker::Copy>(
+        &mut self,
+        attrs: &Attrs,
+        name: &str,
+        options: &[(&str, T)],
+    ) -> Option<Setting<T>> {
         let a = attrs.get(name)?;
         let words: Vec<&str> = options.iter().map(|(w, _)| *w).collect();
         let word = match &a.value.kind {
@@ -505,10 +594,17 @@ impl Cx {
             return Some(Setting::given(*v, a.value.span));
         }
         let help = match did_you_mean(word, words.iter().copied()) {
-            Some(s) => format!("did you mean `{s}`? `{name}` is one of {}", quote_list(&words)),
+            Some(s) => format!(
+                "did you mean `{s}`? `{name}` is one of {}",
+                quote_list(&words)
+            ),
             None => format!("`{name}` is one of {}", quote_list(&words)),
         };
-        self.invalid(a.value.span, format!("`{word}` is not a valid `{name}`"), &help);
+        self.invalid(
+            a.value.span,
+            format!("`{word}` is not a valid `{name}`"),
+            &help,
+        );
         None
     }
 
@@ -521,7 +617,9 @@ impl Cx {
         let mut weight_spans = Vec::new();
         for d in decls {
             let attrs = self.attrs(d.attributes(), DATACENTER_ATTRS, "a datacenter");
-            let region = self.string(&attrs, "region", "\"us-east-1\"").map(|s| s.value);
+            let region = self
+                .string(&attrs, "region", "\"us-east-1\"")
+                .map(|s| s.value);
             let weight = self.percent(&attrs, "weight", "60%");
             match &weight {
                 Some(w) => {
@@ -549,7 +647,10 @@ impl Cx {
             let mut diag = Diagnostic::error(
                 "weight-sum",
                 weight_spans[weight_spans.len() - 1],
-                format!("datacenter weights sum to {}%, not 100%", fmt_num(given_total * 100.0)),
+                format!(
+                    "datacenter weights sum to {}%, not 100%",
+                    fmt_num(given_total * 100.0)
+                ),
             )
             .label("weights end here")
             .help("make the datacenter weights add up to 100%");
@@ -559,21 +660,38 @@ impl Cx {
             self.push(diag);
         }
         // Datacenters without a weight share what is left equally.
-        let rest = if unweighted > 0 { ((1.0 - given_total).max(0.0)) / unweighted as f64 } else { 0.0 };
+        let rest = if unweighted > 0 {
+            ((1.0 - given_total).max(0.0)) / unweighted as f64
+        } else {
+            0.0
+        };
         for d in &mut dcs {
             if d.weight.value.is_nan() {
-                d.weight = Setting::default(if any_given { rest } else { 1.0 / decls.len() as f64 });
+                d.weight = Setting::default(if any_given {
+                    rest
+                } else {
+                    1.0 / decls.len() as f64
+                });
             }
         }
         dcs
     }
 
-    fn component(&mut self, d: &ast::Declaration, kind: Kind, names: &Names, dc_count: usize) -> Component {
+    fn component(
+        &mut self,
+        d: &ast::Declaration,
+        kind: Kind,
+        names: &Names,
+        dc_count: usize,
+    ) -> Component {
         let allowed = allowed_attributes(kind);
         let what = format!("a `{}`", kind.as_str());
         let attrs = self.attrs(d.attributes(), &allowed, &what);
-        let attribute_spans: BTreeMap<String, Span> =
-            attrs.map.iter().map(|(k, a)| (k.to_string(), a.span)).collect();
+        let attribute_spans: BTreeMap<String, Span> = attrs
+            .map
+            .iter()
+            .map(|(k, a)| (k.to_string(), a.span))
+            .collect();
         let name = d.name.name.clone();
 
         let engine = attrs.get("engine").and_then(|a| match &a.value.kind {
@@ -594,10 +712,14 @@ impl Cx {
         let autoscale = self.autoscale(&attrs, kind);
         if let (Some(r), Some(a)) = (&replicas_given, &autoscale) {
             self.push(
-                Diagnostic::error("invalid-value", a.span.unwrap_or(d.name.span), "`autoscale` together with `replicas`")
-                    .label("autoscale here")
-                    .related(r.span.unwrap_or(d.name.span), "replicas here")
-                    .help("keep one: `replicas` for a fixed count, `autoscale = min..max` for a range"),
+                Diagnostic::error(
+                    "invalid-value",
+                    a.span.unwrap_or(d.name.span),
+                    "`autoscale` together with `replicas`",
+                )
+                .label("autoscale here")
+                .related(r.span.unwrap_or(d.name.span), "replicas here")
+                .help("keep one: `replicas` for a fixed count, `autoscale = min..max` for a range"),
             );
         }
         if managed {
@@ -618,17 +740,27 @@ impl Cx {
             }
         }
         let replicas = replicas_given
-            .map(|s| Setting { value: s.value as u32, span: s.span })
+            .map(|s| Setting {
+                value: s.value as u32,
+                span: s.span,
+            })
             .unwrap_or(Setting::default(if kind == Kind::Database { 0 } else { 1 }));
 
         let (default_cap, default_lat) = kind_defaults(kind);
         let default_cap = if managed { None } else { default_cap };
         let capacity = match self.rate(&attrs, "capacity", "800/s") {
-            Some(s) => Setting { value: Some(s.value), span: s.span },
+            Some(s) => Setting {
+                value: Some(s.value),
+                span: s.span,
+            },
             None => Setting::default(default_cap),
         };
-        let latency = self.duration(&attrs, "latency", "15ms").unwrap_or(Setting::default(default_lat));
-        let public = self.boolean(&attrs, "public").unwrap_or(Setting::default(matches!(kind, Kind::Lb | Kind::Cdn)));
+        let latency = self
+            .duration(&attrs, "latency", "15ms")
+            .unwrap_or(Setting::default(default_lat));
+        let public = self
+            .boolean(&attrs, "public")
+            .unwrap_or(Setting::default(matches!(kind, Kind::Lb | Kind::Cdn)));
         let availability = self
             .percent(&attrs, "availability", "99.9%")
             .unwrap_or(Setting::default(if managed { 0.9999 } else { f64::NAN }));
@@ -639,7 +771,10 @@ impl Cx {
             if let Some(a) = attrs.get("datacenters") {
                 self.invalid(
                     a.name.span,
-                    format!("`{name}` is a global {}; it is not placed in datacenters", kind.as_str()),
+                    format!(
+                        "`{name}` is a global {}; it is not placed in datacenters",
+                        kind.as_str()
+                    ),
                     "remove `datacenters`: clients, dns and cdn are global",
                 );
             }
@@ -691,27 +826,49 @@ impl Cx {
             return None;
         };
         let (
-            ValueKind::Number { value: lo_v, integer: true },
-            ValueKind::Number { value: hi_v, integer: true },
+            ValueKind::Number {
+                value: lo_v,
+                integer: true,
+            },
+            ValueKind::Number {
+                value: hi_v,
+                integer: true,
+            },
         ) = (&lo.kind, &hi.kind)
         else {
             self.mismatch(a, "a range of whole numbers", "2..10");
             return None;
         };
         if *lo_v < 1.0 {
-            self.invalid(lo.span, "`autoscale` starts at 0 instances".into(), "start the range at 1 or more");
+            self.invalid(
+                lo.span,
+                "`autoscale` starts at 0 instances".into(),
+                "start the range at 1 or more",
+            );
             return None;
         }
         if lo_v > hi_v {
             self.invalid(
                 a.value.span,
-                format!("`autoscale` range {}..{} runs backwards", fmt_num(*lo_v), fmt_num(*hi_v)),
-                &format!("write the smaller count first: `{}..{}`", fmt_num(*hi_v), fmt_num(*lo_v)),
+                format!(
+                    "`autoscale` range {}..{} runs backwards",
+                    fmt_num(*lo_v),
+                    fmt_num(*hi_v)
+                ),
+                &format!(
+                    "write the smaller count first: `{}..{}`",
+                    fmt_num(*hi_v),
+                    fmt_num(*lo_v)
+                ),
             );
             return None;
         }
         if *hi_v > 1_000_000.0 {
-            self.invalid(hi.span, "`autoscale` maximum is too large".into(), "use a realistic instance count");
+            self.invalid(
+                hi.span,
+                "`autoscale` maximum is too large".into(),
+                "use a realistic instance count",
+            );
             return None;
         }
         Some(Setting::given((*lo_v as u32, *hi_v as u32), a.value.span))
@@ -737,7 +894,10 @@ impl Cx {
                     Diagnostic::error(
                         "type-mismatch",
                         v.span,
-                        format!("`datacenters` lists datacenter names, found {}", other.describe()),
+                        format!(
+                            "`datacenters` lists datacenter names, found {}",
+                            other.describe()
+                        ),
                     )
                     .label("not a name")
                     .help("list datacenter names: `datacenters = [us-east]`"),
@@ -749,19 +909,31 @@ impl Cx {
     }
 
     fn unknown_dc(&mut self, n: &str, span: Span, names: &Names) {
-        let mut d = Diagnostic::error("unknown-reference", span, format!("no datacenter named `{n}`"))
-            .label("unknown datacenter");
+        let mut d = Diagnostic::error(
+            "unknown-reference",
+            span,
+            format!("no datacenter named `{n}`"),
+        )
+        .label("unknown datacenter");
         d = match did_you_mean(n, names.dc_ids.keys().map(String::as_str)) {
             Some(s) => d.help(format!("did you mean `{s}`?")),
-            None if names.dc_ids.is_empty() => d.help("declare it: `datacenter NAME { region = \"…\" }`"),
-            None => d.help(format!("declare `datacenter {n}`, or use one of the declared datacenters")),
+            None if names.dc_ids.is_empty() => {
+                d.help("declare it: `datacenter NAME { region = \"…\" }`")
+            }
+            None => d.help(format!(
+                "declare `datacenter {n}`, or use one of the declared datacenters"
+            )),
         };
         self.push(d);
     }
 
     fn unknown_component(&mut self, n: &str, span: Span, names: &Names) {
-        let mut d = Diagnostic::error("unknown-reference", span, format!("no component named `{n}`"))
-            .label("unknown component");
+        let mut d = Diagnostic::error(
+            "unknown-reference",
+            span,
+            format!("no component named `{n}`"),
+        )
+        .label("unknown component");
         d = match did_you_mean(n, names.comp_ids.keys().map(String::as_str)) {
             Some(s) => d.help(format!("did you mean `{s}`?")),
             None => d.help(format!("declare it, for example `service {n}`")),
@@ -780,7 +952,9 @@ impl Cx {
     ) -> KindSpec {
         match kind {
             Kind::Client => KindSpec::Client(ClientSpec {
-                share: self.percent(attrs, "share", "50%").unwrap_or(Setting::default(f64::NAN)),
+                share: self
+                    .percent(attrs, "share", "50%")
+                    .unwrap_or(Setting::default(f64::NAN)),
             }),
             Kind::Dns => KindSpec::Dns(DnsSpec {
                 routing: self
@@ -795,14 +969,24 @@ impl Cx {
                         ],
                     )
                     .unwrap_or(Setting::default(Routing::Simple)),
-                failover: self.boolean(attrs, "failover").unwrap_or(Setting::default(true)),
-                ttl: self.duration(attrs, "ttl", "60s").unwrap_or(Setting::default(60.0)),
+                failover: self
+                    .boolean(attrs, "failover")
+                    .unwrap_or(Setting::default(true)),
+                ttl: self
+                    .duration(attrs, "ttl", "60s")
+                    .unwrap_or(Setting::default(60.0)),
             }),
             Kind::Cdn => KindSpec::Cdn(CdnSpec {
                 ttl: self.duration(attrs, "ttl", "1d"),
-                hit_ratio: self.percent(attrs, "hit_ratio", "90%").unwrap_or(Setting::default(0.9)),
+                hit_ratio: self
+                    .percent(attrs, "hit_ratio", "90%")
+                    .unwrap_or(Setting::default(0.9)),
                 fallback: self
-                    .choice(attrs, "fallback", &[("origin", Fallback::Origin), ("none", Fallback::None)])
+                    .choice(
+                        attrs,
+                        "fallback",
+                        &[("origin", Fallback::Origin), ("none", Fallback::None)],
+                    )
                     .unwrap_or(Setting::default(Fallback::None)),
                 invalidation: self
                     .choice(
@@ -828,30 +1012,46 @@ impl Cx {
                         ],
                     )
                     .unwrap_or(Setting::default(Algorithm::RoundRobin)),
-                sticky: self.boolean(attrs, "sticky").unwrap_or(Setting::default(false)),
-                health_interval: self.duration(attrs, "health_interval", "5s").unwrap_or(Setting::default(5.0)),
+                sticky: self
+                    .boolean(attrs, "sticky")
+                    .unwrap_or(Setting::default(false)),
+                health_interval: self
+                    .duration(attrs, "health_interval", "5s")
+                    .unwrap_or(Setting::default(5.0)),
             }),
             Kind::Service => {
                 let session = match attrs.get("session") {
                     None => Setting::default(Session::None),
                     Some(a) => match &a.value.kind {
-                        ValueKind::Ident(s) if s == "none" => Setting::given(Session::None, a.value.span),
-                        ValueKind::Ident(s) if s == "local" => Setting::given(Session::Local, a.value.span),
-                        ValueKind::Ident(s) | ValueKind::Str(s) => match names.comp_ids.get(s) {
-                            Some(id) if matches!(names.kinds[*id], Kind::Cache | Kind::Database) => {
-                                Setting::given(Session::Store(*id), a.value.span)
+                        ValueKind::Ident(s) if s == "none" => {
+                            Setting::given(Session::None, a.value.span)
+                        }
+                        ValueKind::Ident(s) if s == "local" => {
+                            Setting::given(Session::Local, a.value.span)
+                        }
+                        ValueKind::Ident(s) | ValueKind::Str(s) => {
+                            match names.comp_ids.get(s) {
+                                Some(id)
+                                    if matches!(names.kinds[*id], Kind::Cache | Kind::Database) =>
+                                {
+                                    Setting::given(Session::Store(*id), a.value.span)
+                                }
+                                Some(id) => {
+                                    self.wrong_kind(a.value.span, s, names.kinds[*id], "`session` names a `cache` or `database` that stores sessions", names, *id);
+                                    Setting::default(Session::None)
+                                }
+                                None => {
+                                    self.unknown_component(s, a.value.span, names);
+                                    Setting::default(Session::None)
+                                }
                             }
-                            Some(id) => {
-                                self.wrong_kind(a.value.span, s, names.kinds[*id], "`session` names a `cache` or `database` that stores sessions", names, *id);
-                                Setting::default(Session::None)
-                            }
-                            None => {
-                                self.unknown_component(s, a.value.span, names);
-                                Setting::default(Session::None)
-                            }
-                        },
+                        }
                         _ => {
-                            self.mismatch(a, "`none`, `local`, or the name of a session store", "sessions");
+                            self.mismatch(
+                                a,
+                                "`none`, `local`, or the name of a session store",
+                                "sessions",
+                            );
                             Setting::default(Session::None)
                         }
                     },
@@ -860,9 +1060,18 @@ impl Cx {
                     None => None,
                     Some(a) => match &a.value.kind {
                         ValueKind::Ident(s) | ValueKind::Str(s) => match names.comp_ids.get(s) {
-                            Some(id) if names.kinds[*id] == Kind::Queue => Some(Setting::given(*id, a.value.span)),
+                            Some(id) if names.kinds[*id] == Kind::Queue => {
+                                Some(Setting::given(*id, a.value.span))
+                            }
                             Some(id) => {
-                                self.wrong_kind(a.value.span, s, names.kinds[*id], "`consumes` names a `queue`", names, *id);
+                                self.wrong_kind(
+                                    a.value.span,
+                                    s,
+                                    names.kinds[*id],
+                                    "`consumes` names a `queue`",
+                                    names,
+                                    *id,
+                                );
                                 None
                             }
                             None => {
@@ -879,7 +1088,9 @@ impl Cx {
                 KindSpec::Service(ServiceSpec {
                     session,
                     consumes,
-                    timeout: self.duration(attrs, "timeout", "2s").unwrap_or(Setting::default(2.0)),
+                    timeout: self
+                        .duration(attrs, "timeout", "2s")
+                        .unwrap_or(Setting::default(2.0)),
                 })
             }
             Kind::Cache => {
@@ -900,20 +1111,32 @@ impl Cx {
                             ],
                         )
                         .unwrap_or(Setting::default(Eviction::None)),
-                    hit_ratio: self.percent(attrs, "hit_ratio", "80%").unwrap_or(Setting::default(0.8)),
-                    overprovision: self.percent(attrs, "overprovision", "20%").unwrap_or(Setting::default(0.0)),
-                    item_size: self.size(attrs, "item_size", "1KB").unwrap_or(Setting::default(1000.0)),
+                    hit_ratio: self
+                        .percent(attrs, "hit_ratio", "80%")
+                        .unwrap_or(Setting::default(0.8)),
+                    overprovision: self
+                        .percent(attrs, "overprovision", "20%")
+                        .unwrap_or(Setting::default(0.0)),
+                    item_size: self
+                        .size(attrs, "item_size", "1KB")
+                        .unwrap_or(Setting::default(1000.0)),
                     cross_dc: self.cross_dc(attrs),
                 })
             }
             Kind::Database => self.database(attrs, name, replicas, decl),
             Kind::Queue => KindSpec::Queue(QueueSpec {
-                engine: self.word(attrs, "engine", "rabbitmq").unwrap_or(Setting::default("rabbitmq".into())),
-                durable: self.boolean(attrs, "durable").unwrap_or(Setting::default(true)),
+                engine: self
+                    .word(attrs, "engine", "rabbitmq")
+                    .unwrap_or(Setting::default("rabbitmq".into())),
+                durable: self
+                    .boolean(attrs, "durable")
+                    .unwrap_or(Setting::default(true)),
                 max_backlog: self.number(attrs, "max_backlog", "1M"),
             }),
             Kind::Storage => KindSpec::Storage(StorageSpec {
-                engine: self.word(attrs, "engine", "s3").unwrap_or(Setting::default("s3".into())),
+                engine: self
+                    .word(attrs, "engine", "s3")
+                    .unwrap_or(Setting::default("s3".into())),
                 cross_dc: self.cross_dc(attrs),
             }),
         }
@@ -923,7 +1146,8 @@ impl Cx {
         let Some(a) = attrs.get("engine") else {
             return Setting::default(default.to_string());
         };
-        let choices: Vec<(&str, usize)> = options.iter().enumerate().map(|(i, o)| (*o, i)).collect();
+        let choices: Vec<(&str, usize)> =
+            options.iter().enumerate().map(|(i, o)| (*o, i)).collect();
         match self.choice(attrs, "engine", &choices) {
             Some(s) => Setting::given(options[s.value].to_string(), a.value.span),
             None => Setting::default(default.to_string()),
@@ -934,12 +1158,24 @@ impl Cx {
         self.choice(
             attrs,
             "cross_dc",
-            &[("none", CrossDc::None), ("async", CrossDc::Async), ("sync", CrossDc::Sync)],
+            &[
+                ("none", CrossDc::None),
+                ("async", CrossDc::Async),
+                ("sync", CrossDc::Sync),
+            ],
         )
         .unwrap_or(Setting::default(CrossDc::None))
     }
 
-    fn wrong_kind(&mut self, span: Span, name: &str, kind: Kind, rule: &str, names: &Names, id: usize) {
+    fn wrong_kind(
+        &mut self,
+        span: Span,
+        name: &str,
+        kind: Kind,
+        rule: &str,
+        names: &Names,
+        id: usize,
+    ) {
         self.push(
             Diagnostic::error(
                 "wrong-kind",
@@ -947,13 +1183,24 @@ impl Cx {
                 format!("`{name}` is a `{}`, but {rule}", kind.as_str()),
             )
             .label(format!("a `{}`", kind.as_str()))
-            .related(names.decls[id].0.name.span, format!("`{name}` declared here"))
+            .related(
+                names.decls[id].0.name.span,
+                format!("`{name}` declared here"),
+            )
             .help("name a component of the right kind here"),
         );
     }
 
-    fn database(&mut self, attrs: &Attrs, _name: &str, replicas: u32, decl: &ast::Declaration) -> KindSpec {
-        let engine = self.word(attrs, "engine", "postgres").unwrap_or(Setting::default("postgres".into()));
+    fn database(
+        &mut self,
+        attrs: &Attrs,
+        _name: &str,
+        replicas: u32,
+        decl: &ast::Declaration,
+    ) -> KindSpec {
+        let engine = self
+            .word(attrs, "engine", "postgres")
+            .unwrap_or(Setting::default("postgres".into()));
         let model_default = match engine.value.as_str() {
             "mongodb" | "couchdb" | "documentdb" | "firestore" => DataModel::Document,
             "cassandra" | "scylladb" | "scylla" | "hbase" | "bigtable" => DataModel::Column,
@@ -984,17 +1231,32 @@ impl Cx {
                     ("none", FailoverMode::None),
                 ],
             )
-            .unwrap_or(Setting::default(if replicas > 0 { FailoverMode::Automatic } else { FailoverMode::None }));
+            .unwrap_or(Setting::default(if replicas > 0 {
+                FailoverMode::Automatic
+            } else {
+                FailoverMode::None
+            }));
         let read_from = self
             .choice(
                 attrs,
                 "read_from",
-                &[("replicas", ReadFrom::Replicas), ("primary", ReadFrom::Primary), ("any", ReadFrom::Any)],
+                &[
+                    ("replicas", ReadFrom::Replicas),
+                    ("primary", ReadFrom::Primary),
+                    ("any", ReadFrom::Any),
+                ],
             )
-            .unwrap_or(Setting::default(if replicas > 0 { ReadFrom::Replicas } else { ReadFrom::Primary }));
+            .unwrap_or(Setting::default(if replicas > 0 {
+                ReadFrom::Replicas
+            } else {
+                ReadFrom::Primary
+            }));
         let shards = self
             .integer(attrs, "shards", 1, "8")
-            .map(|s| Setting { value: s.value as u32, span: s.span })
+            .map(|s| Setting {
+                value: s.value as u32,
+                span: s.span,
+            })
             .unwrap_or(Setting::default(1));
         if shards.value > 100_000 {
             self.invalid(
@@ -1004,7 +1266,9 @@ impl Cx {
             );
         }
         let shard_key = attrs.get("shard_key").and_then(|a| match &a.value.kind {
-            ValueKind::Ident(s) | ValueKind::Str(s) => Some(Setting::given(s.clone(), a.value.span)),
+            ValueKind::Ident(s) | ValueKind::Str(s) => {
+                Some(Setting::given(s.clone(), a.value.span))
+            }
             _ => {
                 self.mismatch(a, "a key name", "user_id");
                 None
@@ -1014,14 +1278,21 @@ impl Cx {
             .choice(
                 attrs,
                 "sharding",
-                &[("hash", Sharding::Hash), ("consistent", Sharding::Consistent), ("range", Sharding::Range)],
+                &[
+                    ("hash", Sharding::Hash),
+                    ("consistent", Sharding::Consistent),
+                    ("range", Sharding::Range),
+                ],
             )
             .unwrap_or(Setting::default(Sharding::Hash));
-        let keys = self.keys(attrs).unwrap_or(Setting::default(KeyDist::Uniform));
+        let keys = self
+            .keys(attrs)
+            .unwrap_or(Setting::default(KeyDist::Uniform));
         let key_count = match self.number(attrs, "key_count", "50M") {
-            Some(s) if s.value >= 1.0 && s.value.fract() == 0.0 && s.value <= 1e15 => {
-                Setting { value: s.value as u64, span: s.span }
-            }
+            Some(s) if s.value >= 1.0 && s.value.fract() == 0.0 && s.value <= 1e15 => Setting {
+                value: s.value as u64,
+                span: s.span,
+            },
             Some(s) => {
                 self.invalid(
                     s.span.unwrap_or(decl.name.span),
@@ -1041,7 +1312,10 @@ impl Cx {
                     for v in items {
                         match &v.kind {
                             ValueKind::Str(s) | ValueKind::Ident(s) => keys.push(s.clone()),
-                            ValueKind::Number { value, integer: true } => keys.push(fmt_num(*value)),
+                            ValueKind::Number {
+                                value,
+                                integer: true,
+                            } => keys.push(fmt_num(*value)),
                             other => self.push(
                                 Diagnostic::error(
                                     "type-mismatch",
@@ -1065,7 +1339,9 @@ impl Cx {
             engine,
             model,
             failover,
-            failover_time: self.duration(attrs, "failover_time", "30s").unwrap_or(Setting::default(30.0)),
+            failover_time: self
+                .duration(attrs, "failover_time", "30s")
+                .unwrap_or(Setting::default(30.0)),
             read_from,
             shards,
             shard_key,
@@ -1074,7 +1350,9 @@ impl Cx {
             key_count,
             hot_keys,
             dedicated,
-            record_size: self.size(attrs, "record_size", "1KB").unwrap_or(Setting::default(1000.0)),
+            record_size: self
+                .size(attrs, "record_size", "1KB")
+                .unwrap_or(Setting::default(1000.0)),
             cross_dc: self.cross_dc(attrs),
         })
     }
@@ -1082,17 +1360,32 @@ impl Cx {
     fn keys(&mut self, attrs: &Attrs) -> Option<Setting<KeyDist>> {
         let a = attrs.get("keys")?;
         match &a.value.kind {
-            ValueKind::Ident(s) if s == "uniform" => Some(Setting::given(KeyDist::Uniform, a.value.span)),
+            ValueKind::Ident(s) if s == "uniform" => {
+                Some(Setting::given(KeyDist::Uniform, a.value.span))
+            }
             ValueKind::Call(f, args) if f.name == "uniform" && args.is_empty() => {
                 Some(Setting::given(KeyDist::Uniform, a.value.span))
             }
             ValueKind::Call(f, args) if f.name == "zipf" => match args.as_slice() {
-                [Value { kind: ValueKind::Number { value, .. }, span }] => {
+                [
+                    Value {
+                        kind: ValueKind::Number { value, .. },
+                        span,
+                    },
+                ] => {
                     if *value <= 0.0 {
-                        self.invalid(*span, "`zipf` needs an exponent above 0".into(), "write `zipf(1.1)`, s > 0");
+                        self.invalid(
+                            *span,
+                            "`zipf` needs an exponent above 0".into(),
+                            "write `zipf(1.1)`, s > 0",
+                        );
                         None
                     } else if *value > 100.0 {
-                        self.invalid(*span, "`zipf` exponent above 100".into(), "use an exponent between 0 and 100");
+                        self.invalid(
+                            *span,
+                            "`zipf` exponent above 100".into(),
+                            "use an exponent between 0 and 100",
+                        );
                         None
                     } else {
                         Some(Setting::given(KeyDist::Zipf(*value), a.value.span))
@@ -1122,7 +1415,10 @@ impl Cx {
         let mut total = 0.0;
         for (k, v) in entries {
             match v.kind {
-                ValueKind::Quantity(ast::Quantity { value, unit: Unit::Percent }) => {
+                ValueKind::Quantity(ast::Quantity {
+                    value,
+                    unit: Unit::Percent,
+                }) => {
                     total += value;
                     out.push((k.name.clone(), value));
                 }
@@ -1130,7 +1426,10 @@ impl Cx {
                     Diagnostic::error(
                         "type-mismatch",
                         v.span,
-                        format!("a hot key's share is a percentage, found {}", other.describe()),
+                        format!(
+                            "a hot key's share is a percentage, found {}",
+                            other.describe()
+                        ),
                     )
                     .label("not a percentage")
                     .help(format!("write `\"{}\" = 5%`", k.name)),
@@ -1140,7 +1439,10 @@ impl Cx {
         if total > 1.0 + 1e-9 {
             self.invalid(
                 a.value.span,
-                format!("hot keys take {}% of the requests, above 100%", fmt_num(total * 100.0)),
+                format!(
+                    "hot keys take {}% of the requests, above 100%",
+                    fmt_num(total * 100.0)
+                ),
                 "lower the hot keys' shares so they sum to at most 100%",
             );
             return Setting::default(Vec::new());
@@ -1149,7 +1451,9 @@ impl Cx {
     }
 
     fn client_shares(&mut self, components: &mut [Component]) {
-        let clients: Vec<usize> = (0..components.len()).filter(|i| components[*i].kind == Kind::Client).collect();
+        let clients: Vec<usize> = (0..components.len())
+            .filter(|i| components[*i].kind == Kind::Client)
+            .collect();
         let mut given = 0.0;
         let mut unset = 0;
         let mut spans = Vec::new();
@@ -1163,7 +1467,11 @@ impl Cx {
                 _ => unset += 1,
             }
         }
-        let bad = if unset == 0 { !spans.is_empty() && (given - 1.0).abs() > 1e-6 } else { given > 1.0 + 1e-6 };
+        let bad = if unset == 0 {
+            !spans.is_empty() && (given - 1.0).abs() > 1e-6
+        } else {
+            given > 1.0 + 1e-6
+        };
         if bad {
             let mut d = Diagnostic::error(
                 "share-sum",
@@ -1177,7 +1485,11 @@ impl Cx {
             }
             self.push(d);
         }
-        let rest = if unset > 0 { (1.0 - given).max(0.0) / unset as f64 } else { 0.0 };
+        let rest = if unset > 0 {
+            (1.0 - given).max(0.0) / unset as f64
+        } else {
+            0.0
+        };
         for &i in &clients {
             if let KindSpec::Client(c) = &mut components[i].spec {
                 if c.share.value.is_nan() {
@@ -1192,14 +1504,26 @@ impl Cx {
         let users = self.number(&attrs, "users", "10M");
         let per_user = self.rate(&attrs, "per_user", "40/day");
         let rate = self.rate(&attrs, "rate", "1000/s");
-        let peak = self.multiplier(&attrs, "peak", "3x").unwrap_or(Setting::default(1.0));
+        let peak = self
+            .multiplier(&attrs, "peak", "3x")
+            .unwrap_or(Setting::default(1.0));
         if peak.value < 1.0 {
-            self.invalid(peak.span.unwrap_or(s.keyword), "`peak` is below 1x".into(), "peak is the peak rate over the average rate: 1x or more");
+            self.invalid(
+                peak.span.unwrap_or(s.keyword),
+                "`peak` is below 1x".into(),
+                "peak is the peak rate over the average rate: 1x or more",
+            );
         }
-        let reads = self.percent(&attrs, "reads", "90%").unwrap_or(Setting::default(1.0));
-        let static_share = self.percent(&attrs, "static", "50%").unwrap_or(Setting::default(0.0));
+        let reads = self
+            .percent(&attrs, "reads", "90%")
+            .unwrap_or(Setting::default(1.0));
+        let static_share = self
+            .percent(&attrs, "static", "50%")
+            .unwrap_or(Setting::default(0.0));
         let payload = self.size(&attrs, "payload", "20KB");
-        let write_size = self.size(&attrs, "write_size", "1KB").unwrap_or(Setting::default(1000.0));
+        let write_size = self
+            .size(&attrs, "write_size", "1KB")
+            .unwrap_or(Setting::default(1000.0));
         let retention = self.duration(&attrs, "retention", "5y");
         // A rate attribute that is present but malformed was reported
         // already; do not also call it missing.
@@ -1207,39 +1531,63 @@ impl Cx {
             .iter()
             .any(|n| attrs.get(n).is_some())
             && users.is_none() as u8 + per_user.is_none() as u8 + rate.is_none() as u8
-                > ["users", "per_user", "rate"].iter().filter(|n| attrs.get(n).is_none()).count() as u8;
+                > ["users", "per_user", "rate"]
+                    .iter()
+                    .filter(|n| attrs.get(n).is_none())
+                    .count() as u8;
         if malformed {
             return None;
         }
         let total = match (&users, &per_user, &rate) {
             (_, _, Some(r)) if users.is_some() || per_user.is_some() => {
-                let other = attrs.get("users").or(attrs.get("per_user")).map_or(s.keyword, |a| a.name.span);
+                let other = attrs
+                    .get("users")
+                    .or(attrs.get("per_user"))
+                    .map_or(s.keyword, |a| a.name.span);
                 self.push(
-                    Diagnostic::error("invalid-value", r.span.unwrap_or(s.keyword), "`rate` together with `users`/`per_user`")
-                        .label("rate here")
-                        .related(other, "users given here")
-                        .help("give either `rate`, or `users` with `per_user`"),
+                    Diagnostic::error(
+                        "invalid-value",
+                        r.span.unwrap_or(s.keyword),
+                        "`rate` together with `users`/`per_user`",
+                    )
+                    .label("rate here")
+                    .related(other, "users given here")
+                    .help("give either `rate`, or `users` with `per_user`"),
                 );
                 return None;
             }
             (_, _, Some(r)) => r.value,
             (Some(u), Some(p), None) => u.value * p.value,
             (Some(_), None, None) | (None, Some(_), None) => {
-                let (have, missing) = if users.is_some() { ("users", "per_user") } else { ("per_user", "users") };
+                let (have, missing) = if users.is_some() {
+                    ("users", "per_user")
+                } else {
+                    ("per_user", "users")
+                };
                 let at = attrs.get(have).map_or(s.keyword, |a| a.name.span);
                 self.push(
-                    Diagnostic::error("missing-attribute", at, format!("`traffic` has `{have}` but no `{missing}`"))
-                        .label(format!("`{have}` without `{missing}`"))
-                        .help(format!("add `{missing}`, or give the whole system's `rate` instead")),
+                    Diagnostic::error(
+                        "missing-attribute",
+                        at,
+                        format!("`traffic` has `{have}` but no `{missing}`"),
+                    )
+                    .label(format!("`{have}` without `{missing}`"))
+                    .help(format!(
+                        "add `{missing}`, or give the whole system's `rate` instead"
+                    )),
                 );
                 return None;
             }
             (None, None, None) => {
                 if attrs.map.is_empty() || !s.body.attributes.is_empty() {
                     self.push(
-                        Diagnostic::error("missing-attribute", s.keyword, "`traffic` gives no request rate")
-                            .label("no `rate` or `users`")
-                            .help("add `rate = 1000/s`, or `users = 1M` with `per_user = 20/day`"),
+                        Diagnostic::error(
+                            "missing-attribute",
+                            s.keyword,
+                            "`traffic` gives no request rate",
+                        )
+                        .label("no `rate` or `users`")
+                        .help("add `rate = 1000/s`, or `users = 1M` with `per_user = 20/day`"),
                     );
                 }
                 return None;
@@ -1299,7 +1647,11 @@ impl Cx {
         let attrs = self.attrs(&s.body.attributes, ASSUMPTION_ATTRS, "`assumptions`");
         if let Some(v) = self.percent(&attrs, "target_utilization", "70%") {
             if v.value <= 0.0 {
-                self.invalid(v.span.unwrap_or(s.keyword), "`target_utilization` is 0%".into(), "give a target above 0%, such as 70%");
+                self.invalid(
+                    v.span.unwrap_or(s.keyword),
+                    "`target_utilization` is 0%".into(),
+                    "give a target above 0%, such as 70%",
+                );
             } else {
                 out.target_utilization = v;
             }
@@ -1321,7 +1673,12 @@ impl Cx {
 
     // ── Flows ───────────────────────────────────────────────────────────
 
-    fn flows(&mut self, flows: &[&ast::Flow], names: &Names, components: &[Component]) -> Vec<FlowEdge> {
+    fn flows(
+        &mut self,
+        flows: &[&ast::Flow],
+        names: &Names,
+        components: &[Component],
+    ) -> Vec<FlowEdge> {
         let mut edges = Vec::new();
         for (statement, f) in flows.iter().enumerate() {
             // Labels.
@@ -1353,10 +1710,14 @@ impl Cx {
                         if let Some((_, first)) = share {
                             labels_ok = false;
                             self.push(
-                                Diagnostic::error("invalid-label", *sp, "a flow carries at most one share")
-                                    .label("second share")
-                                    .related(first, "first share")
-                                    .help("keep one share per flow statement"),
+                                Diagnostic::error(
+                                    "invalid-label",
+                                    *sp,
+                                    "a flow carries at most one share",
+                                )
+                                .label("second share")
+                                .related(first, "first share")
+                                .help("keep one share per flow statement"),
                             );
                         } else if *v > 1.0 + 1e-12 {
                             labels_ok = false;
@@ -1375,7 +1736,10 @@ impl Cx {
                             Diagnostic::error(
                                 "invalid-label",
                                 v.span,
-                                format!("a flow share is a percentage, found {}", v.kind.describe()),
+                                format!(
+                                    "a flow share is a percentage, found {}",
+                                    v.kind.describe()
+                                ),
                             )
                             .label("not a percentage")
                             .help("write a share as a percentage: `[write 10%]`"),
@@ -1421,7 +1785,9 @@ impl Cx {
                                 .label("unknown role");
                                 d = match did_you_mean(other, ["replicas", "primary"]) {
                                     Some(s) => d.help(format!("did you mean `{s}`?")),
-                                    None => d.help("address `.primary` or `.replicas` of a database"),
+                                    None => {
+                                        d.help("address `.primary` or `.replicas` of a database")
+                                    }
                                 };
                                 self.push(d);
                                 None
@@ -1448,7 +1814,9 @@ impl Cx {
                 continue;
             }
             for (i, pair) in f.endpoints.windows(2).enumerate() {
-                let (Some((from, from_role)), Some((to, role))) = (ids[i], ids[i + 1]) else { continue };
+                let (Some((from, from_role)), Some((to, role))) = (ids[i], ids[i + 1]) else {
+                    continue;
+                };
                 let span = pair[0].span.to(pair[1].span);
                 let from_kind = components[from].kind;
                 let to_kind = components[to].kind;
@@ -1469,7 +1837,9 @@ impl Cx {
                         )
                         .label("a client is only ever a caller")
                         .related(components[to].name_span, "client declared here")
-                        .help("clients start requests; reverse the flow or call a component instead"),
+                        .help(
+                            "clients start requests; reverse the flow or call a component instead",
+                        ),
                     );
                     continue;
                 }
@@ -1483,10 +1853,18 @@ impl Cx {
                         Diagnostic::error(
                             "sink-outgoing",
                             span,
-                            format!("{} `{}` cannot call `{}`", from_kind.as_str(), components[from].name, components[to].name),
+                            format!(
+                                "{} `{}` cannot call `{}`",
+                                from_kind.as_str(),
+                                components[from].name,
+                                components[to].name
+                            ),
                         )
                         .label("outgoing flow from a terminal component")
-                        .related(components[from].name_span, format!("{} declared here", from_kind.as_str()))
+                        .related(
+                            components[from].name_span,
+                            format!("{} declared here", from_kind.as_str()),
+                        )
                         .help(if from_kind == Kind::Queue {
                             "remove the flow and set `consumes = QUEUE` on the consuming service"
                         } else {
@@ -1520,7 +1898,10 @@ impl Cx {
         }
         for (caller, shared) in by_caller {
             for class in Class::ALL {
-                let matching: Vec<&&FlowEdge> = shared.iter().filter(|e| e.classes.contains(class)).collect();
+                let matching: Vec<&&FlowEdge> = shared
+                    .iter()
+                    .filter(|e| e.classes.contains(class))
+                    .collect();
                 let total: f64 = matching.iter().filter_map(|e| e.share).sum();
                 if total > 1.0 + 1e-9 && matching.len() > 1 {
                     let last = matching[matching.len() - 1];
@@ -1535,9 +1916,14 @@ impl Cx {
                         ),
                     )
                     .label("shares pass 100% here")
-                    .help("shared edges are alternatives: lower their shares to sum to at most 100%");
+                    .help(
+                        "shared edges are alternatives: lower their shares to sum to at most 100%",
+                    );
                     for e in &matching[..matching.len() - 1] {
-                        d = d.related(e.span, format!("{}%", fmt_num(e.share.unwrap_or(0.0) * 100.0)));
+                        d = d.related(
+                            e.span,
+                            format!("{}%", fmt_num(e.share.unwrap_or(0.0) * 100.0)),
+                        );
                     }
                     self.push(d);
                     // One report per caller is enough.
@@ -1593,7 +1979,9 @@ impl Cx {
             let names: Vec<&str> = path_edges
                 .iter()
                 .map(|i| components[edges[*i].from].name.as_str())
-                .chain(std::iter::once(components[edges[path_edges[0]].from].name.as_str()))
+                .chain(std::iter::once(
+                    components[edges[path_edges[0]].from].name.as_str(),
+                ))
                 .collect();
             let closing = path_edges
                 .iter()
@@ -1616,19 +2004,30 @@ impl Cx {
 
     // ── Scenarios ───────────────────────────────────────────────────────
 
-    fn scenario(&mut self, s: &ast::Scenario, model: &Model, dc_ids: &HashMap<String, DcId>) -> Scenario {
+    fn scenario(
+        &mut self,
+        s: &ast::Scenario,
+        model: &Model,
+        dc_ids: &HashMap<String, DcId>,
+    ) -> Scenario {
         let attrs = self.attrs(&s.attributes, &["duration"], "a scenario");
         let duration = self.duration(&attrs, "duration", "5m").map(|d| d.value);
         let mut events = Vec::new();
         for e in &s.events {
-            let Some(at) = self.time_value(&e.at, "`at`") else { continue };
+            let Some(at) = self.time_value(&e.at, "`at`") else {
+                continue;
+            };
             if let Some(d) = duration {
                 if at > d {
                     self.push(
                         Diagnostic::error(
                             "invalid-time",
                             e.at.span,
-                            format!("event at {} is after the scenario's end at {}", fmt_secs(at), fmt_secs(d)),
+                            format!(
+                                "event at {} is after the scenario's end at {}",
+                                fmt_secs(at),
+                                fmt_secs(d)
+                            ),
                         )
                         .label("after the end of the run")
                         .help("move the event inside the run, or lengthen `duration`"),
@@ -1637,20 +2036,26 @@ impl Cx {
                 }
             }
             let action = match &e.action {
-                ast::Action::Fail(t) => self.target(t, model, dc_ids).map(|target| ScenarioAction::Fail { target }),
-                ast::Action::Recover(t) => {
-                    self.target(t, model, dc_ids).map(|target| ScenarioAction::Recover { target })
-                }
+                ast::Action::Fail(t) => self
+                    .target(t, model, dc_ids)
+                    .map(|target| ScenarioAction::Fail { target }),
+                ast::Action::Recover(t) => self
+                    .target(t, model, dc_ids)
+                    .map(|target| ScenarioAction::Recover { target }),
                 ast::Action::Traffic(v) => match v.kind {
-                    ValueKind::Quantity(ast::Quantity { value, unit: Unit::Multiplier }) => {
-                        Some(ScenarioAction::Traffic { factor: value })
-                    }
+                    ValueKind::Quantity(ast::Quantity {
+                        value,
+                        unit: Unit::Multiplier,
+                    }) => Some(ScenarioAction::Traffic { factor: value }),
                     ref other => {
                         self.push(
                             Diagnostic::error(
                                 "type-mismatch",
                                 v.span,
-                                format!("`traffic` expects a multiplier, found {}", other.describe()),
+                                format!(
+                                    "`traffic` expects a multiplier, found {}",
+                                    other.describe()
+                                ),
                             )
                             .label("not a multiplier")
                             .help("write `at 1m traffic 2x`"),
@@ -1660,7 +2065,11 @@ impl Cx {
                 },
             };
             if let Some(action) = action {
-                events.push(ScenarioEvent { at, action, span: e.span });
+                events.push(ScenarioEvent {
+                    at,
+                    action,
+                    span: e.span,
+                });
             }
         }
         events.sort_by(|a, b| a.at.total_cmp(&b.at));
@@ -1670,25 +2079,43 @@ impl Cx {
                 expectations.push(e);
             }
         }
-        Scenario { name: s.name.name.clone(), span: s.span, duration, events, expectations }
+        Scenario {
+            name: s.name.name.clone(),
+            span: s.span,
+            duration,
+            events,
+            expectations,
+        }
     }
 
     fn time_value(&mut self, v: &Value, what: &str) -> Option<f64> {
         match v.kind {
-            ValueKind::Quantity(ast::Quantity { value, unit: Unit::Duration }) => Some(value),
+            ValueKind::Quantity(ast::Quantity {
+                value,
+                unit: Unit::Duration,
+            }) => Some(value),
             ValueKind::Number { value, .. } if value == 0.0 => Some(0.0),
             ref other => {
                 self.push(
-                    Diagnostic::error("type-mismatch", v.span, format!("{what} expects a time, found {}", other.describe()))
-                        .label("not a duration")
-                        .help("write a time from the start of the run, such as `1m` or `30s`"),
+                    Diagnostic::error(
+                        "type-mismatch",
+                        v.span,
+                        format!("{what} expects a time, found {}", other.describe()),
+                    )
+                    .label("not a duration")
+                    .help("write a time from the start of the run, such as `1m` or `30s`"),
                 );
                 None
             }
         }
     }
 
-    fn target(&mut self, t: &ast::Target, model: &Model, dc_ids: &HashMap<String, DcId>) -> Option<TargetRef> {
+    fn target(
+        &mut self,
+        t: &ast::Target,
+        model: &Model,
+        dc_ids: &HashMap<String, DcId>,
+    ) -> Option<TargetRef> {
         let names = Names {
             comp_ids: &model.by_name,
             kinds: &[],
@@ -1697,12 +2124,23 @@ impl Cx {
         };
         let count = match &t.count {
             None => None,
-            Some(Value { kind: ValueKind::Number { value, integer: true }, .. }) if *value >= 1.0 => Some(*value as u32),
+            Some(Value {
+                kind:
+                    ValueKind::Number {
+                        value,
+                        integer: true,
+                    },
+                ..
+            }) if *value >= 1.0 => Some(*value as u32),
             Some(v) => {
                 self.push(
-                    Diagnostic::error("invalid-value", v.span, "an instance count is a whole number, 1 or more")
-                        .label("not a count")
-                        .help("write `2 of web@us-east`"),
+                    Diagnostic::error(
+                        "invalid-value",
+                        v.span,
+                        "an instance count is a whole number, 1 or more",
+                    )
+                    .label("not a count")
+                    .help("write `2 of web@us-east`"),
                 );
                 return None;
             }
@@ -1725,9 +2163,17 @@ impl Cx {
             }
         }
         let Some(comp) = model.component_id(name) else {
-            let mut d = Diagnostic::error("unknown-reference", t.name.span, format!("no component or datacenter named `{name}`"))
-                .label("unknown target");
-            let candidates = model.by_name.keys().map(String::as_str).chain(dc_ids.keys().map(String::as_str));
+            let mut d = Diagnostic::error(
+                "unknown-reference",
+                t.name.span,
+                format!("no component or datacenter named `{name}`"),
+            )
+            .label("unknown target");
+            let candidates = model
+                .by_name
+                .keys()
+                .map(String::as_str)
+                .chain(dc_ids.keys().map(String::as_str));
             d = match did_you_mean(name, candidates) {
                 Some(s) => d.help(format!("did you mean `{s}`?")),
                 None => d.help("name a declared component or datacenter"),
@@ -1747,7 +2193,10 @@ impl Cx {
                             Diagnostic::error(
                                 "unknown-reference",
                                 t.span,
-                                format!("`{name}` is not placed in `{}`", model.datacenters[d].name),
+                                format!(
+                                    "`{name}` is not placed in `{}`",
+                                    model.datacenters[d].name
+                                ),
                             )
                             .label("no such copy")
                             .related(c.name_span, format!("`{name}` declared here"))
@@ -1764,28 +2213,49 @@ impl Cx {
         if let Some(role) = &t.role {
             if role.name != "primary" {
                 self.push(
-                    Diagnostic::error("unknown-role", role.span, format!("`{}` is not a failure target role", role.name))
-                        .label("unknown role")
-                        .help("fail a database's primary with `DB.primary@DC`"),
+                    Diagnostic::error(
+                        "unknown-role",
+                        role.span,
+                        format!("`{}` is not a failure target role", role.name),
+                    )
+                    .label("unknown role")
+                    .help("fail a database's primary with `DB.primary@DC`"),
                 );
                 return None;
             }
             if c.kind != Kind::Database {
                 self.push(
-                    Diagnostic::error("wrong-kind", role.span, format!("`{name}` is a `{}`; only a database has a primary", c.kind.as_str()))
-                        .label("not a database")
-                        .related(c.name_span, format!("`{name}` declared here"))
-                        .help("fail the component itself: `fail {name}@DC`"),
+                    Diagnostic::error(
+                        "wrong-kind",
+                        role.span,
+                        format!(
+                            "`{name}` is a `{}`; only a database has a primary",
+                            c.kind.as_str()
+                        ),
+                    )
+                    .label("not a database")
+                    .related(c.name_span, format!("`{name}` declared here"))
+                    .help("fail the component itself: `fail {name}@DC`"),
                 );
                 return None;
             }
-            return Some(TargetRef::Primary { component: comp, dc: copy_dc });
+            return Some(TargetRef::Primary {
+                component: comp,
+                dc: copy_dc,
+            });
         }
         if let Some(n) = count {
-            return Some(TargetRef::Instances { count: n, component: comp, dc: copy_dc });
+            return Some(TargetRef::Instances {
+                count: n,
+                component: comp,
+                dc: copy_dc,
+            });
         }
         if dc.is_some() || c.kind.is_global() || !model.has_datacenters() {
-            Some(TargetRef::Copy { component: comp, dc: copy_dc })
+            Some(TargetRef::Copy {
+                component: comp,
+                dc: copy_dc,
+            })
         } else {
             Some(TargetRef::Component { component: comp })
         }
@@ -1810,28 +2280,42 @@ impl Cx {
             "utilization" => {
                 let Some(t) = &x.argument else {
                     self.push(
-                        Diagnostic::error("invalid-value", x.metric.span, "`utilization` needs a copy to measure")
-                            .label("which copy?")
-                            .help("write `utilization(web@us-east)`"),
+                        Diagnostic::error(
+                            "invalid-value",
+                            x.metric.span,
+                            "`utilization` needs a copy to measure",
+                        )
+                        .label("which copy?")
+                        .help("write `utilization(web@us-east)`"),
                     );
                     return None;
                 };
                 let target = self.target(t, model, dc_ids)?;
                 match target {
-                    TargetRef::Copy { component, dc } => Metric::Utilization(Copy { component, dc }),
+                    TargetRef::Copy { component, dc } => {
+                        Metric::Utilization(Copy { component, dc })
+                    }
                     _ => {
                         self.push(
-                            Diagnostic::error("invalid-value", t.span, "`utilization` measures one copy")
-                                .label("not one copy")
-                                .help("name the copy as `COMP@DC`"),
+                            Diagnostic::error(
+                                "invalid-value",
+                                t.span,
+                                "`utilization` measures one copy",
+                            )
+                            .label("not one copy")
+                            .help("name the copy as `COMP@DC`"),
                         );
                         return None;
                     }
                 }
             }
             _ => {
-                let mut d = Diagnostic::error("unknown-metric", x.metric.span, format!("unknown metric `{m}`"))
-                    .label("not a metric");
+                let mut d = Diagnostic::error(
+                    "unknown-metric",
+                    x.metric.span,
+                    format!("unknown metric `{m}`"),
+                )
+                .label("not a metric");
                 d = match did_you_mean(m, METRICS.iter().copied()) {
                     Some(s) => d.help(format!("did you mean `{s}`?")),
                     None => d.help(format!("the metrics are {}", quote_list(METRICS))),
@@ -1841,12 +2325,15 @@ impl Cx {
             }
         };
         let bound = match (metric, &x.value.kind) {
-            (Metric::P50 | Metric::P90 | Metric::P99 | Metric::P999 | Metric::Mean, ValueKind::Quantity(q))
-                if q.unit == Unit::Duration =>
+            (
+                Metric::P50 | Metric::P90 | Metric::P99 | Metric::P999 | Metric::Mean,
+                ValueKind::Quantity(q),
+            ) if q.unit == Unit::Duration => q.value,
+            (Metric::ErrorRate | Metric::Utilization(_), ValueKind::Quantity(q))
+                if q.unit == Unit::Percent =>
             {
                 q.value
             }
-            (Metric::ErrorRate | Metric::Utilization(_), ValueKind::Quantity(q)) if q.unit == Unit::Percent => q.value,
             (Metric::Throughput, ValueKind::Quantity(q)) if q.unit == Unit::Rate => q.value,
             (_, other) => {
                 let expected = match metric {
@@ -1858,7 +2345,10 @@ impl Cx {
                     Diagnostic::error(
                         "type-mismatch",
                         x.value.span,
-                        format!("`{m}` is compared with {expected}, found {}", other.describe()),
+                        format!(
+                            "`{m}` is compared with {expected}, found {}",
+                            other.describe()
+                        ),
                     )
                     .label(format!("expected {expected}"))
                     .help(format!("write `expect {m} < …` with {expected}")),
@@ -1869,23 +2359,38 @@ impl Cx {
         let during = match &x.during {
             None => None,
             Some((lo, hi)) => {
-                let (Some(a), Some(b)) = (self.time_value(lo, "`during`"), self.time_value(hi, "`during`")) else {
+                let (Some(a), Some(b)) = (
+                    self.time_value(lo, "`during`"),
+                    self.time_value(hi, "`during`"),
+                ) else {
                     return None;
                 };
                 if a >= b {
                     self.push(
-                        Diagnostic::error("invalid-time", lo.span.to(hi.span), format!("the window {}..{} is empty or backwards", fmt_secs(a), fmt_secs(b)))
-                            .label("empty window")
-                            .help("write the earlier time first: `during 1m..2m`"),
+                        Diagnostic::error(
+                            "invalid-time",
+                            lo.span.to(hi.span),
+                            format!(
+                                "the window {}..{} is empty or backwards",
+                                fmt_secs(a),
+                                fmt_secs(b)
+                            ),
+                        )
+                        .label("empty window")
+                        .help("write the earlier time first: `during 1m..2m`"),
                     );
                     return None;
                 }
                 if let Some(d) = duration {
                     if a >= d {
                         self.push(
-                            Diagnostic::error("invalid-time", lo.span.to(hi.span), format!("the window starts after the run ends at {}", fmt_secs(d)))
-                                .label("outside the run")
-                                .help("move the window inside the run, or lengthen `duration`"),
+                            Diagnostic::error(
+                                "invalid-time",
+                                lo.span.to(hi.span),
+                                format!("the window starts after the run ends at {}", fmt_secs(d)),
+                            )
+                            .label("outside the run")
+                            .help("move the window inside the run, or lengthen `duration`"),
                         );
                         return None;
                     }
@@ -1984,32 +2489,45 @@ fn place(model: &mut Model) {
     let all_dcs: Vec<DcId> = (0..model.datacenters.len()).collect();
     for (id, c) in model.components.iter().enumerate() {
         if c.kind.is_global() {
-            copies.insert((id, None), graph.add_node(Copy { component: id, dc: None }));
+            copies.insert(
+                (id, None),
+                graph.add_node(Copy {
+                    component: id,
+                    dc: None,
+                }),
+            );
         } else {
             for &dc in &c.datacenters.value {
-                copies.insert((id, Some(dc)), graph.add_node(Copy { component: id, dc: Some(dc) }));
+                copies.insert(
+                    (id, Some(dc)),
+                    graph.add_node(Copy {
+                        component: id,
+                        dc: Some(dc),
+                    }),
+                );
             }
         }
     }
     let _ = all_dcs;
-    let targets = |model: &Model, from_dc: Option<DcId>, to: ComponentId| -> Vec<(Option<DcId>, f64, bool)> {
-        let callee = &model.components[to];
-        if callee.kind.is_global() {
-            return vec![(None, 1.0, false)];
-        }
-        let placed = &callee.datacenters.value;
-        if let Some(dc) = from_dc {
-            if placed.contains(&dc) {
-                return vec![(Some(dc), 1.0, false)];
+    let targets =
+        |model: &Model, from_dc: Option<DcId>, to: ComponentId| -> Vec<(Option<DcId>, f64, bool)> {
+            let callee = &model.components[to];
+            if callee.kind.is_global() {
+                return vec![(None, 1.0, false)];
             }
-        }
-        let weights = model.weights_over(placed);
-        placed
-            .iter()
-            .zip(weights)
-            .map(|(d, w)| (Some(*d), w, from_dc.is_some()))
-            .collect()
-    };
+            let placed = &callee.datacenters.value;
+            if let Some(dc) = from_dc {
+                if placed.contains(&dc) {
+                    return vec![(Some(dc), 1.0, false)];
+                }
+            }
+            let weights = model.weights_over(placed);
+            placed
+                .iter()
+                .zip(weights)
+                .map(|(d, w)| (Some(*d), w, from_dc.is_some()))
+                .collect()
+        };
     for (fid, f) in model.flows.iter().enumerate() {
         let from_copies: Vec<(Option<DcId>, NodeIndex)> = copies
             .range((f.from, None)..=(f.from, Some(usize::MAX)))
@@ -2018,7 +2536,15 @@ fn place(model: &mut Model) {
         for (dc, from_node) in from_copies {
             for (to_dc, fraction, cross) in targets(model, dc, f.to) {
                 if let Some(&to_node) = copies.get(&(f.to, to_dc)) {
-                    graph.add_edge(from_node, to_node, CopyEdge { kind: CopyEdgeKind::Call(fid), fraction, cross_dc: cross });
+                    graph.add_edge(
+                        from_node,
+                        to_node,
+                        CopyEdge {
+                            kind: CopyEdgeKind::Call(fid),
+                            fraction,
+                            cross_dc: cross,
+                        },
+                    );
                 }
             }
         }
@@ -2026,13 +2552,29 @@ fn place(model: &mut Model) {
     // Consumers take messages from the queue copy in their own datacenter,
     // or across datacenters when the queue is not placed there.
     for (id, c) in model.components.iter().enumerate() {
-        let Some(q) = c.service().and_then(|s| s.consumes.as_ref()).map(|q| q.value) else { continue };
-        let queue_copies: Vec<(Option<DcId>, NodeIndex)> =
-            copies.range((q, None)..=(q, Some(usize::MAX))).map(|((_, d), n)| (*d, *n)).collect();
+        let Some(q) = c
+            .service()
+            .and_then(|s| s.consumes.as_ref())
+            .map(|q| q.value)
+        else {
+            continue;
+        };
+        let queue_copies: Vec<(Option<DcId>, NodeIndex)> = copies
+            .range((q, None)..=(q, Some(usize::MAX)))
+            .map(|((_, d), n)| (*d, *n))
+            .collect();
         for (qdc, qnode) in queue_copies {
             for (cdc, fraction, cross) in targets(model, qdc, id) {
                 if let Some(&cnode) = copies.get(&(id, cdc)) {
-                    graph.add_edge(qnode, cnode, CopyEdge { kind: CopyEdgeKind::Consume, fraction, cross_dc: cross });
+                    graph.add_edge(
+                        qnode,
+                        cnode,
+                        CopyEdge {
+                            kind: CopyEdgeKind::Consume,
+                            fraction,
+                            cross_dc: cross,
+                        },
+                    );
                 }
             }
         }
@@ -2062,7 +2604,9 @@ fn entries(model: &Model) -> Vec<(ComponentId, f64)> {
             reached[i] = true;
         }
     }
-    let roots: Vec<ComponentId> = (0..model.components.len()).filter(|i| !reached[*i]).collect();
+    let roots: Vec<ComponentId> = (0..model.components.len())
+        .filter(|i| !reached[*i])
+        .collect();
     let n = roots.len().max(1) as f64;
     roots.into_iter().map(|i| (i, 1.0 / n)).collect()
 }

@@ -14,7 +14,12 @@ pub fn to_value(model: &Model) -> Value {
         .map(|c| {
             let mut v = serde_json::to_value(c).unwrap_or(Value::Null);
             if let Value::Object(m) = &mut v {
-                let dcs: Vec<&str> = c.datacenters.value.iter().map(|d| model.datacenters[*d].name.as_str()).collect();
+                let dcs: Vec<&str> = c
+                    .datacenters
+                    .value
+                    .iter()
+                    .map(|d| model.datacenters[*d].name.as_str())
+                    .collect();
                 m.insert("datacenters".into(), json!(dcs));
                 m.insert(
                     "defaulted".into(),

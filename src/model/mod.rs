@@ -13,10 +13,10 @@
 //! it.
 
 mod build;
-pub mod dump;
 mod defaults;
+pub mod dump;
 
-pub use build::{build, BuildOptions};
+pub use build::{BuildOptions, build};
 pub use defaults::{DEFAULTS_TABLE, kind_defaults};
 
 use crate::diagnostic::Span;
@@ -39,7 +39,10 @@ pub struct Setting<T> {
 
 impl<T> Setting<T> {
     pub fn given(value: T, span: Span) -> Self {
-        Setting { value, span: Some(span) }
+        Setting {
+            value,
+            span: Some(span),
+        }
     }
 
     pub fn default(value: T) -> Self {
@@ -425,12 +428,16 @@ impl Component {
 
     /// Instances in one copy at the low end (`replicas`, or autoscale min).
     pub fn min_instances(&self) -> u32 {
-        self.autoscale.as_ref().map_or(self.replicas.value, |a| a.value.0)
+        self.autoscale
+            .as_ref()
+            .map_or(self.replicas.value, |a| a.value.0)
     }
 
     /// Instances in one copy at the high end (`replicas`, or autoscale max).
     pub fn max_instances(&self) -> u32 {
-        self.autoscale.as_ref().map_or(self.replicas.value, |a| a.value.1)
+        self.autoscale
+            .as_ref()
+            .map_or(self.replicas.value, |a| a.value.1)
     }
 
     pub fn client(&self) -> Option<&ClientSpec> {
@@ -628,12 +635,26 @@ impl Default for Assumptions {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "target", rename_all = "kebab-case")]
 pub enum TargetRef {
-    Datacenter { dc: DcId },
+    Datacenter {
+        dc: DcId,
+    },
     /// Every copy of a component.
-    Component { component: ComponentId },
-    Copy { component: ComponentId, dc: Option<DcId> },
-    Instances { count: u32, component: ComponentId, dc: Option<DcId> },
-    Primary { component: ComponentId, dc: Option<DcId> },
+    Component {
+        component: ComponentId,
+    },
+    Copy {
+        component: ComponentId,
+        dc: Option<DcId>,
+    },
+    Instances {
+        count: u32,
+        component: ComponentId,
+        dc: Option<DcId>,
+    },
+    Primary {
+        component: ComponentId,
+        dc: Option<DcId>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -734,7 +755,9 @@ impl Model {
     pub fn copy_name(&self, copy: Copy) -> String {
         let name = &self.components[copy.component].name;
         match copy.dc {
-            Some(d) if !self.datacenters[d].implicit => format!("{name}@{}", self.datacenters[d].name),
+            Some(d) if !self.datacenters[d].implicit => {
+                format!("{name}@{}", self.datacenters[d].name)
+            }
             _ => name.clone(),
         }
     }
@@ -750,7 +773,10 @@ impl Model {
 
     /// The copies of a component: one per datacenter it is placed in, or the
     /// one global copy.
-    pub fn copies_of(&self, component: ComponentId) -> impl Iterator<Item = (Option<DcId>, NodeIndex)> + '_ {
+    pub fn copies_of(
+        &self,
+        component: ComponentId,
+    ) -> impl Iterator<Item = (Option<DcId>, NodeIndex)> + '_ {
         self.copies
             .range((component, None)..=(component, Some(usize::MAX)))
             .map(|((_, dc), n)| (*dc, *n))
@@ -758,21 +784,30 @@ impl Model {
 
     /// Flow edges leaving a component, in the order written.
     pub fn flows_from(&self, component: ComponentId) -> impl Iterator<Item = (FlowId, &FlowEdge)> {
-        self.flows.iter().enumerate().filter(move |(_, f)| f.from == component)
+        self.flows
+            .iter()
+            .enumerate()
+            .filter(move |(_, f)| f.from == component)
     }
 
     pub fn flows_to(&self, component: ComponentId) -> impl Iterator<Item = (FlowId, &FlowEdge)> {
-        self.flows.iter().enumerate().filter(move |(_, f)| f.to == component)
+        self.flows
+            .iter()
+            .enumerate()
+            .filter(move |(_, f)| f.to == component)
     }
 
     /// Services consuming a queue.
     pub fn consumers_of(&self, queue: ComponentId) -> impl Iterator<Item = ComponentId> + '_ {
-        self.components.iter().enumerate().filter_map(move |(i, c)| {
-            c.service()
-                .and_then(|s| s.consumes.as_ref())
-                .filter(|q| q.value == queue)
-                .map(|_| i)
-        })
+        self.components
+            .iter()
+            .enumerate()
+            .filter_map(move |(i, c)| {
+                c.service()
+                    .and_then(|s| s.consumes.as_ref())
+                    .filter(|q| q.value == queue)
+                    .map(|_| i)
+            })
     }
 
     /// Where "absent" findings point: the `system` line, else line 1.

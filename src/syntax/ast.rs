@@ -119,7 +119,10 @@ pub struct Value {
 pub enum ValueKind {
     /// A bare number, its magnitude applied (`10M` is 1e7). `integer` says
     /// the literal had no fractional part after lowering.
-    Number { value: f64, integer: bool },
+    Number {
+        value: f64,
+        integer: bool,
+    },
     Quantity(Quantity),
     Bool(bool),
     Str(String),

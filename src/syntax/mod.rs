@@ -81,17 +81,26 @@ struct Builder<'d> {
 
 impl Builder<'_> {
     fn ident(&mut self, pair: Pair<'_, Rule>) -> Ident {
-        Ident { name: pair.as_str().to_string(), span: span(&pair) }
+        Ident {
+            name: pair.as_str().to_string(),
+            span: span(&pair),
+        }
     }
 
     /// `name = { ident | string }`: both become an identifier-like name.
     fn name(&mut self, pair: Pair<'_, Rule>) -> Ident {
         let sp = span(&pair);
         let Some(child) = inner(pair).next() else {
-            return Ident { name: String::new(), span: sp };
+            return Ident {
+                name: String::new(),
+                span: sp,
+            };
         };
         match child.as_rule() {
-            Rule::string => Ident { name: self.string(child), span: sp },
+            Rule::string => Ident {
+                name: self.string(child),
+                span: sp,
+            },
             _ => self.ident(child),
         }
     }
@@ -99,7 +108,10 @@ impl Builder<'_> {
     fn system_line(&mut self, pair: Pair<'_, Rule>) -> Option<SystemLine> {
         let sp = span(&pair);
         let name = inner(pair).find(|p| p.as_rule() == Rule::name)?;
-        Some(SystemLine { name: self.name(name), span: sp })
+        Some(SystemLine {
+            name: self.name(name),
+            span: sp,
+        })
     }
 
     fn singleton(&mut self, pair: Pair<'_, Rule>) -> Singleton {
@@ -113,7 +125,12 @@ impl Builder<'_> {
             _ => SingletonKind::Assumptions,
         };
         let body = self.body(it.next().expect("grammar: singleton body"));
-        Singleton { kind, keyword: span(&kw), body, span: sp }
+        Singleton {
+            kind,
+            keyword: span(&kw),
+            body,
+            span: sp,
+        }
     }
 
     fn declaration(&mut self, pair: Pair<'_, Rule>) -> Declaration {
@@ -122,13 +139,21 @@ impl Builder<'_> {
         let kind = self.ident(it.next().expect("grammar: declaration kind"));
         let name = self.name(it.next().expect("grammar: declaration name"));
         let body = it.next().map(|b| self.body(b));
-        Declaration { kind, name, body, span: sp }
+        Declaration {
+            kind,
+            name,
+            body,
+            span: sp,
+        }
     }
 
     fn body(&mut self, pair: Pair<'_, Rule>) -> Body {
         let sp = span(&pair);
         let attributes = inner(pair).map(|a| self.attribute(a)).collect();
-        Body { attributes, span: sp }
+        Body {
+            attributes,
+            span: sp,
+        }
     }
 
     fn attribute(&mut self, pair: Pair<'_, Rule>) -> Attribute {
@@ -136,7 +161,11 @@ impl Builder<'_> {
         let mut it = inner(pair);
         let name = self.ident(it.next().expect("grammar: attribute name"));
         let value = self.value(it.next().expect("grammar: attribute value"));
-        Attribute { name, value, span: sp }
+        Attribute {
+            name,
+            value,
+            span: sp,
+        }
     }
 
     fn value(&mut self, pair: Pair<'_, Rule>) -> Value {
@@ -165,7 +194,10 @@ impl Builder<'_> {
                         let mut it = inner(entry);
                         let key = it.next().expect("grammar: map key");
                         let key = match key.as_rule() {
-                            Rule::string => Ident { name: self.string(key.clone()), span: span(&key) },
+                            Rule::string => Ident {
+                                name: self.string(key.clone()),
+                                span: span(&key),
+                            },
                             _ => self.ident(key),
                         };
                         let value = self.value(it.next().expect("grammar: map value"));
@@ -250,7 +282,10 @@ impl Builder<'_> {
                 value,
                 integer: value.fract() == 0.0 && (integer_literal || magnitude > 1.0),
             },
-            Some((unit, factor)) => ValueKind::Quantity(Quantity { value: value * factor, unit }),
+            Some((unit, factor)) => ValueKind::Quantity(Quantity {
+                value: value * factor,
+                unit,
+            }),
         };
         Value { kind, span: sp }
     }
@@ -259,7 +294,9 @@ impl Builder<'_> {
     /// and kept as written.
     fn string(&mut self, pair: Pair<'_, Rule>) -> String {
         let inner_pair = inner(pair).next();
-        let Some(raw) = inner_pair else { return String::new() };
+        let Some(raw) = inner_pair else {
+            return String::new();
+        };
         let base = raw.as_span().start();
         let text = raw.as_str();
         let mut out = String::with_capacity(text.len());
@@ -306,7 +343,11 @@ impl Builder<'_> {
                     let mut it = inner(part);
                     let component = self.ident(it.next().expect("grammar: endpoint name"));
                     let role = it.next().map(|r| self.ident(r));
-                    endpoints.push(Endpoint { component, role, span: esp });
+                    endpoints.push(Endpoint {
+                        component,
+                        role,
+                        span: esp,
+                    });
                 }
                 Rule::labels => {
                     labels_span = Some(span(&part));
@@ -317,9 +358,10 @@ impl Builder<'_> {
                                 _ => {
                                     let v = self.quantity(piece);
                                     match v.kind {
-                                        ValueKind::Quantity(Quantity { value, unit: Unit::Percent }) => {
-                                            labels.push(FlowLabel::Share(value, v.span))
-                                        }
+                                        ValueKind::Quantity(Quantity {
+                                            value,
+                                            unit: Unit::Percent,
+                                        }) => labels.push(FlowLabel::Share(value, v.span)),
                                         _ => labels.push(FlowLabel::BadShare(v)),
                                     }
                                 }
@@ -330,7 +372,12 @@ impl Builder<'_> {
                 _ => {}
             }
         }
-        Flow { endpoints, labels, labels_span, span: sp }
+        Flow {
+            endpoints,
+            labels,
+            labels_span,
+            span: sp,
+        }
     }
 
     fn scenario(&mut self, pair: Pair<'_, Rule>) -> Scenario {
@@ -370,7 +417,11 @@ impl Builder<'_> {
             Rule::kw_recover => Action::Recover(self.target(arg)),
             _ => Action::Traffic(self.quantity(arg)),
         };
-        ScenarioEvent { at, action, span: sp }
+        ScenarioEvent {
+            at,
+            action,
+            span: sp,
+        }
     }
 
     fn target(&mut self, pair: Pair<'_, Rule>) -> Target {
@@ -406,7 +457,10 @@ impl Builder<'_> {
         let _ = role_next;
         Target {
             count,
-            name: name.unwrap_or(Ident { name: String::new(), span: sp }),
+            name: name.unwrap_or(Ident {
+                name: String::new(),
+                span: sp,
+            }),
             role,
             datacenter,
             span: sp,
@@ -437,7 +491,14 @@ impl Builder<'_> {
                 during = Some((lo, hi));
             }
         }
-        Expectation { metric, argument, op, value, during, span: sp }
+        Expectation {
+            metric,
+            argument,
+            op,
+            value,
+            during,
+            span: sp,
+        }
     }
 }
 
@@ -453,9 +514,11 @@ fn syntax_error(source: &str, e: pest::error::Error<Rule>) -> Diagnostic {
     let span = Span::new(start, end.max(tok_end));
     let found = describe_found(source, start);
     let mut expected: Vec<String> = match &e.variant {
-        ErrorVariant::ParsingError { positives, .. } => {
-            positives.iter().filter_map(|r| human_rule(*r)).map(String::from).collect()
-        }
+        ErrorVariant::ParsingError { positives, .. } => positives
+            .iter()
+            .filter_map(|r| human_rule(*r))
+            .map(String::from)
+            .collect(),
         ErrorVariant::CustomError { message } => vec![message.clone()],
     };
     // Punctuation the grammar wanted is not a rule, so pest lists it only
@@ -471,10 +534,21 @@ fn syntax_error(source: &str, e: pest::error::Error<Rule>) -> Diagnostic {
     expected.sort();
     expected.dedup();
     // At the top level every statement form is possible; say so once.
-    let statement_forms = ["`scenario`", "`system`", "a block (`traffic`, `slo`, …)", "a declaration (`service web { … }`)"];
-    if expected.iter().any(|e| statement_forms.contains(&e.as_str())) {
+    let statement_forms = [
+        "`scenario`",
+        "`system`",
+        "a block (`traffic`, `slo`, …)",
+        "a declaration (`service web { … }`)",
+    ];
+    if expected
+        .iter()
+        .any(|e| statement_forms.contains(&e.as_str()))
+    {
         expected.retain(|e| !statement_forms.contains(&e.as_str()) && e != "a name");
-        expected.insert(0, "a statement (a declaration, a block or a flow)".to_string());
+        expected.insert(
+            0,
+            "a statement (a declaration, a block or a flow)".to_string(),
+        );
     }
     let expected_text = match expected.len() {
         0 => "something else".to_string(),
@@ -484,8 +558,12 @@ fn syntax_error(source: &str, e: pest::error::Error<Rule>) -> Diagnostic {
             format!("{} or {}", rest.join(", "), last)
         }
     };
-    let mut d = Diagnostic::error("syntax", span, format!("expected {expected_text}, found {found}"))
-        .label(format!("expected {expected_text}"));
+    let mut d = Diagnostic::error(
+        "syntax",
+        span,
+        format!("expected {expected_text}, found {found}"),
+    )
+    .label(format!("expected {expected_text}"));
     d.help = Some(syntax_hint(source, start, &expected));
     d
 }
@@ -506,7 +584,11 @@ fn describe_found(source: &str, start: usize) -> String {
         None => "end of file".to_string(),
         Some('\n') | Some('\r') => "end of line".to_string(),
         Some(_) => {
-            let tok: String = rest.chars().take_while(|c| !c.is_whitespace()).take(20).collect();
+            let tok: String = rest
+                .chars()
+                .take_while(|c| !c.is_whitespace())
+                .take(20)
+                .collect();
             format!("`{tok}`")
         }
     }
@@ -556,7 +638,12 @@ fn human_rule(rule: Rule) -> Option<&'static str> {
         Rule::number => "a number",
         Rule::quantity => "a number or quantity",
         Rule::magnitude => "a magnitude (`k`, `M`, `G`)",
-        Rule::size_unit | Rule::dur_unit | Rule::rate_unit | Rule::per | Rule::percent | Rule::times => "a unit",
+        Rule::size_unit
+        | Rule::dur_unit
+        | Rule::rate_unit
+        | Rule::per
+        | Rule::percent
+        | Rule::times => "a unit",
         Rule::boolean => "`true` or `false`",
         Rule::range => "a range (`4..40`)",
         Rule::call => "a call (`zipf(1.1)`)",
@@ -577,13 +664,20 @@ fn human_rule(rule: Rule) -> Option<&'static str> {
         Rule::kw_at => "`at`",
         Rule::kw_expect | Rule::expectation => "`expect`",
         Rule::kw_during => "`during`",
-        Rule::action | Rule::kw_fail | Rule::kw_recover | Rule::kw_traffic => "`fail`, `recover` or `traffic`",
+        Rule::action | Rule::kw_fail | Rule::kw_recover | Rule::kw_traffic => {
+            "`fail`, `recover` or `traffic`"
+        }
         Rule::event => "`at`",
         Rule::metric => "a metric (`p99`, `error_rate`, …)",
         Rule::comparison => "a comparison (`<`, `<=`, `>`, `>=`)",
         Rule::kw_scenario | Rule::scenario => "`scenario`",
         Rule::EOI => "end of file",
         Rule::file => "a statement",
-        Rule::WHITESPACE | Rule::COMMENT | Rule::ident_start | Rule::ident_char | Rule::scenario_item | Rule::statement => return None,
+        Rule::WHITESPACE
+        | Rule::COMMENT
+        | Rule::ident_start
+        | Rule::ident_char
+        | Rule::scenario_item
+        | Rule::statement => return None,
     })
 }

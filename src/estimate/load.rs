@@ -1,0 +1,286 @@
+//! Load propagation (LANGUAGE.md §6): average requests per second of each
+//! class at every copy and along every copy edge.
+//!
+//! Traffic enters at the entry components, then each copy forwards what it
+//! does not answer itself along its matching flow edges: every unshared
+//! edge (fan-out), each shared edge with its share's probability, split
+//! over callee copies by the edge's datacenter fraction. Caches and CDNs
+//! answer hits; queues hand messages to their consumers, whose work is
+//! *asynchronous* — it loads the copies but is not part of any request's
+//! response time, so it is tracked apart.
+
+use crate::model::{Class, ComponentId, CopyEdgeKind, DcId, Kind, Model, ReadFrom, Role};
+use petgraph::graph::{EdgeIndex, NodeIndex};
+use petgraph::visit::EdgeRef;
+
+/// Rates of the three classes, indexed by [`Class::index`].
+pub type PerClass = [f64; 3];
+
+/// How the reads and writes arriving at a database copy divide over its
+/// roles, before shards (average rates).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct DbInflow {
+    /// Reads addressed to `.primary`, or defaulting there per `read_from`.
+    pub reads_primary: f64,
+    /// Reads addressed to `.replicas`, or defaulting there.
+    pub reads_replicas: f64,
+    /// Reads spread evenly over primary and replicas (`read_from = any`).
+    pub reads_any: f64,
+    pub writes: f64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Flows {
+    /// Per copy: requests that are part of an entry request's response.
+    pub sync: Vec<PerClass>,
+    /// Per copy: work done for queue messages.
+    pub async_: Vec<PerClass>,
+    /// Per copy edge: requests along it (sync and async).
+    pub edge: Vec<PerClass>,
+    /// Per copy edge: the synchronous part.
+    pub edge_sync: Vec<PerClass>,
+    /// Per copy (databases only): the role split.
+    pub db: Vec<DbInflow>,
+    /// The copy graph has a loop through a queue whose messages never die
+    /// out; rates were capped.
+    pub unbounded: bool,
+}
+
+impl Flows {
+    pub fn total(&self, n: NodeIndex) -> PerClass {
+        let (s, a) = (self.sync[n.index()], self.async_[n.index()]);
+        [s[0] + a[0], s[1] + a[1], s[2] + a[2]]
+    }
+}
+
+pub fn sum(p: PerClass) -> f64 {
+    p[0] + p[1] + p[2]
+}
+
+/// Propagates the average entry rates `entry` (per class) through the
+/// model. With `failed` set, that datacenter's copies receive nothing and
+/// the traffic they would have had is shared among the others in
+/// proportion to their weights.
+pub fn propagate(model: &Model, entry: PerClass, failed: Option<DcId>) -> Flows {
+    let n = model.graph.node_count();
+    let e = model.graph.edge_count();
+    let mut f = Flows {
+        sync: vec![[0.0; 3]; n],
+        async_: vec![[0.0; 3]; n],
+        edge: vec![[0.0; 3]; e],
+        edge_sync: vec![[0.0; 3]; e],
+        db: vec![DbInflow::default(); n],
+        unbounded: false,
+    };
+    let alive = |node: NodeIndex| failed.is_none() || model.graph[node].dc != failed;
+
+    // Entry traffic.
+    for &(comp, share) in &model.entries {
+        let copies: Vec<(Option<DcId>, NodeIndex)> =
+            model.copies_of(comp).filter(|(_, n)| alive(*n)).collect();
+        let dcs: Vec<DcId> = copies.iter().filter_map(|(d, _)| *d).collect();
+        let weights = if dcs.len() == copies.len() && !dcs.is_empty() {
+            model.weights_over(&dcs)
+        } else {
+            vec![1.0; copies.len()]
+        };
+        for ((_, node), w) in copies.iter().zip(weights) {
+            for c in 0..3 {
+                f.sync[node.index()][c] += entry[c] * share * w;
+            }
+        }
+    }
+
+    let consumers: Vec<Vec<ComponentId>> = (0..model.components.len())
+        .map(|q| {
+            if model.components[q].kind == Kind::Queue {
+                model.consumers_of(q).collect()
+            } else {
+                Vec::new()
+            }
+        })
+        .collect();
+
+    match petgraph::algo::toposort(&model.graph, None) {
+        Ok(order) => {
+            for node in order {
+                let (si, ai) = (f.sync[node.index()], f.async_[node.index()]);
+                forward(model, &mut f, node, si, ai, failed, &consumers);
+            }
+        }
+        Err(_) => {
+            // A loop through a queue: Jacobi passes, each forwarding only
+            // what arrived in the previous pass, until the rates settle.
+            let mut pending_sync = f.sync.clone();
+            let mut pending_async = f.async_.clone();
+            for _ in 0..1000 {
+                let mut next = Flows {
+                    sync: vec![[0.0; 3]; n],
+                    async_: vec![[0.0; 3]; n],
+                    edge: vec![[0.0; 3]; e],
+                    edge_sync: vec![[0.0; 3]; e],
+                    db: vec![DbInflow::default(); n],
+                    unbounded: false,
+                };
+                for node in model.graph.node_indices() {
+                    let i = node.index();
+                    forward(
+                        model,
+                        &mut next,
+                        node,
+                        pending_sync[i],
+                        pending_async[i],
+                        failed,
+                        &consumers,
+                    );
+                }
+                let mut moved = 0.0;
+                for i in 0..n {
+                    for c in 0..3 {
+                        f.sync[i][c] += next.sync[i][c];
+                        f.async_[i][c] += next.async_[i][c];
+                        moved += next.sync[i][c] + next.async_[i][c];
+                    }
+                    f.db[i].reads_primary += next.db[i].reads_primary;
+                    f.db[i].reads_replicas += next.db[i].reads_replicas;
+                    f.db[i].reads_any += next.db[i].reads_any;
+                    f.db[i].writes += next.db[i].writes;
+                }
+                for i in 0..e {
+                    for c in 0..3 {
+                        f.edge[i][c] += next.edge[i][c];
+                        f.edge_sync[i][c] += next.edge_sync[i][c];
+                    }
+                }
+                pending_sync = next.sync;
+                pending_async = next.async_;
+                if moved < 1e-9 * (1.0 + sum(entry)) {
+                    return f;
+                }
+            }
+            f.unbounded = true;
+        }
+    }
+    f
+}
+
+/// Sends what `node` does not answer onward.
+fn forward(
+    model: &Model,
+    f: &mut Flows,
+    node: NodeIndex,
+    sync_in: PerClass,
+    async_in: PerClass,
+    failed: Option<DcId>,
+    consumers: &[Vec<ComponentId>],
+) {
+    let copy = model.graph[node];
+    let comp = &model.components[copy.component];
+    // What continues past this copy.
+    let pass = |rates: PerClass| -> PerClass {
+        match comp.kind {
+            Kind::Cache => {
+                let miss = 1.0 - comp.cache().map_or(0.0, |c| c.hit_ratio.value);
+                [rates[0] * miss, rates[1] * miss, rates[2]]
+            }
+            Kind::Cdn => {
+                let miss = 1.0 - comp.cdn().map_or(0.0, |c| c.hit_ratio.value);
+                [rates[0] * miss, rates[1], rates[2]]
+            }
+            Kind::Database | Kind::Storage => [0.0; 3],
+            _ => rates,
+        }
+    };
+    let (fwd_sync, fwd_async) = (pass(sync_in), pass(async_in));
+
+    if comp.kind == Kind::Queue {
+        // Every message (of either origin) becomes asynchronous work for the
+        // consumers, split evenly between consuming services.
+        let total: PerClass = [
+            sync_in[0] + async_in[0],
+            sync_in[1] + async_in[1],
+            sync_in[2] + async_in[2],
+        ];
+        let k = consumers[copy.component].len().max(1) as f64;
+        let edges: Vec<(EdgeIndex, NodeIndex, f64)> = live_edges(model, node, failed, None);
+        for (ei, target, frac) in edges {
+            if model.graph[ei].kind != CopyEdgeKind::Consume {
+                continue;
+            }
+            for c in 0..3 {
+                let v = total[c] * frac / k;
+                f.async_[target.index()][c] += v;
+                f.edge[ei.index()][c] += v;
+            }
+        }
+        return;
+    }
+
+    for (fid, flow) in model.flows_from(copy.component) {
+        let edges = live_edges(model, node, failed, Some(fid));
+        if edges.is_empty() {
+            continue;
+        }
+        let mult = flow.share.unwrap_or(1.0);
+        for class in flow.classes.iter() {
+            let c = class.index();
+            let (s, a) = (fwd_sync[c] * mult, fwd_async[c] * mult);
+            if s + a == 0.0 {
+                continue;
+            }
+            for &(ei, target, frac) in &edges {
+                let (vs, va) = (s * frac, a * frac);
+                f.sync[target.index()][c] += vs;
+                f.async_[target.index()][c] += va;
+                f.edge[ei.index()][c] += vs + va;
+                f.edge_sync[ei.index()][c] += vs;
+                let target_comp = &model.components[model.graph[target].component];
+                if let Some(db) = target_comp.database() {
+                    let v = vs + va;
+                    let slot = &mut f.db[target.index()];
+                    if class == Class::Write {
+                        slot.writes += v;
+                    } else {
+                        let has_replicas = target_comp.replicas.value > 0;
+                        match (flow.role, db.read_from.value) {
+                            (Some(Role::Primary), _) => slot.reads_primary += v,
+                            // With no replica left, reads go to the primary (§8).
+                            (Some(Role::Replicas), _) if has_replicas => slot.reads_replicas += v,
+                            (None, ReadFrom::Replicas) if has_replicas => slot.reads_replicas += v,
+                            (None, ReadFrom::Any) if has_replicas => slot.reads_any += v,
+                            _ => slot.reads_primary += v,
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The copy edges leaving `node` for one flow (or consumer edges when
+/// `flow` is `None`), with fractions renormalised over live targets.
+fn live_edges(
+    model: &Model,
+    node: NodeIndex,
+    failed: Option<DcId>,
+    flow: Option<usize>,
+) -> Vec<(EdgeIndex, NodeIndex, f64)> {
+    let mut out: Vec<(EdgeIndex, NodeIndex, f64)> = model
+        .graph
+        .edges(node)
+        .filter(|er| match (er.weight().kind, flow) {
+            (CopyEdgeKind::Call(f), Some(want)) => f == want,
+            (CopyEdgeKind::Consume, None) => true,
+            _ => false,
+        })
+        .filter(|er| failed.is_none() || model.graph[er.target()].dc != failed)
+        .map(|er| (er.id(), er.target(), er.weight().fraction))
+        .collect();
+    let total: f64 = out.iter().map(|x| x.2).sum();
+    if total > 0.0 {
+        for x in &mut out {
+            x.2 /= total;
+        }
+    }
+    out
+}
