@@ -10,6 +10,7 @@ pub mod diagnostic;
 pub mod estimate;
 pub mod model;
 pub mod render;
+pub mod rules;
 pub mod syntax;
 
 pub use estimate::{Estimate, estimate};
@@ -50,4 +51,24 @@ pub fn compile(source: &str, options: &BuildOptions) -> Compiled {
     };
     sort_diagnostics(&mut diagnostics);
     Compiled { model, diagnostics }
+}
+
+/// Compiles and lints one source: compile diagnostics, and when the model
+/// builds, the findings of every rule under `config` (suppressions judged
+/// as of `today`, `YYYY-MM-DD`).
+pub fn check(
+    source: &str,
+    options: &BuildOptions,
+    config: &rules::config::Config,
+    today: &str,
+) -> Compiled {
+    let mut compiled = compile(source, options);
+    if let Some(model) = &compiled.model {
+        let est = estimate::estimate(model, &mut estimate::shards::PlacementCache::default());
+        compiled
+            .diagnostics
+            .extend(rules::check(model, &est, config, today));
+        sort_diagnostics(&mut compiled.diagnostics);
+    }
+    compiled
 }

@@ -1491,10 +1491,10 @@ impl Cx {
             0.0
         };
         for &i in &clients {
-            if let KindSpec::Client(c) = &mut components[i].spec {
-                if c.share.value.is_nan() {
-                    c.share = Setting::default(rest);
-                }
+            if let KindSpec::Client(c) = &mut components[i].spec
+                && c.share.value.is_nan()
+            {
+                c.share = Setting::default(rest);
             }
         }
     }
@@ -2017,23 +2017,23 @@ impl Cx {
             let Some(at) = self.time_value(&e.at, "`at`") else {
                 continue;
             };
-            if let Some(d) = duration {
-                if at > d {
-                    self.push(
-                        Diagnostic::error(
-                            "invalid-time",
-                            e.at.span,
-                            format!(
-                                "event at {} is after the scenario's end at {}",
-                                fmt_secs(at),
-                                fmt_secs(d)
-                            ),
-                        )
-                        .label("after the end of the run")
-                        .help("move the event inside the run, or lengthen `duration`"),
-                    );
-                    continue;
-                }
+            if let Some(d) = duration
+                && at > d
+            {
+                self.push(
+                    Diagnostic::error(
+                        "invalid-time",
+                        e.at.span,
+                        format!(
+                            "event at {} is after the scenario's end at {}",
+                            fmt_secs(at),
+                            fmt_secs(d)
+                        ),
+                    )
+                    .label("after the end of the run")
+                    .help("move the event inside the run, or lengthen `duration`"),
+                );
+                continue;
             }
             let action = match &e.action {
                 ast::Action::Fail(t) => self
@@ -2094,7 +2094,7 @@ impl Cx {
                 value,
                 unit: Unit::Duration,
             }) => Some(value),
-            ValueKind::Number { value, .. } if value == 0.0 => Some(0.0),
+            ValueKind::Number { value: 0.0, .. } => Some(0.0),
             ref other => {
                 self.push(
                     Diagnostic::error(
@@ -2157,10 +2157,12 @@ impl Cx {
         };
         let name = &t.name.name;
         // A bare name may be a datacenter.
-        if t.role.is_none() && t.datacenter.is_none() && count.is_none() {
-            if let Some(id) = dc_ids.get(name) {
-                return Some(TargetRef::Datacenter { dc: *id });
-            }
+        if t.role.is_none()
+            && t.datacenter.is_none()
+            && count.is_none()
+            && let Some(id) = dc_ids.get(name)
+        {
+            return Some(TargetRef::Datacenter { dc: *id });
         }
         let Some(comp) = model.component_id(name) else {
             let mut d = Diagnostic::error(
@@ -2381,19 +2383,19 @@ impl Cx {
                     );
                     return None;
                 }
-                if let Some(d) = duration {
-                    if a >= d {
-                        self.push(
-                            Diagnostic::error(
-                                "invalid-time",
-                                lo.span.to(hi.span),
-                                format!("the window starts after the run ends at {}", fmt_secs(d)),
-                            )
-                            .label("outside the run")
-                            .help("move the window inside the run, or lengthen `duration`"),
-                        );
-                        return None;
-                    }
+                if let Some(d) = duration
+                    && a >= d
+                {
+                    self.push(
+                        Diagnostic::error(
+                            "invalid-time",
+                            lo.span.to(hi.span),
+                            format!("the window starts after the run ends at {}", fmt_secs(d)),
+                        )
+                        .label("outside the run")
+                        .help("move the window inside the run, or lengthen `duration`"),
+                    );
+                    return None;
                 }
                 Some((a, b))
             }
@@ -2516,10 +2518,10 @@ fn place(model: &mut Model) {
                 return vec![(None, 1.0, false)];
             }
             let placed = &callee.datacenters.value;
-            if let Some(dc) = from_dc {
-                if placed.contains(&dc) {
-                    return vec![(Some(dc), 1.0, false)];
-                }
+            if let Some(dc) = from_dc
+                && placed.contains(&dc)
+            {
+                return vec![(Some(dc), 1.0, false)];
             }
             let weights = model.weights_over(placed);
             placed

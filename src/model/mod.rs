@@ -372,6 +372,9 @@ pub struct StorageSpec {
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(untagged)]
+// Database attributes dominate the size; a model holds few components
+// relative to memory, so boxing would only add indirection.
+#[allow(clippy::large_enum_variant)]
 pub enum KindSpec {
     Client(ClientSpec),
     Dns(DnsSpec),

@@ -1,0 +1,168 @@
+//! The design rules (RULES.md): one file per rule, each declaring its
+//! documentation, metadata and check with [`declare_rule!`].
+//!
+//! Architecture invariant: rules read the model and the estimate and never
+//! mutate either; the estimate is computed once and shared. Findings are
+//! returned, not printed: configuration (severity overrides, `off`),
+//! inline suppressions and baselines are applied afterwards by
+//! [`check`].
+
+pub mod config;
+pub mod suppress;
+
+mod cache_ttl;
+mod no_monitoring;
+
+use crate::diagnostic::{Diagnostic, RuleInfo, Severity, sort_diagnostics};
+use crate::estimate::Estimate;
+use crate::model::Model;
+
+/// Everything a rule may read.
+pub struct Context<'a> {
+    pub model: &'a Model,
+    pub estimate: &'a Estimate,
+}
+
+pub trait Rule: Sync {
+    fn info(&self) -> &'static RuleInfo;
+    /// Appends this rule's findings, at the rule's default severity.
+    fn check(&self, cx: &Context, out: &mut Vec<Diagnostic>);
+}
+
+/// Declares a rule: its doc comment becomes both the Rust documentation
+/// and the text `archc explain` prints.
+///
+/// ```ignore
+/// declare_rule! {
+///     /// ## What it flags
+///     /// …
+///     pub struct CacheTtl = "cache-ttl", Warning, "cache", "give the cache a `ttl`";
+/// }
+/// ```
+#[macro_export]
+macro_rules! declare_rule {
+    (
+        $(#[doc = $doc:literal])*
+        pub struct $name:ident = $id:literal, $sev:ident, $cat:literal, $fix:literal;
+    ) => {
+        $(#[doc = $doc])*
+        pub struct $name;
+
+        impl $name {
+            pub const INFO: $crate::diagnostic::RuleInfo = $crate::diagnostic::RuleInfo {
+                name: $id,
+                severity: $crate::diagnostic::Severity::$sev,
+                category: $cat,
+                summary: $fix,
+                doc: concat!($($doc, "\n"),*),
+            };
+        }
+    };
+}
+
+/// Every rule, in catalogue order (RULES.md).
+pub static RULES: &[&dyn Rule] = &[&cache_ttl::CacheTtl, &no_monitoring::NoMonitoring];
+
+/// Compile-error names, for SARIF's rule index and `archc explain`.
+pub static COMPILE_ERRORS: &[RuleInfo] = &[
+    compile_error("syntax", "fix the syntax at the marked place"),
+    compile_error(
+        "invalid-escape",
+        "use one of the escapes \\\", \\\\, \\n, \\t",
+    ),
+    compile_error("unknown-kind", "use a component kind or `datacenter`"),
+    compile_error("unknown-attribute", "use an attribute the kind takes"),
+    compile_error(
+        "type-mismatch",
+        "give a value of the expected type and unit",
+    ),
+    compile_error("invalid-value", "give a value in the allowed range or set"),
+    compile_error("missing-attribute", "add the attribute the block needs"),
+    compile_error("duplicate-name", "rename one of the two definitions"),
+    compile_error("duplicate-block", "merge the two blocks"),
+    compile_error("duplicate-attribute", "remove one of the two settings"),
+    compile_error("unknown-reference", "name something that is declared"),
+    compile_error("wrong-kind", "name a component of the right kind"),
+    compile_error("unknown-role", "address `.primary` or `.replicas`"),
+    compile_error("weight-sum", "make datacenter weights sum to 100%"),
+    compile_error("share-sum", "make client shares sum to 100%"),
+    compile_error(
+        "invalid-label",
+        "label flows with static, read, write and a share",
+    ),
+    compile_error(
+        "flow-share",
+        "keep shared edges of one caller at or under 100%",
+    ),
+    compile_error("flow-cycle", "break the cycle of synchronous calls"),
+    compile_error("client-incoming", "clients only call; reverse the flow"),
+    compile_error("sink-outgoing", "end the chain at the data store or queue"),
+    compile_error(
+        "unknown-metric",
+        "use p50, p90, p99, p999, mean, error_rate, throughput or utilization",
+    ),
+    compile_error("invalid-time", "keep scenario times inside the run"),
+    compile_error(
+        "invalid-suppression",
+        "give the suppression a reason and a known rule",
+    ),
+];
+
+const fn compile_error(name: &'static str, summary: &'static str) -> RuleInfo {
+    RuleInfo {
+        name,
+        severity: Severity::Error,
+        category: "compile",
+        summary,
+        doc: "A compile error: the design cannot be used until it is fixed. The message says what was expected at the marked place.",
+    }
+}
+
+pub fn lookup(name: &str) -> Option<&'static dyn Rule> {
+    RULES.iter().copied().find(|r| r.info().name == name)
+}
+
+/// Metadata of every lint rule followed by every compile-error name.
+pub fn all_infos() -> Vec<RuleInfo> {
+    RULES
+        .iter()
+        .map(|r| *r.info())
+        .chain(COMPILE_ERRORS.iter().copied())
+        .collect()
+}
+
+/// Runs every rule, applies severities from `config` and the inline
+/// suppressions in the model's comments (as of `today`, `YYYY-MM-DD`), and
+/// returns the findings in output order.
+pub fn check(
+    model: &Model,
+    estimate: &Estimate,
+    config: &config::Config,
+    today: &str,
+) -> Vec<Diagnostic> {
+    let cx = Context { model, estimate };
+    let mut out = Vec::new();
+    for rule in RULES {
+        let info = rule.info();
+        let severity = match config.severity(info.name) {
+            config::Level::Off => continue,
+            config::Level::Default => info.severity,
+            config::Level::Set(s) => s,
+        };
+        let mut found = Vec::new();
+        rule.check(&cx, &mut found);
+        for mut d in found {
+            // A rule may raise its own finding (hotspot-key's capacity
+            // case); a configured severity still wins.
+            if let config::Level::Set(s) = config.severity(info.name) {
+                d.severity = s;
+            } else if d.severity == info.severity {
+                d.severity = severity;
+            }
+            out.push(d);
+        }
+    }
+    let mut out = suppress::apply(model, out, today);
+    sort_diagnostics(&mut out);
+    out
+}
