@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used)] // Tests fail loudly on broken fixtures.
 //! The rule registry and per-rule fixtures.
 //!
 //! Every rule has a folder `tests/rules/<name>/` with at least two
