@@ -137,7 +137,7 @@ impl Builder<'_> {
         let sp = span(&pair);
         let mut it = inner(pair);
         let kind = self.ident(it.next().expect("grammar: declaration kind"));
-        let name = self.name(it.next().expect("grammar: declaration name"));
+        let name = self.ident(it.next().expect("grammar: declaration name"));
         let body = it.next().map(|b| self.body(b));
         Declaration {
             kind,
