@@ -3,6 +3,7 @@
 
 pub mod check;
 pub mod dump;
+pub mod graph;
 pub mod inputs;
 pub mod rules;
 
@@ -56,6 +57,8 @@ pub enum Command {
     Check(check::Args),
     /// Print the resolved model: what the compiler understood.
     Dump(dump::Args),
+    /// Draw the model: DOT, Mermaid or SVG.
+    Graph(graph::Args),
     /// List the design rules.
     Rules,
     /// Print one rule's documentation.
@@ -66,6 +69,7 @@ pub fn run(cli: Cli) -> u8 {
     match cli.command {
         Command::Check(a) => check::run(a),
         Command::Dump(a) => dump::run(a),
+        Command::Graph(a) => graph::run(a),
         Command::Rules => rules::list(),
         Command::Explain(a) => rules::explain(a),
     }

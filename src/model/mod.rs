@@ -16,7 +16,7 @@ mod build;
 mod defaults;
 pub mod dump;
 
-pub use build::{BuildOptions, build};
+pub use build::{BuildOptions, build, fmt_num, fmt_secs};
 pub use defaults::{DEFAULTS_TABLE, kind_defaults};
 
 use crate::diagnostic::Span;

@@ -1,0 +1,106 @@
+//! `archc graph FILE --format dot|mermaid|svg [--datacenter NAME]`: the
+//! model as a diagram, coloured by the checker's findings.
+
+use super::{EXIT_INPUT, EXIT_OK, inputs};
+use archc::render::{self, FileReport};
+use std::path::PathBuf;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum GraphFormat {
+    Dot,
+    Mermaid,
+    Svg,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    pub file: PathBuf,
+    #[arg(long, value_enum, default_value = "dot")]
+    pub format: GraphFormat,
+    /// Draw one datacenter's copies (and the global components).
+    #[arg(long)]
+    pub datacenter: Option<String>,
+    /// Write to this file instead of standard output.
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
+}
+
+pub fn run(args: Args) -> u8 {
+    let (inputs, errors) = inputs::load(std::slice::from_ref(&args.file));
+    for e in &errors {
+        eprintln!("error: {e}");
+    }
+    let Some(input) = inputs.into_iter().next() else {
+        return EXIT_INPUT;
+    };
+    let options = archc::BuildOptions {
+        default_name: inputs::stem(&input.path),
+        ..Default::default()
+    };
+    let checked = archc::check(
+        &input.source,
+        &options,
+        &Default::default(),
+        &super::today(),
+    );
+    let Some(model) = checked.model else {
+        let reports = [FileReport {
+            name: &input.name,
+            source: &input.source,
+            diagnostics: &checked.diagnostics,
+        }];
+        eprint!(
+            "{}",
+            render::human(&reports, false, super::terminal_width())
+        );
+        return EXIT_INPUT;
+    };
+    let only = match &args.datacenter {
+        None => None,
+        Some(name) => match model
+            .datacenters
+            .iter()
+            .position(|d| &d.name == name && !d.implicit)
+        {
+            Some(i) => Some(i),
+            None => {
+                let names: Vec<&str> = model
+                    .datacenters
+                    .iter()
+                    .filter(|d| !d.implicit)
+                    .map(|d| d.name.as_str())
+                    .collect();
+                match archc::diagnostic::did_you_mean(name, names.iter().copied()) {
+                    Some(s) => {
+                        eprintln!("error: no datacenter named `{name}`; did you mean `{s}`?")
+                    }
+                    None if names.is_empty() => {
+                        eprintln!("error: `{}` declares no datacenters", input.name)
+                    }
+                    None => eprintln!(
+                        "error: no datacenter named `{name}`; the datacenters are {}",
+                        names.join(", ")
+                    ),
+                }
+                return EXIT_INPUT;
+            }
+        },
+    };
+    let est = archc::estimate(&model, &mut Default::default());
+    let diagram = archc::graph::Diagram::new(&model, &est, &checked.diagnostics, only);
+    let text = match args.format {
+        GraphFormat::Dot => diagram.dot(),
+        GraphFormat::Mermaid => diagram.mermaid(),
+        GraphFormat::Svg => diagram.svg(),
+    };
+    match &args.output {
+        Some(path) => {
+            if let Err(e) = super::write_atomic(path, text.as_bytes()) {
+                eprintln!("error: {}: cannot write: {e}", path.display());
+                return EXIT_INPUT;
+            }
+        }
+        None => print!("{text}"),
+    }
+    EXIT_OK
+}
