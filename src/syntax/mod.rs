@@ -20,7 +20,7 @@ struct ArchParser;
 /// well-formed tokens (a bad escape) are reported alongside a full tree.
 pub fn parse(source: &str) -> (File, Vec<Diagnostic>) {
     let mut diags = Vec::new();
-    if let Some(d) = check_encoding(source) {
+    if let Some(d) = check_encoding(source).or_else(|| check_nesting(source)) {
         return (File::default(), vec![d]);
     }
     // Detailed attempts let syntax errors name expected punctuation.
@@ -64,6 +64,55 @@ fn check_encoding(source: &str) -> Option<Diagnostic> {
             .label("NUL byte here")
             .help("remove the NUL byte; `.arch` files are plain UTF-8 text"),
     )
+}
+
+/// Deepest bracket nesting accepted. Real designs nest two or three levels;
+/// the limit keeps the recursive-descent parser and the AST builder far from
+/// the stack's end on hostile input.
+pub const MAX_NESTING: usize = 100;
+
+/// Rejects nesting deeper than [`MAX_NESTING`] before pest sees it.
+fn check_nesting(source: &str) -> Option<Diagnostic> {
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut in_comment = false;
+    let mut escaped = false;
+    for (i, c) in source.char_indices() {
+        if in_comment {
+            in_comment = c != '\n';
+            continue;
+        }
+        if in_string {
+            match (escaped, c) {
+                (true, _) => escaped = false,
+                (false, '\\') => escaped = true,
+                (false, '"') | (false, '\n') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '#' => in_comment = true,
+            '"' => in_string = true,
+            '[' | '{' | '(' => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Some(
+                        Diagnostic::error(
+                            "syntax",
+                            Span::new(i, i + 1),
+                            format!("brackets nested deeper than {MAX_NESTING} levels"),
+                        )
+                        .label("too deep")
+                        .help("flatten the value: `.arch` values nest a few levels at most"),
+                    );
+                }
+            }
+            ']' | '}' | ')' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
 }
 
 /// The children of a pair, comments left out.
