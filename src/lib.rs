@@ -8,6 +8,7 @@
 
 pub mod diagnostic;
 pub mod estimate;
+pub mod fmt;
 pub mod graph;
 pub mod model;
 pub mod render;

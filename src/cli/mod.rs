@@ -3,6 +3,7 @@
 
 pub mod check;
 pub mod dump;
+pub mod fmt;
 pub mod graph;
 pub mod inputs;
 pub mod rules;
@@ -57,6 +58,8 @@ pub enum Command {
     Check(check::Args),
     /// Print the resolved model: what the compiler understood.
     Dump(dump::Args),
+    /// Rewrite files in the canonical layout, comments kept.
+    Fmt(fmt::Args),
     /// Draw the model: DOT, Mermaid or SVG.
     Graph(graph::Args),
     /// List the design rules.
@@ -69,6 +72,7 @@ pub fn run(cli: Cli) -> u8 {
     match cli.command {
         Command::Check(a) => check::run(a),
         Command::Dump(a) => dump::run(a),
+        Command::Fmt(a) => fmt::run(a),
         Command::Graph(a) => graph::run(a),
         Command::Rules => rules::list(),
         Command::Explain(a) => rules::explain(a),

@@ -124,6 +124,40 @@ fn span(pair: &Pair<'_, Rule>) -> Span {
     pair.as_span().into()
 }
 
+/// The span of a rule that ends in an optional part (`body?`, `labels?`):
+/// pest counts the whitespace and comments it skipped before trying that
+/// part, so the span ends at the last child that matched instead.
+fn tight(pair: &Pair<'_, Rule>) -> Span {
+    let start = pair.as_span().start();
+    let last = pair
+        .clone()
+        .into_inner()
+        .filter(|p| p.as_rule() != Rule::COMMENT)
+        .last();
+    let end = match last {
+        Some(child) if ends_optionally(child.as_rule()) => tight(&child).end,
+        Some(child) => child.as_span().end(),
+        None => pair.as_span().end(),
+    };
+    Span::new(start, end)
+}
+
+/// Rules whose last part is optional, so their pest span may run past it.
+fn ends_optionally(rule: Rule) -> bool {
+    matches!(
+        rule,
+        Rule::declaration
+            | Rule::flow
+            | Rule::endpoint
+            | Rule::target
+            | Rule::metric
+            | Rule::expectation
+            | Rule::event
+            | Rule::action
+            | Rule::label
+    )
+}
+
 struct Builder<'d> {
     diags: &'d mut Vec<Diagnostic>,
 }
@@ -155,7 +189,7 @@ impl Builder<'_> {
     }
 
     fn system_line(&mut self, pair: Pair<'_, Rule>) -> Option<SystemLine> {
-        let sp = span(&pair);
+        let sp = tight(&pair);
         let name = inner(pair).find(|p| p.as_rule() == Rule::name)?;
         Some(SystemLine {
             name: self.name(name),
@@ -183,7 +217,7 @@ impl Builder<'_> {
     }
 
     fn declaration(&mut self, pair: Pair<'_, Rule>) -> Declaration {
-        let sp = span(&pair);
+        let sp = tight(&pair);
         let mut it = inner(pair);
         let kind = self.ident(it.next().expect("grammar: declaration kind"));
         let name = self.ident(it.next().expect("grammar: declaration name"));
@@ -381,14 +415,14 @@ impl Builder<'_> {
     }
 
     fn flow(&mut self, pair: Pair<'_, Rule>) -> Flow {
-        let sp = span(&pair);
+        let sp = tight(&pair);
         let mut endpoints = Vec::new();
         let mut labels = Vec::new();
         let mut labels_span = None;
         for part in inner(pair) {
             match part.as_rule() {
                 Rule::endpoint => {
-                    let esp = span(&part);
+                    let esp = tight(&part);
                     let mut it = inner(part);
                     let component = self.ident(it.next().expect("grammar: endpoint name"));
                     let role = it.next().map(|r| self.ident(r));
@@ -453,7 +487,7 @@ impl Builder<'_> {
     }
 
     fn event(&mut self, pair: Pair<'_, Rule>) -> ScenarioEvent {
-        let sp = span(&pair);
+        let sp = tight(&pair);
         let mut it = inner(pair);
         let _at = it.next();
         let at = self.quantity(it.next().expect("grammar: event time"));
@@ -474,7 +508,7 @@ impl Builder<'_> {
     }
 
     fn target(&mut self, pair: Pair<'_, Rule>) -> Target {
-        let sp = span(&pair);
+        let sp = tight(&pair);
         let mut count = None;
         let mut idents = Vec::new();
         let mut role_next = false;
@@ -517,7 +551,7 @@ impl Builder<'_> {
     }
 
     fn expectation(&mut self, pair: Pair<'_, Rule>) -> Expectation {
-        let sp = span(&pair);
+        let sp = tight(&pair);
         let mut it = inner(pair);
         let _kw = it.next();
         let metric_pair = it.next().expect("grammar: metric");
