@@ -759,12 +759,13 @@ impl Cx {
         self.push(d);
     }
 
-    fn unknown_component(&mut self, n: &str, span: Span, names: &Names) {
+    /// `kind` is the kind the reference needs, for the "declare it" hint.
+    fn unknown_component(&mut self, n: &str, span: Span, names: &Names, kind: &str) {
         let mut d = Diagnostic::error("unknown-reference", span, format!("no component named `{n}`"))
             .label("unknown component");
         d = match did_you_mean(n, names.comp_ids.keys().map(String::as_str)) {
             Some(s) => d.help(format!("did you mean `{s}`?")),
-            None => d.help(format!("declare it, for example `service {n}`")),
+            None => d.help(format!("declare it, for example `{kind} {n}`")),
         };
         self.push(d);
     }
@@ -846,7 +847,7 @@ impl Cx {
                                 Setting::default(Session::None)
                             }
                             None => {
-                                self.unknown_component(s, a.value.span, names);
+                                self.unknown_component(s, a.value.span, names, "cache");
                                 Setting::default(Session::None)
                             }
                         },
@@ -866,7 +867,7 @@ impl Cx {
                                 None
                             }
                             None => {
-                                self.unknown_component(s, a.value.span, names);
+                                self.unknown_component(s, a.value.span, names, "queue");
                                 None
                             }
                         },
@@ -1401,7 +1402,7 @@ impl Cx {
                             .help("flows join components; placement in datacenters follows from `datacenters`"),
                         );
                     } else {
-                        self.unknown_component(&e.component.name, e.component.span, names);
+                        self.unknown_component(&e.component.name, e.component.span, names, "service");
                     }
                     ids.push(None);
                     continue;
@@ -1775,7 +1776,7 @@ impl Cx {
                     Diagnostic::error("wrong-kind", role.span, format!("`{name}` is a `{}`; only a database has a primary", c.kind.as_str()))
                         .label("not a database")
                         .related(c.name_span, format!("`{name}` declared here"))
-                        .help("fail the component itself: `fail {name}@DC`"),
+                        .help(format!("fail the component itself: `fail {name}@DC`")),
                 );
                 return None;
             }
