@@ -927,7 +927,8 @@ impl Cx {
         self.push(d);
     }
 
-    fn unknown_component(&mut self, n: &str, span: Span, names: &Names) {
+    /// `kind` is the kind the reference needs, for the "declare it" hint.
+    fn unknown_component(&mut self, n: &str, span: Span, names: &Names, kind: &str) {
         let mut d = Diagnostic::error(
             "unknown-reference",
             span,
@@ -936,7 +937,7 @@ impl Cx {
         .label("unknown component");
         d = match did_you_mean(n, names.comp_ids.keys().map(String::as_str)) {
             Some(s) => d.help(format!("did you mean `{s}`?")),
-            None => d.help(format!("declare it, for example `service {n}`")),
+            None => d.help(format!("declare it, for example `{kind} {n}`")),
         };
         self.push(d);
     }
@@ -1041,7 +1042,7 @@ impl Cx {
                                     Setting::default(Session::None)
                                 }
                                 None => {
-                                    self.unknown_component(s, a.value.span, names);
+                                    self.unknown_component(s, a.value.span, names, "cache");
                                     Setting::default(Session::None)
                                 }
                             }
@@ -1075,7 +1076,7 @@ impl Cx {
                                 None
                             }
                             None => {
-                                self.unknown_component(s, a.value.span, names);
+                                self.unknown_component(s, a.value.span, names, "queue");
                                 None
                             }
                         },
@@ -1765,7 +1766,12 @@ impl Cx {
                             .help("flows join components; placement in datacenters follows from `datacenters`"),
                         );
                     } else {
-                        self.unknown_component(&e.component.name, e.component.span, names);
+                        self.unknown_component(
+                            &e.component.name,
+                            e.component.span,
+                            names,
+                            "service",
+                        );
                     }
                     ids.push(None);
                     continue;
@@ -2237,7 +2243,7 @@ impl Cx {
                     )
                     .label("not a database")
                     .related(c.name_span, format!("`{name}` declared here"))
-                    .help("fail the component itself: `fail {name}@DC`"),
+                    .help(format!("fail the component itself: `fail {name}@DC`")),
                 );
                 return None;
             }

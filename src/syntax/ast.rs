@@ -171,7 +171,7 @@ impl ValueKind {
     pub fn describe(&self) -> String {
         match self {
             ValueKind::Number { integer: true, .. } => "a whole number".into(),
-            ValueKind::Number { .. } => "a number".into(),
+            ValueKind::Number { .. } => "a number with a fraction".into(),
             ValueKind::Quantity(q) => q.unit.describe().into(),
             ValueKind::Bool(_) => "a boolean".into(),
             ValueKind::Str(_) => "a string".into(),

@@ -588,14 +588,32 @@ impl Builder<'_> {
 /// Turns pest's error into a located diagnostic with human words.
 fn syntax_error(source: &str, e: pest::error::Error<Rule>) -> Diagnostic {
     use pest::error::{ErrorVariant, InputLocation};
-    let (start, end) = match e.location {
+    let (mut start, mut end) = match e.location {
         InputLocation::Pos(p) => (p, p),
         InputLocation::Span((s, e)) => (s, e),
     };
+    // At the end of the file, point just after the last token, not at the
+    // empty line the final newline opens.
+    let at_eof = start >= source.len();
+    if at_eof {
+        start = source.trim_end().len();
+        end = start;
+    }
+    // Some mistakes read better as what the user wrote than as what pest
+    // wanted at the first wrong character.
+    if let Some(d) =
+        unterminated_string(source, start).or_else(|| malformed_quantity(source, start))
+    {
+        return d;
+    }
     // Point at the offending token, not an empty position, when there is one.
     let tok_end = token_end(source, start);
     let span = Span::new(start, end.max(tok_end));
-    let found = describe_found(source, start);
+    let found = if at_eof {
+        "end of file".to_string()
+    } else {
+        describe_found(source, start)
+    };
     let mut expected: Vec<String> = match &e.variant {
         ErrorVariant::ParsingError { positives, .. } => positives
             .iter()
@@ -616,6 +634,20 @@ fn syntax_error(source: &str, e: pest::error::Error<Rule>) -> Diagnostic {
     }
     expected.sort();
     expected.dedup();
+    // Brackets are already named by the constructs they open.
+    let has_value = expected.iter().any(|e| e == "a value");
+    let has_labels = expected.iter().any(|e| e.starts_with("flow labels"));
+    expected.retain(|e| !(e == "`[`" && (has_value || has_labels)) && !(e == "`{`" && has_value));
+    // At the end of the file, what is missing is the closing bracket; the
+    // ways the last token could have gone on are noise.
+    if at_eof {
+        for close in ["`}`", "`]`"] {
+            if expected.iter().any(|e| e == close) {
+                expected = vec![close.to_string()];
+                break;
+            }
+        }
+    }
     // At the top level every statement form is possible; say so once.
     let statement_forms = [
         "`scenario`",
@@ -657,8 +689,133 @@ fn token_end(source: &str, start: usize) -> usize {
         .char_indices()
         .find(|(_, c)| c.is_whitespace())
         .map_or(rest.len(), |(i, _)| i);
-    // Keep spans short: at most one token, at most a line.
-    start + len.min(40)
+    // Keep spans short: at most one token, at most a line, and end on a
+    // character boundary.
+    let mut end = start + len.min(40);
+    while !source.is_char_boundary(end) {
+        end -= 1;
+    }
+    end
+}
+
+/// A string opened at `start` and not closed on its line.
+fn unterminated_string(source: &str, start: usize) -> Option<Diagnostic> {
+    let rest = source.get(start..)?.strip_prefix('"')?;
+    let mut line_end = rest.len();
+    let mut escaped = false;
+    for (i, c) in rest.char_indices() {
+        match c {
+            '\n' | '\r' => {
+                line_end = i;
+                break;
+            }
+            '"' if !escaped => return None,
+            _ => {}
+        }
+        escaped = c == '\\' && !escaped;
+    }
+    let span = Span::new(start, start + 1 + line_end);
+    let what = if line_end == rest.len() {
+        "file"
+    } else {
+        "line"
+    };
+    Some(
+        Diagnostic::error(
+            "syntax",
+            span,
+            format!("string not closed before the end of the {what}"),
+        )
+        .label("unterminated string")
+        .help("close the string with `\"` on the same line; write a line break inside it as `\\n`"),
+    )
+}
+
+/// Units and magnitudes that may follow a number (LANGUAGE.md §2).
+const SUFFIXES: &[&str] = &[
+    "k", "M", "G", "us", "ms", "s", "m", "h", "d", "y", "B", "KB", "MB", "GB", "TB", "KiB", "MiB",
+    "GiB", "TiB", "x",
+];
+
+/// A number run into letters that make no quantity (`10mx`, `3m30s`,
+/// `10K`), when the parse failed inside it.
+fn malformed_quantity(source: &str, start: usize) -> Option<Diagnostic> {
+    let word = |c: char| c.is_ascii_alphanumeric() || c == '.';
+    if !source
+        .get(start..)?
+        .starts_with(|c: char| c.is_ascii_alphabetic())
+    {
+        return None;
+    }
+    // The token around `start`; `..` separates the ends of a range.
+    let mut token_start = source[..start]
+        .rfind(|c: char| !word(c))
+        .map_or(0, |i| i + 1);
+    if let Some(i) = source[token_start..start].rfind("..") {
+        token_start += i + 2;
+    }
+    let mut token_end = source[start..]
+        .find(|c: char| !word(c))
+        .map_or(source.len(), |i| start + i);
+    if let Some(i) = source[start..token_end].find("..") {
+        token_end = start + i;
+    }
+    if token_start == start || !source[token_start..].starts_with(|c: char| c.is_ascii_digit()) {
+        return None;
+    }
+    let token = &source[token_start..token_end];
+    let number_len = token
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(token.len());
+    let (number, suffix) = token.split_at(number_len);
+    let help = if let Some(seconds) = compound_duration(token) {
+        format!("a duration is one number and one unit: write `{token}` as `{seconds}s`")
+    } else if let Some(s) = SUFFIXES.iter().find(|s| s.eq_ignore_ascii_case(suffix)) {
+        format!("suffixes are case-sensitive: did you mean `{number}{s}`?")
+    } else {
+        "a quantity is a number and one unit: a magnitude `k`, `M`, `G`; a duration `us`, `ms`, `s`, `m`, \
+         `h`, `d`, `y`; a size `B`, `KB`, `MB`, `GB`, `TB`, `KiB`, `MiB`, `GiB`, `TiB`; a rate `/s`, `/min`, \
+         `/h`, `/day`; `%`; or `x`"
+            .to_string()
+    };
+    Some(
+        Diagnostic::error(
+            "syntax",
+            Span::new(token_start, token_end),
+            format!("`{token}` is not a number or quantity"),
+        )
+        .label("not a quantity")
+        .help(help),
+    )
+}
+
+/// Whole seconds of `3m30s`-style text: two or more (number, duration
+/// unit) pairs.
+fn compound_duration(token: &str) -> Option<u64> {
+    let mut rest = token;
+    let mut total = 0.0;
+    let mut parts = 0;
+    while !rest.is_empty() {
+        let digits = rest
+            .find(|c: char| !c.is_ascii_digit() && c != '.')
+            .unwrap_or(rest.len());
+        let unit_len = rest[digits..]
+            .find(|c: char| !c.is_ascii_alphabetic())
+            .unwrap_or(rest.len() - digits);
+        let number: f64 = rest[..digits].parse().ok()?;
+        let seconds = match &rest[digits..digits + unit_len] {
+            "ms" => 1e-3,
+            "s" => 1.0,
+            "m" => 60.0,
+            "h" => 3600.0,
+            "d" => 86_400.0,
+            _ => return None,
+        };
+        total += number * seconds;
+        parts += 1;
+        rest = &rest[digits + unit_len..];
+    }
+    (parts >= 2 && total.fract() == 0.0).then_some(total as u64)
 }
 
 fn describe_found(source: &str, start: usize) -> String {
@@ -684,6 +841,9 @@ fn syntax_hint(source: &str, start: usize, expected: &[String]) -> String {
     }
     if rest.starts_with('-') && !rest.starts_with("->") {
         return "numbers have no sign in `.arch`; nothing in the language is negative".into();
+    }
+    if expected.iter().any(|e| e == "`]`") {
+        return "close the list with `]`; separate its items with `,`".into();
     }
     if expected.iter().any(|e| e.contains("`}`")) {
         return "write attributes as `name = value`, and close the block with `}`".into();
