@@ -710,3 +710,32 @@ fn generated_designs_compile_cleanly_at_scale() {
         generator::generate_design(300, 4)
     );
 }
+
+#[test]
+fn consumers_without_a_local_queue_copy_pull_from_it() {
+    // The queue lives in `a` only; every workers copy shares its messages
+    // by weight (equal here), the remote ones across datacenters.
+    let m = dump(
+        "datacenter a\ndatacenter b\ndatacenter c\nclient u\nservice web\nqueue jobs { datacenters = [a] }\nservice workers { consumes = jobs }\nu -> web -> jobs [write]",
+    );
+    let consumes: Vec<(String, String, f64, bool)> = m["edges"]
+        .as_array()
+        .expect("edges")
+        .iter()
+        .filter(|e| e["kind"] == "consume")
+        .map(|e| {
+            (
+                e["from"].as_str().expect("from").to_string(),
+                e["to"].as_str().expect("to").to_string(),
+                e["fraction"].as_f64().expect("fraction"),
+                e["cross_dc"].as_bool().expect("cross"),
+            )
+        })
+        .collect();
+    assert_eq!(consumes.len(), 3, "{consumes:?}");
+    for (from, to, fraction, cross) in consumes {
+        assert_eq!(from, "jobs@a");
+        assert!(close(fraction, 1.0 / 3.0));
+        assert_eq!(cross, to != "workers@a");
+    }
+}

@@ -124,6 +124,8 @@ pub fn run(args: Args) -> u8 {
         })
         .collect();
     let out = match args.format {
+        // Nothing could be read: the errors above say why.
+        Format::Human if reports.is_empty() => String::new(),
         Format::Human => render::human(
             &reports,
             super::use_color(args.common.color),

@@ -2,7 +2,36 @@
 //! `.arch` file below it, in sorted order; an unreadable path is an input
 //! error (exit 2) reported with its cause, never a panic.
 
+use archc::diagnostic::{Diagnostic, Span};
 use std::path::{Path, PathBuf};
+
+/// A path that could not be used: its message, and for `check`'s
+/// machine-readable formats a located diagnostic (`unreadable-file`, or
+/// `invalid-utf8` at the first bad byte of a lossily decoded source).
+pub struct LoadError {
+    pub name: String,
+    pub message: String,
+    pub source: String,
+    pub diagnostic: Diagnostic,
+}
+
+impl std::fmt::Display for LoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+fn unreadable(name: &str, message: String) -> LoadError {
+    let diagnostic = Diagnostic::error("unreadable-file", Span::new(0, 0), message.clone())
+        .label("cannot read this file")
+        .help("check the path and its permissions");
+    LoadError {
+        name: name.to_string(),
+        message,
+        source: String::new(),
+        diagnostic,
+    }
+}
 
 pub struct Input {
     /// The path as shown to the user.
@@ -12,7 +41,7 @@ pub struct Input {
 }
 
 /// Loads every named file. Problems are returned as messages, one per path.
-pub fn load(paths: &[PathBuf]) -> (Vec<Input>, Vec<String>) {
+pub fn load(paths: &[PathBuf]) -> (Vec<Input>, Vec<LoadError>) {
     let mut inputs = Vec::new();
     let mut errors = Vec::new();
     for p in paths {
@@ -21,7 +50,11 @@ pub fn load(paths: &[PathBuf]) -> (Vec<Input>, Vec<String>) {
             collect(p, &mut found, &mut errors);
             found.sort();
             if found.is_empty() {
-                errors.push(format!("{}: no .arch files in this folder", p.display()));
+                let name = p.display().to_string();
+                errors.push(unreadable(
+                    &name,
+                    format!("{name}: no .arch files in this folder"),
+                ));
             }
             for f in found {
                 read_one(&f, &mut inputs, &mut errors);
@@ -33,11 +66,15 @@ pub fn load(paths: &[PathBuf]) -> (Vec<Input>, Vec<String>) {
     (inputs, errors)
 }
 
-fn collect(dir: &Path, out: &mut Vec<PathBuf>, errors: &mut Vec<String>) {
+fn collect(dir: &Path, out: &mut Vec<PathBuf>, errors: &mut Vec<LoadError>) {
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) => {
-            errors.push(format!("{}: cannot read folder: {e}", dir.display()));
+            let name = dir.display().to_string();
+            errors.push(unreadable(
+                &name,
+                format!("{name}: cannot read folder: {e}"),
+            ));
             return;
         }
     };
@@ -52,7 +89,7 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>, errors: &mut Vec<String>) {
     }
 }
 
-fn read_one(path: &Path, inputs: &mut Vec<Input>, errors: &mut Vec<String>) {
+fn read_one(path: &Path, inputs: &mut Vec<Input>, errors: &mut Vec<LoadError>) {
     let name = path.display().to_string().replace('\\', "/");
     match std::fs::read(path) {
         Ok(bytes) => match String::from_utf8(bytes) {
@@ -71,12 +108,34 @@ fn read_one(path: &Path, inputs: &mut Vec<Input>, errors: &mut Vec<String>) {
                         .rposition(|b| *b == b'\n')
                         .map_or(0, |i| i + 1)
                     + 1;
-                errors.push(format!(
+                let message = format!(
                     "{name}:{line}:{col}: invalid UTF-8 at byte {at}: `.arch` files are UTF-8 text"
-                ));
+                );
+                // Decode lossily so the diagnostic can show the line.
+                let source = String::from_utf8_lossy(e.as_bytes()).into_owned();
+                let end = source[at..]
+                    .chars()
+                    .next()
+                    .map_or(at, |c| at + c.len_utf8());
+                let diagnostic = Diagnostic::error(
+                    "invalid-utf8",
+                    Span::new(at, end),
+                    format!("invalid UTF-8 at byte {at}"),
+                )
+                .label("not UTF-8")
+                .help("save the file as UTF-8 text");
+                errors.push(LoadError {
+                    name,
+                    message,
+                    source,
+                    diagnostic,
+                });
             }
         },
-        Err(e) => errors.push(format!("{name}: cannot read: {}", describe_io(&e))),
+        Err(e) => {
+            let message = format!("{name}: cannot read: {}", describe_io(&e));
+            errors.push(unreadable(&name, message));
+        }
     }
 }
 

@@ -2557,8 +2557,11 @@ fn place(model: &mut Model) {
             }
         }
     }
-    // Consumers take messages from the queue copy in their own datacenter,
-    // or across datacenters when the queue is not placed there.
+    // A queue copy's messages go to the consumer copy in its datacenter, or
+    // across to every consumer copy when its datacenter has none; consumer
+    // copies in datacenters without a queue copy pull from every queue copy.
+    // Messages are shared among the copies pulling from a queue copy in
+    // proportion to their datacenters' weights.
     for (id, c) in model.components.iter().enumerate() {
         let Some(q) = c
             .service()
@@ -2567,23 +2570,48 @@ fn place(model: &mut Model) {
         else {
             continue;
         };
-        let queue_copies: Vec<(Option<DcId>, NodeIndex)> = copies
+        let queue_placed: Vec<Option<DcId>> = copies
             .range((q, None)..=(q, Some(usize::MAX)))
+            .map(|((_, d), _)| *d)
+            .collect();
+        let consumer_copies: Vec<(Option<DcId>, NodeIndex)> = copies
+            .range((id, None)..=(id, Some(usize::MAX)))
             .map(|((_, d), n)| (*d, *n))
             .collect();
-        for (qdc, qnode) in queue_copies {
-            for (cdc, fraction, cross) in targets(model, qdc, id) {
-                if let Some(&cnode) = copies.get(&(id, cdc)) {
-                    graph.add_edge(
-                        qnode,
-                        cnode,
-                        CopyEdge {
-                            kind: CopyEdgeKind::Consume,
-                            fraction,
-                            cross_dc: cross,
-                        },
-                    );
-                }
+        for &qdc in &queue_placed {
+            let Some(&qnode) = copies.get(&(q, qdc)) else {
+                continue;
+            };
+            let pulling: Vec<(Option<DcId>, NodeIndex)> = consumer_copies
+                .iter()
+                .copied()
+                .filter(|(cdc, _)| {
+                    *cdc == qdc
+                        || qdc.is_none()
+                        || cdc.is_none()
+                        // No copy of the consumer here: every copy takes a part.
+                        || !consumer_copies.iter().any(|(d, _)| *d == qdc)
+                        // This consumer copy has no queue copy of its own.
+                        || !queue_placed.contains(cdc)
+                })
+                .collect();
+            let dcs: Vec<DcId> = pulling.iter().filter_map(|(d, _)| *d).collect();
+            let weights = if dcs.len() == pulling.len() && !dcs.is_empty() {
+                model.weights_over(&dcs)
+            } else {
+                vec![1.0 / pulling.len().max(1) as f64; pulling.len()]
+            };
+            for ((cdc, cnode), w) in pulling.into_iter().zip(weights) {
+                let cross = qdc.is_some() && cdc.is_some() && cdc != qdc;
+                graph.add_edge(
+                    qnode,
+                    cnode,
+                    CopyEdge {
+                        kind: CopyEdgeKind::Consume,
+                        fraction: w,
+                        cross_dc: cross,
+                    },
+                );
             }
         }
     }
