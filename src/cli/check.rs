@@ -115,7 +115,13 @@ pub fn run(args: Args) -> u8 {
             eprintln!("recorded {} findings in {}", b.len(), path.display());
         }
     }
-    let reports: Vec<FileReport> = results
+    // Unusable files appear in every machine-readable format, each with its
+    // diagnostic; human output has already said why on standard error.
+    let load_diags: Vec<Vec<Diagnostic>> = load_errors
+        .iter()
+        .map(|e| vec![e.diagnostic.clone()])
+        .collect();
+    let mut reports: Vec<FileReport> = results
         .iter()
         .map(|r| FileReport {
             name: &r.name,
@@ -123,6 +129,15 @@ pub fn run(args: Args) -> u8 {
             diagnostics: &r.diagnostics,
         })
         .collect();
+    if args.format != Format::Human {
+        for (e, d) in load_errors.iter().zip(&load_diags) {
+            reports.push(FileReport {
+                name: &e.name,
+                source: &e.source,
+                diagnostics: d,
+            });
+        }
+    }
     let out = match args.format {
         // Nothing could be read: the errors above say why.
         Format::Human if reports.is_empty() => String::new(),
