@@ -10,7 +10,7 @@ pub mod load;
 pub mod queueing;
 pub mod shards;
 
-use crate::model::{Class, ComponentId, Copy, CrossDc, DcId, Kind, Model};
+use crate::model::{Class, ComponentId, Copy, CopyEdgeKind, CrossDc, DcId, Kind, Model};
 use load::{Flows, PerClass, sum};
 use petgraph::graph::NodeIndex;
 use queueing::MMc;
@@ -512,6 +512,16 @@ fn class_estimates(
         let mut mean = 0.0;
         let mut p99 = 0.0;
         if rate > 0.0 {
+            // The mean adds every copy's response time weighted by how often
+            // a request visits it. The p99 estimate (RULES.md `slo-latency`)
+            // adds p99s along one request's path: the copies of a component
+            // in different datacenters are alternatives a request takes one
+            // of, not stages it passes through, so a component counts once,
+            // with the largest p99 among its visited copies, when the class
+            // reaches it with probability 1% or more. Hops count the same
+            // way per flow edge.
+            let mut visits_of = vec![0.0_f64; model.components.len()];
+            let mut p99_of = vec![0.0_f64; model.components.len()];
             for node in model.graph.node_indices() {
                 let visits = est.flows.sync[node.index()][c] / rate;
                 if visits <= 0.0 {
@@ -523,25 +533,37 @@ fn class_estimates(
                     _ => (ce.read_response_s, ce.read_p99_s),
                 };
                 mean += visits * resp;
-                if visits >= 0.01 {
-                    p99 += q99;
-                }
+                let comp = model.graph[node].component;
+                visits_of[comp] += visits;
+                p99_of[comp] = p99_of[comp].max(q99);
             }
+            p99 += (0..visits_of.len())
+                .filter(|i| visits_of[*i] >= 0.01)
+                .map(|i| p99_of[i])
+                .sum::<f64>();
+            let mut flow_visits = vec![0.0_f64; model.flows.len()];
+            let mut flow_hop = vec![0.0_f64; model.flows.len()];
             for edge in model.graph.edge_indices() {
                 let visits = est.flows.edge_sync[edge.index()][c] / rate;
                 if visits <= 0.0 {
                     continue;
                 }
-                let hop = if model.graph[edge].cross_dc {
+                let e = model.graph[edge];
+                let hop = if e.cross_dc {
                     model.assumptions.cross_dc_latency.value
                 } else {
                     model.assumptions.hop_latency.value
                 };
                 mean += visits * hop;
-                if visits >= 0.01 {
-                    p99 += hop;
+                if let CopyEdgeKind::Call(fid) = e.kind {
+                    flow_visits[fid] += visits;
+                    flow_hop[fid] = flow_hop[fid].max(hop);
                 }
             }
+            p99 += (0..flow_visits.len())
+                .filter(|i| flow_visits[*i] >= 0.01)
+                .map(|i| flow_hop[i])
+                .sum::<f64>();
         }
         out.push(ClassEstimate {
             class,
