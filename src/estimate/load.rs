@@ -201,12 +201,34 @@ fn forward(
             sync_in[1] + async_in[1],
             sync_in[2] + async_in[2],
         ];
-        let k = consumers[copy.component].len().max(1) as f64;
+        // Renormalise over each consumer's own live copies: the edges of
+        // different consuming services are not alternatives to each other.
         let edges: Vec<(EdgeIndex, NodeIndex, f64)> = live_edges(model, node, failed, None);
-        for (ei, target, frac) in edges {
-            if model.graph[ei].kind != CopyEdgeKind::Consume {
-                continue;
-            }
+        let groups: Vec<Vec<(EdgeIndex, NodeIndex, f64)>> = consumers[copy.component]
+            .iter()
+            .map(|&consumer| {
+                let mut g: Vec<(EdgeIndex, NodeIndex, f64)> = edges
+                    .iter()
+                    .copied()
+                    .filter(|(ei, t, _)| {
+                        model.graph[*ei].kind == CopyEdgeKind::Consume
+                            && model.graph[*t].component == consumer
+                    })
+                    .collect();
+                let fractions: f64 = g.iter().map(|x| x.2).sum();
+                if fractions > 0.0 {
+                    for x in &mut g {
+                        x.2 /= fractions;
+                    }
+                }
+                g
+            })
+            .filter(|g| !g.is_empty())
+            .collect();
+        // Consuming services compete for messages: each takes an equal part,
+        // and one with no live copy leaves its part to the others.
+        let k = groups.len().max(1) as f64;
+        for (ei, target, frac) in groups.into_iter().flatten() {
             for c in 0..3 {
                 let v = total[c] * frac / k;
                 f.async_[target.index()][c] += v;
