@@ -96,8 +96,8 @@ pub fn propagate(model: &Model, entry: PerClass, failed: Option<DcId>) -> Flows 
             vec![1.0; copies.len()]
         };
         for ((_, node), w) in copies.iter().zip(weights) {
-            for c in 0..3 {
-                f.sync[node.index()][c] += entry[c] * share * w;
+            for (slot, rate) in f.sync[node.index()].iter_mut().zip(entry) {
+                *slot += rate * share * w;
             }
         }
     }
@@ -239,8 +239,8 @@ fn forward(ctx: &Ctx, f: &mut Flows, node: NodeIndex, sync_in: PerClass, async_i
         // and one with no live copy leaves its part to the others.
         let k = groups.len().max(1) as f64;
         for (ei, target, frac) in groups.into_iter().flatten() {
-            for c in 0..3 {
-                let v = total[c] * frac / k;
+            for (c, messages) in total.iter().enumerate() {
+                let v = messages * frac / k;
                 f.async_[target.index()][c] += v;
                 f.edge[ei.index()][c] += v;
             }
