@@ -61,6 +61,9 @@ pub fn parse(source: &str) -> (File, Vec<Diagnostic>) {
 /// `zipf(1.1)`, `["a", "b"]`. Spans are byte offsets into `text`. Anything
 /// left after the value, or a lexical problem inside it (a bad escape), is an
 /// error, so a value is accepted only if it would be accepted in a file.
+// The error is the diagnostic the caller renders, once per `--set`; boxing
+// it would only move the allocation.
+#[allow(clippy::result_large_err)]
 pub fn parse_value(text: &str) -> Result<Value, Diagnostic> {
     if let Some(d) = check_encoding(text) {
         return Err(d);

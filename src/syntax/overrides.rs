@@ -48,6 +48,9 @@ fn is_ident(s: &str) -> bool {
 
 /// Parses `BLOCK.ATTR=VALUE`; `base` is the offset of `text` in the text
 /// diagnostics are rendered against.
+// The error is the diagnostic the caller renders, once per `--set`; boxing
+// it would only move the allocation.
+#[allow(clippy::result_large_err)]
 pub fn parse_override(text: &str, base: usize) -> Result<Override, Diagnostic> {
     let whole = Span::new(base, base + text.len());
     let usage = "write `--set BLOCK.ATTR=VALUE`, such as `--set traffic.users=50M` or `--set web.replicas=4`";
@@ -230,6 +233,7 @@ fn set_attribute(body: &mut Body, o: &Override) {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::syntax::ast::{Quantity, Unit, ValueKind};
