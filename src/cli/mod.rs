@@ -3,6 +3,7 @@
 
 pub mod check;
 pub mod dump;
+pub mod estimate;
 pub mod inputs;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -55,12 +56,16 @@ pub enum Command {
     Check(check::Args),
     /// Print the resolved model: what the compiler understood.
     Dump(dump::Args),
+    /// Print the capacity estimate: load, instances, utilisation, latency,
+    /// availability, storage and bandwidth.
+    Estimate(estimate::Args),
 }
 
 pub fn run(cli: Cli) -> u8 {
     match cli.command {
         Command::Check(a) => check::run(a),
         Command::Dump(a) => dump::run(a),
+        Command::Estimate(a) => estimate::run(a),
     }
 }
 

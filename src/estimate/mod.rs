@@ -8,6 +8,7 @@
 pub mod availability;
 pub mod load;
 pub mod queueing;
+pub mod report;
 pub mod shards;
 
 use crate::model::{Class, ComponentId, Copy, CopyEdgeKind, CrossDc, DcId, Kind, Model};
