@@ -491,6 +491,7 @@ fn shard_table(model: &Model, est: &Estimate, node: NodeIndex, out: &mut String)
     let e = est.copy(node);
     let c = &model.components[model.graph[node].component];
     let cap = capacity_assumed(c, e);
+    let lat = latency_assumed(c, e);
     let has_replicas = c.replicas.value > 0;
     let _ = writeln!(
         out,
@@ -531,8 +532,8 @@ fn shard_table(model: &Model, est: &Estimate, node: NodeIndex, out: &mut String)
                 "-".into()
             },
             mark(fmt_pct(s.utilization), cap),
-            fmt_time(s.response_s),
-            fmt_time(s.p99_s),
+            mark(fmt_time(s.response_s), cap || lat),
+            mark(fmt_time(s.p99_s), cap || lat),
             keys,
         ]);
     }
@@ -945,7 +946,9 @@ fn dc_loss_section(model: &Model, est: &Estimate, out: &mut String) {
             .take(3)
             .map(|(u, n)| {
                 let over = if *u >= 1.0 { " OVERLOADED" } else { "" };
-                format!("{} {}{over}", model.copy_name(model.graph[*n]), fmt_pct(*u))
+                let c = &model.components[model.graph[*n].component];
+                let u = mark(fmt_pct(*u), capacity_assumed(c, est.copy(*n)));
+                format!("{} {u}{over}", model.copy_name(model.graph[*n]))
             })
             .collect();
         let _ = writeln!(
