@@ -38,9 +38,64 @@ impl Compiled {
 
 /// Parses and builds the model of one source.
 pub fn compile(source: &str, options: &BuildOptions) -> Compiled {
-    let (file, mut diagnostics) = syntax::parse(source);
-    let syntax_failed = diagnostics.iter().any(|d| d.rule == "syntax");
-    let model = if syntax_failed {
+    let (file, diagnostics) = syntax::parse(source);
+    build_parsed(file, diagnostics, options)
+}
+
+/// The text an override's diagnostics point into: one comment line per
+/// `--set`, appended to the source. Comments change nothing in a design, and
+/// a problem with an override is then shown on its own line, with the same
+/// labels and help a problem in the file gets.
+pub const OVERRIDE_PREFIX: &str = "# --set ";
+
+/// Compiles `source` with `--set BLOCK.ATTR=VALUE` overrides applied to its
+/// syntax tree (see [`syntax::overrides`]), so every override is type-checked
+/// as if written in the file. Returns the text the diagnostics refer to: the
+/// source with one `# --set …` comment line per override appended.
+pub fn compile_with_overrides(
+    source: &str,
+    options: &BuildOptions,
+    sets: &[String],
+) -> (String, Compiled) {
+    if sets.is_empty() {
+        return (source.to_string(), compile(source, options));
+    }
+    let mut text = source.to_string();
+    if !text.is_empty() && !text.ends_with('\n') {
+        text.push('\n');
+    }
+    let mut parsed = Vec::new();
+    let mut diagnostics = Vec::new();
+    for set in sets {
+        // A line break would end the comment early; the parser reports it.
+        let one_line = set.replace(['\n', '\r'], " ");
+        text.push_str(OVERRIDE_PREFIX);
+        let base = text.len();
+        text.push_str(&one_line);
+        text.push('\n');
+        match syntax::overrides::parse_override(set, base) {
+            Ok(o) => parsed.push(o),
+            Err(d) => diagnostics.push(d),
+        }
+    }
+    let (mut file, more) = syntax::parse(&text);
+    diagnostics.extend(more);
+    if !diagnostics.iter().any(|d| d.severity == Severity::Error) {
+        diagnostics.extend(syntax::overrides::apply_overrides(&mut file, &parsed));
+    }
+    let compiled = build_parsed(file, diagnostics, options);
+    (text, compiled)
+}
+
+fn build_parsed(
+    file: syntax::ast::File,
+    mut diagnostics: Vec<Diagnostic>,
+    options: &BuildOptions,
+) -> Compiled {
+    let failed = diagnostics.iter().any(|d| {
+        d.rule == "syntax" || d.rule == "invalid-override" || d.rule == "unknown-reference"
+    });
+    let model = if failed {
         None
     } else {
         let (model, more) = model::build(&file, options);

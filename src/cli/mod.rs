@@ -3,6 +3,7 @@
 
 pub mod check;
 pub mod dump;
+pub mod estimate;
 pub mod fmt;
 pub mod graph;
 pub mod inputs;
@@ -66,6 +67,9 @@ pub enum Command {
     Rules,
     /// Print one rule's documentation.
     Explain(rules::ExplainArgs),
+    /// Print the capacity estimate: load, instances, utilisation, latency,
+    /// availability, storage and bandwidth.
+    Estimate(estimate::Args),
 }
 
 pub fn run(cli: Cli) -> u8 {
@@ -76,6 +80,7 @@ pub fn run(cli: Cli) -> u8 {
         Command::Graph(a) => graph::run(a),
         Command::Rules => rules::list(),
         Command::Explain(a) => rules::explain(a),
+        Command::Estimate(a) => estimate::run(a),
     }
 }
 

@@ -78,16 +78,14 @@ enum Part {
 /// Availability of a class entering at the entry points, with global edges
 /// into regional components forced to datacenter `forced` when given.
 fn path_availability(
-    model: &Model,
+    g: &Graph,
     est: &Estimate,
     class: Class,
     forced: Option<DcId>,
     part: Part,
 ) -> f64 {
-    let calls = EdgeFiltered::from_fn(&model.graph, |e| {
-        matches!(e.weight().kind, CopyEdgeKind::Call(_))
-    });
-    let Ok(order) = petgraph::algo::toposort(&calls, None) else {
+    let model = g.model;
+    let Some(order) = g.order else {
         return 0.0;
     };
     let mut a = vec![1.0; model.graph.node_count()];
@@ -98,7 +96,7 @@ fn path_availability(
             (Part::Global, false) | (Part::Regional, true) => 1.0,
             _ => copy_availability(model, node, class),
         };
-        let down = downstream(model, node, class, forced, &a);
+        let down = downstream(g, node, class, forced, &a);
         let matches_hit = |hit: f64| own * (hit + (1.0 - hit) * down);
         a[node.index()] = match comp.kind {
             Kind::Cache if class != Class::Write => {
@@ -146,19 +144,15 @@ fn path_availability(
 
 /// What a copy's calls for one class need to succeed, given the callees'
 /// availabilities `a`.
-fn downstream(
-    model: &Model,
-    node: NodeIndex,
-    class: Class,
-    forced: Option<DcId>,
-    a: &[f64],
-) -> f64 {
+fn downstream(g: &Graph, node: NodeIndex, class: Class, forced: Option<DcId>, a: &[f64]) -> f64 {
+    let model = g.model;
     let copy = model.graph[node];
     let from_global = model.components[copy.component].kind.is_global();
     let mut all = 1.0;
     let mut shared_sum = 0.0;
     let mut shared_share = 0.0;
-    for (fid, flow) in model.flows_from(copy.component) {
+    for &fid in &g.by_caller[copy.component] {
+        let flow = &model.flows[fid];
         if !flow.classes.contains(class) {
             continue;
         }
@@ -248,24 +242,44 @@ pub fn failover_check(model: &Model, est: &Estimate, class: Class) -> FailoverCh
     check
 }
 
+/// The call graph's order and flow index, computed once per report.
+struct Graph<'a> {
+    model: &'a Model,
+    /// Copies in topological order of the call edges.
+    order: Option<&'a [NodeIndex]>,
+    by_caller: &'a [Vec<usize>],
+}
+
 pub fn compute(model: &Model, est: &Estimate) -> Report {
     let mut report = Report::default();
+    let calls = EdgeFiltered::from_fn(&model.graph, |e| {
+        matches!(e.weight().kind, CopyEdgeKind::Call(_))
+    });
+    // Synchronous call cycles are compile errors, so the order exists; were
+    // it missing, every path would count as down rather than up.
+    let order = petgraph::algo::toposort(&calls, None).ok();
+    let by_caller = super::load::flows_by_caller(model);
+    let g = Graph {
+        model,
+        order: order.as_deref(),
+        by_caller: &by_caller,
+    };
     let weights_total: f64 = model.datacenters.iter().map(|d| d.weight.value).sum();
     for class in Class::ALL {
         let check = failover_check(model, est, class);
         let a = if !(model.has_datacenters() && model.datacenters.len() >= 2) {
-            path_availability(model, est, class, None, Part::All)
+            path_availability(&g, est, class, None, Part::All)
         } else if check.ok {
-            let global = path_availability(model, est, class, None, Part::Global);
+            let global = path_availability(&g, est, class, None, Part::Global);
             let down_all: f64 = (0..model.datacenters.len())
-                .map(|d| 1.0 - path_availability(model, est, class, Some(d), Part::Regional))
+                .map(|d| 1.0 - path_availability(&g, est, class, Some(d), Part::Regional))
                 .product();
             global * (1.0 - down_all)
         } else {
             (0..model.datacenters.len())
                 .map(|d| {
                     let w = model.datacenters[d].weight.value / weights_total.max(1e-12);
-                    w * path_availability(model, est, class, Some(d), Part::All)
+                    w * path_availability(&g, est, class, Some(d), Part::All)
                 })
                 .sum()
         };

@@ -57,6 +57,17 @@ pub fn sum(p: PerClass) -> f64 {
     p[0] + p[1] + p[2]
 }
 
+/// The flows leaving each component, in the order written, by flow id.
+/// `Model::flows_from` scans every flow, which would make one pass over a
+/// large design quadratic in its size.
+pub fn flows_by_caller(model: &Model) -> Vec<Vec<usize>> {
+    let mut out = vec![Vec::new(); model.components.len()];
+    for (fid, f) in model.flows.iter().enumerate() {
+        out[f.from].push(fid);
+    }
+    out
+}
+
 /// Propagates the average entry rates `entry` (per class) through the
 /// model. With `failed` set, that datacenter's copies receive nothing and
 /// the traffic they would have had is shared among the others in
@@ -85,27 +96,31 @@ pub fn propagate(model: &Model, entry: PerClass, failed: Option<DcId>) -> Flows 
             vec![1.0; copies.len()]
         };
         for ((_, node), w) in copies.iter().zip(weights) {
-            for c in 0..3 {
-                f.sync[node.index()][c] += entry[c] * share * w;
+            for (slot, rate) in f.sync[node.index()].iter_mut().zip(entry) {
+                *slot += rate * share * w;
             }
         }
     }
 
-    let consumers: Vec<Vec<ComponentId>> = (0..model.components.len())
-        .map(|q| {
-            if model.components[q].kind == Kind::Queue {
-                model.consumers_of(q).collect()
-            } else {
-                Vec::new()
-            }
-        })
-        .collect();
+    let mut consumers: Vec<Vec<ComponentId>> = vec![Vec::new(); model.components.len()];
+    for (id, c) in model.components.iter().enumerate() {
+        if let Some(q) = c.service().and_then(|s| s.consumes.as_ref()) {
+            consumers[q.value].push(id);
+        }
+    }
+    let by_caller = flows_by_caller(model);
+    let ctx = Ctx {
+        model,
+        failed,
+        consumers: &consumers,
+        by_caller: &by_caller,
+    };
 
     match petgraph::algo::toposort(&model.graph, None) {
         Ok(order) => {
             for node in order {
                 let (si, ai) = (f.sync[node.index()], f.async_[node.index()]);
-                forward(model, &mut f, node, si, ai, failed, &consumers);
+                forward(&ctx, &mut f, node, si, ai);
             }
         }
         Err(_) => {
@@ -124,15 +139,7 @@ pub fn propagate(model: &Model, entry: PerClass, failed: Option<DcId>) -> Flows 
                 };
                 for node in model.graph.node_indices() {
                     let i = node.index();
-                    forward(
-                        model,
-                        &mut next,
-                        node,
-                        pending_sync[i],
-                        pending_async[i],
-                        failed,
-                        &consumers,
-                    );
+                    forward(&ctx, &mut next, node, pending_sync[i], pending_async[i]);
                 }
                 let mut moved = 0.0;
                 for i in 0..n {
@@ -164,16 +171,19 @@ pub fn propagate(model: &Model, entry: PerClass, failed: Option<DcId>) -> Flows 
     f
 }
 
-/// Sends what `node` does not answer onward.
-fn forward(
-    model: &Model,
-    f: &mut Flows,
-    node: NodeIndex,
-    sync_in: PerClass,
-    async_in: PerClass,
+/// What every step of one propagation reads.
+struct Ctx<'a> {
+    model: &'a Model,
     failed: Option<DcId>,
-    consumers: &[Vec<ComponentId>],
-) {
+    /// Consuming services of each queue component.
+    consumers: &'a [Vec<ComponentId>],
+    /// Flow ids leaving each component.
+    by_caller: &'a [Vec<usize>],
+}
+
+/// Sends what `node` does not answer onward.
+fn forward(ctx: &Ctx, f: &mut Flows, node: NodeIndex, sync_in: PerClass, async_in: PerClass) {
+    let (model, failed, consumers) = (ctx.model, ctx.failed, ctx.consumers);
     let copy = model.graph[node];
     let comp = &model.components[copy.component];
     // What continues past this copy.
@@ -201,14 +211,36 @@ fn forward(
             sync_in[1] + async_in[1],
             sync_in[2] + async_in[2],
         ];
-        let k = consumers[copy.component].len().max(1) as f64;
+        // Renormalise over each consumer's own live copies: the edges of
+        // different consuming services are not alternatives to each other.
         let edges: Vec<(EdgeIndex, NodeIndex, f64)> = live_edges(model, node, failed, None);
-        for (ei, target, frac) in edges {
-            if model.graph[ei].kind != CopyEdgeKind::Consume {
-                continue;
-            }
-            for c in 0..3 {
-                let v = total[c] * frac / k;
+        let groups: Vec<Vec<(EdgeIndex, NodeIndex, f64)>> = consumers[copy.component]
+            .iter()
+            .map(|&consumer| {
+                let mut g: Vec<(EdgeIndex, NodeIndex, f64)> = edges
+                    .iter()
+                    .copied()
+                    .filter(|(ei, t, _)| {
+                        model.graph[*ei].kind == CopyEdgeKind::Consume
+                            && model.graph[*t].component == consumer
+                    })
+                    .collect();
+                let fractions: f64 = g.iter().map(|x| x.2).sum();
+                if fractions > 0.0 {
+                    for x in &mut g {
+                        x.2 /= fractions;
+                    }
+                }
+                g
+            })
+            .filter(|g| !g.is_empty())
+            .collect();
+        // Consuming services compete for messages: each takes an equal part,
+        // and one with no live copy leaves its part to the others.
+        let k = groups.len().max(1) as f64;
+        for (ei, target, frac) in groups.into_iter().flatten() {
+            for (c, messages) in total.iter().enumerate() {
+                let v = messages * frac / k;
                 f.async_[target.index()][c] += v;
                 f.edge[ei.index()][c] += v;
             }
@@ -216,7 +248,8 @@ fn forward(
         return;
     }
 
-    for (fid, flow) in model.flows_from(copy.component) {
+    for &fid in &ctx.by_caller[copy.component] {
+        let flow = &model.flows[fid];
         let edges = live_edges(model, node, failed, Some(fid));
         if edges.is_empty() {
             continue;

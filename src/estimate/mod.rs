@@ -8,9 +8,10 @@
 pub mod availability;
 pub mod load;
 pub mod queueing;
+pub mod report;
 pub mod shards;
 
-use crate::model::{Class, ComponentId, Copy, CrossDc, DcId, Kind, Model};
+use crate::model::{Class, ComponentId, Copy, CopyEdgeKind, CrossDc, DcId, Kind, Model};
 use load::{Flows, PerClass, sum};
 use petgraph::graph::NodeIndex;
 use queueing::MMc;
@@ -49,6 +50,12 @@ pub struct ShardEstimate {
     pub capacity_rps: Option<f64>,
     /// Busiest instance's utilisation.
     pub utilization: f64,
+    /// Mean wait and response of a request of the shard (reads at the role
+    /// they go to, writes at the primary), and the larger of the read and
+    /// write p99s.
+    pub wait_s: f64,
+    pub response_s: f64,
+    pub p99_s: f64,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -386,6 +393,7 @@ fn database_estimate(
     let (mut read_resp, mut write_resp, mut read_p99, mut write_p99) = (0.0, 0.0, 0.0_f64, 0.0_f64);
     let mut busiest: f64 = 0.0;
     let mut busiest_at_max: f64 = 0.0;
+    let mut wait = 0.0;
     let total_reads = inflow.reads_primary + inflow.reads_replicas + inflow.reads_any;
     for sh in &placement.shards {
         let s = sh.share;
@@ -409,25 +417,44 @@ fn database_estimate(
         busiest = busiest.max(util);
         busiest_at_max = busiest_at_max.max(util);
         // Reads see the role they go to; writes see the primary.
-        let rs = if total_reads > 0.0 {
-            let rep = replica.unwrap_or(primary);
-            let to_replicas = inflow.reads_replicas + inflow.reads_any - any_each;
-            (primary.response_s * (inflow.reads_primary + any_each) + rep.response_s * to_replicas)
-                / total_reads
+        let rep = replica.unwrap_or(primary);
+        let to_replicas = inflow.reads_replicas + inflow.reads_any - any_each;
+        let to_primary = inflow.reads_primary + any_each;
+        let (rs, rw) = if total_reads > 0.0 {
+            (
+                (primary.response_s * to_primary + rep.response_s * to_replicas) / total_reads,
+                (primary.wait_s * to_primary + rep.wait_s * to_replicas) / total_reads,
+            )
         } else {
-            replica.unwrap_or(primary).response_s
+            (rep.response_s, rep.wait_s)
         };
+        let ws = primary.response_s + sync_extra;
         read_resp += s * rs;
-        write_resp += s * (primary.response_s + sync_extra);
+        write_resp += s * ws;
+        let rp = if inflow.reads_replicas + inflow.reads_any > 0.0 {
+            rep.p99_s
+        } else {
+            primary.p99_s
+        };
         if s >= 0.01 || placement.shards.len() == 1 {
-            let rp = if inflow.reads_replicas + inflow.reads_any > 0.0 {
-                replica.unwrap_or(primary).p99_s
-            } else {
-                primary.p99_s
-            };
             read_p99 = read_p99.max(rp);
             write_p99 = write_p99.max(primary.p99_s + sync_extra);
         }
+        let requests = total_reads + inflow.writes;
+        let (shard_resp, shard_wait) = if requests > 0.0 {
+            (
+                (rs * total_reads + ws * inflow.writes) / requests,
+                (rw * total_reads + primary.wait_s * inflow.writes) / requests,
+            )
+        } else {
+            (rs, rw)
+        };
+        let shard_p99 = if inflow.writes > 0.0 {
+            rp.max(primary.p99_s + sync_extra)
+        } else {
+            rp
+        };
+        wait += s * shard_wait;
         let reads_total =
             s * (inflow.reads_primary + inflow.reads_replicas + inflow.reads_any) * peak;
         let writes_total = s * inflow.writes * peak;
@@ -441,6 +468,9 @@ fn database_estimate(
             peak_rps: reads_total + writes_total,
             capacity_rps: capacity.map(|c| c * (1.0 + r)),
             utilization: util,
+            wait_s: shard_wait,
+            response_s: shard_resp,
+            p99_s: shard_p99,
         });
     }
     let total_shards = placement.shards.len() as u32;
@@ -463,7 +493,7 @@ fn database_estimate(
         read_resp
     };
     e.p99_s = read_p99.max(write_p99);
-    e.wait_s = e.shards.iter().map(|s| s.share * s.primary.wait_s).sum();
+    e.wait_s = wait;
 }
 
 fn class_estimates(
@@ -483,6 +513,16 @@ fn class_estimates(
         let mut mean = 0.0;
         let mut p99 = 0.0;
         if rate > 0.0 {
+            // The mean adds every copy's response time weighted by how often
+            // a request visits it. The p99 estimate (RULES.md `slo-latency`)
+            // adds p99s along one request's path: the copies of a component
+            // in different datacenters are alternatives a request takes one
+            // of, not stages it passes through, so a component counts once,
+            // with the largest p99 among its visited copies, when the class
+            // reaches it with probability 1% or more. Hops count the same
+            // way per flow edge.
+            let mut visits_of = vec![0.0_f64; model.components.len()];
+            let mut p99_of = vec![0.0_f64; model.components.len()];
             for node in model.graph.node_indices() {
                 let visits = est.flows.sync[node.index()][c] / rate;
                 if visits <= 0.0 {
@@ -494,25 +534,37 @@ fn class_estimates(
                     _ => (ce.read_response_s, ce.read_p99_s),
                 };
                 mean += visits * resp;
-                if visits >= 0.01 {
-                    p99 += q99;
-                }
+                let comp = model.graph[node].component;
+                visits_of[comp] += visits;
+                p99_of[comp] = p99_of[comp].max(q99);
             }
+            p99 += (0..visits_of.len())
+                .filter(|i| visits_of[*i] >= 0.01)
+                .map(|i| p99_of[i])
+                .sum::<f64>();
+            let mut flow_visits = vec![0.0_f64; model.flows.len()];
+            let mut flow_hop = vec![0.0_f64; model.flows.len()];
             for edge in model.graph.edge_indices() {
                 let visits = est.flows.edge_sync[edge.index()][c] / rate;
                 if visits <= 0.0 {
                     continue;
                 }
-                let hop = if model.graph[edge].cross_dc {
+                let e = model.graph[edge];
+                let hop = if e.cross_dc {
                     model.assumptions.cross_dc_latency.value
                 } else {
                     model.assumptions.hop_latency.value
                 };
                 mean += visits * hop;
-                if visits >= 0.01 {
-                    p99 += hop;
+                if let CopyEdgeKind::Call(fid) = e.kind {
+                    flow_visits[fid] += visits;
+                    flow_hop[fid] = flow_hop[fid].max(hop);
                 }
             }
+            p99 += (0..flow_visits.len())
+                .filter(|i| flow_visits[*i] >= 0.01)
+                .map(|i| flow_hop[i])
+                .sum::<f64>();
         }
         out.push(ClassEstimate {
             class,

@@ -5,6 +5,7 @@
 //! human words ([`human_rule`]), never grammar rule names.
 
 pub mod ast;
+pub mod overrides;
 
 use crate::diagnostic::{Diagnostic, Span};
 use ast::*;
@@ -53,6 +54,105 @@ pub fn parse(source: &str) -> (File, Vec<Diagnostic>) {
         }
     }
     (file, diags)
+}
+
+/// Parses one attribute value on its own (the grammar's `value` rule), as
+/// `archc estimate --set BLOCK.ATTR=VALUE` needs: `50M`, `3x`, `4..40`,
+/// `zipf(1.1)`, `["a", "b"]`. Spans are byte offsets into `text`. Anything
+/// left after the value, or a lexical problem inside it (a bad escape), is an
+/// error, so a value is accepted only if it would be accepted in a file.
+// The error is the diagnostic the caller renders, once per `--set`; boxing
+// it would only move the allocation.
+#[allow(clippy::result_large_err)]
+pub fn parse_value(text: &str) -> Result<Value, Diagnostic> {
+    if let Some(d) = check_encoding(text) {
+        return Err(d);
+    }
+    let start = text.len() - text.trim_start().len();
+    let body = text.trim();
+    if body.is_empty() {
+        return Err(Diagnostic::error(
+            "syntax",
+            Span::new(text.len(), text.len()),
+            "expected a value, found nothing",
+        )
+        .label("expected a value")
+        .help("give a value as it would be written in the file: `50M`, `3x`, `4..40`, `true`"));
+    }
+    pest::set_error_detail(true);
+    let mut pairs = match ArchParser::parse(Rule::value, body) {
+        Ok(p) => p,
+        Err(e) => {
+            let mut d = syntax_error(body, e);
+            d.primary.span = shift(d.primary.span, start);
+            return Err(d);
+        }
+    };
+    let Some(pair) = pairs.next() else {
+        return Err(Diagnostic::error(
+            "syntax",
+            Span::new(start, start + body.len()),
+            "expected a value",
+        ));
+    };
+    let end = pair.as_span().end();
+    if end < body.len() {
+        let rest = &body[end..];
+        let skip = rest.len() - rest.trim_start().len();
+        return Err(Diagnostic::error(
+            "syntax",
+            Span::new(start + end + skip, start + body.len()),
+            format!(
+                "unexpected `{}` after the value `{}`",
+                rest.trim(),
+                &body[..end]
+            ),
+        )
+        .label("not part of the value")
+        .help("give exactly one value, without spaces inside quantities: `50M`, `1.2k/s`"));
+    }
+    let mut diags = Vec::new();
+    let value = Builder { diags: &mut diags }.value(pair);
+    match diags.into_iter().next() {
+        Some(mut d) => {
+            d.primary.span = shift(d.primary.span, start);
+            Err(d)
+        }
+        None => Ok(shift_value(value, start)),
+    }
+}
+
+fn shift(s: Span, by: usize) -> Span {
+    Span::new(s.start + by, s.end + by)
+}
+
+/// Moves every span of a value by `by` bytes.
+pub(crate) fn shift_value(mut v: Value, by: usize) -> Value {
+    v.span = shift(v.span, by);
+    v.kind = match v.kind {
+        ValueKind::Range(lo, hi) => ValueKind::Range(
+            Box::new(shift_value(*lo, by)),
+            Box::new(shift_value(*hi, by)),
+        ),
+        ValueKind::List(items) => {
+            ValueKind::List(items.into_iter().map(|x| shift_value(x, by)).collect())
+        }
+        ValueKind::Map(entries) => ValueKind::Map(
+            entries
+                .into_iter()
+                .map(|(mut k, x)| {
+                    k.span = shift(k.span, by);
+                    (k, shift_value(x, by))
+                })
+                .collect(),
+        ),
+        ValueKind::Call(mut f, args) => {
+            f.span = shift(f.span, by);
+            ValueKind::Call(f, args.into_iter().map(|x| shift_value(x, by)).collect())
+        }
+        other => other,
+    };
+    v
 }
 
 /// A NUL byte is valid UTF-8 but never valid `.arch`; say so at its place

@@ -1,0 +1,113 @@
+//! `archc estimate FILE [--format human|json] [--set BLOCK.ATTR=VALUE …]`:
+//! the capacity estimate of one design (LANGUAGE.md §6–§9), as a table or
+//! as the JSON object documented in `docs/estimator.md`.
+//!
+//! Exit status: 0 when the estimate was printed, 2 when the design (or an
+//! override) could not be used. Findings are `archc check`'s business, so an
+//! overloaded design still exits 0 here: the table says what is wrong.
+
+use super::{EXIT_INPUT, EXIT_OK, inputs};
+use archc::estimate::report::{self, Source};
+use archc::estimate::shards::PlacementCache;
+use archc::render::{self, FileReport};
+use clap::ValueEnum;
+use std::path::PathBuf;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum EstimateFormat {
+    Human,
+    Json,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The `.arch` design to estimate.
+    pub file: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: EstimateFormat,
+    /// What-if override of one attribute, as if written in the file:
+    /// `traffic.users=50M`, `web.replicas=4`, `assumptions.hop_latency=1ms`.
+    /// Repeatable; later ones win.
+    #[arg(long = "set", value_name = "BLOCK.ATTR=VALUE")]
+    pub sets: Vec<String>,
+    /// When to use colour in error reports.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: super::ColorChoice,
+}
+
+pub fn run(args: Args) -> u8 {
+    let (inputs, errors) = inputs::load(std::slice::from_ref(&args.file));
+    for e in &errors {
+        eprintln!("error: {e}");
+    }
+    let Some(input) = inputs.into_iter().next() else {
+        return EXIT_INPUT;
+    };
+    if !errors.is_empty() {
+        return EXIT_INPUT;
+    }
+    let options = archc::BuildOptions {
+        default_name: inputs::stem(&input.path),
+        ..Default::default()
+    };
+    let (text, compiled) = archc::compile_with_overrides(&input.source, &options, &args.sets);
+    let Some(model) = compiled.model else {
+        let reports = [FileReport {
+            name: &input.name,
+            source: &text,
+            diagnostics: &compiled.diagnostics,
+        }];
+        match args.format {
+            EstimateFormat::Json => print!("{}", render::json(&reports)),
+            EstimateFormat::Human => eprint!(
+                "{}",
+                render::human(&reports, stderr_color(args.color), super::terminal_width())
+            ),
+        }
+        return EXIT_INPUT;
+    };
+    let est = archc::estimate(&model, &mut PlacementCache::default());
+    let source = Source {
+        name: &input.name,
+        sets: &args.sets,
+    };
+    let text = match args.format {
+        EstimateFormat::Human => report::human(&model, &est, &source),
+        EstimateFormat::Json => {
+            let value = report::json(&model, &est, &source);
+            match serde_json::to_string_pretty(&value) {
+                Ok(s) => s + "\n",
+                Err(e) => {
+                    eprintln!("error: cannot write the estimate as JSON: {e}");
+                    return EXIT_INPUT;
+                }
+            }
+        }
+    };
+    write_stdout(&text);
+    EXIT_OK
+}
+
+/// Writes to standard output; a reader that went away (`archc estimate … |
+/// head`) is not an error worth a panic.
+fn write_stdout(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush())
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        eprintln!("error: cannot write the estimate: {e}");
+    }
+}
+
+fn stderr_color(choice: super::ColorChoice) -> bool {
+    use std::io::IsTerminal;
+    match choice {
+        super::ColorChoice::Always => true,
+        super::ColorChoice::Never => false,
+        super::ColorChoice::Auto => {
+            std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+        }
+    }
+}

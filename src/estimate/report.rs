@@ -1,0 +1,1337 @@
+//! The estimate as people and programs read it: the table `archc estimate`
+//! prints, and the `--format json` object (documented in
+//! `docs/estimator.md`). Both are plain functions of the model and its
+//! [`Estimate`]; nothing here does I/O.
+//!
+//! Every figure that rests on a default rather than on a value written in
+//! the design is marked "(assumed)" in the table and listed under
+//! `"assumed"` in JSON. Non-finite numbers never reach the output: an
+//! overloaded copy's queue has no steady state, which the table says in
+//! words and JSON says with `null`.
+
+use super::{CopyEstimate, Estimate, ShardEstimate, availability};
+use crate::model::{Class, Component, Copy, Kind, Model, Setting};
+use petgraph::graph::NodeIndex;
+use serde_json::{Map, Value, json};
+use std::fmt::Write as _;
+
+/// The version of the JSON shape (CLI.md).
+pub const JSON_VERSION: &str = "0.1";
+
+/// The mark next to a figure that rests on a default.
+pub const ASSUMED: &str = "(assumed)";
+
+/// What the report says about where the design came from.
+#[derive(Clone, Debug, Default)]
+pub struct Source<'a> {
+    /// The file as the user named it.
+    pub name: &'a str,
+    /// `--set` overrides applied, as typed.
+    pub sets: &'a [String],
+}
+
+// ─── Which figures rest on defaults ──────────────────────────────────────
+
+/// Kinds whose capacity and latency are not attributes (§4): nothing about
+/// them is assumed.
+fn fixed_kind(c: &Component) -> bool {
+    matches!(c.kind, Kind::Client | Kind::Dns)
+}
+
+fn capacity_assumed(c: &Component, e: &CopyEstimate) -> bool {
+    !fixed_kind(c) && e.assumed_capacity && c.capacity.value.is_some()
+}
+
+fn latency_assumed(c: &Component, e: &CopyEstimate) -> bool {
+    !fixed_kind(c) && e.assumed_latency
+}
+
+/// The defaults a copy's figures rest on, as the `--set` paths that would
+/// replace them (`web.capacity`, `assumptions.target_utilization`).
+fn copy_assumed(model: &Model, c: &Component, e: &CopyEstimate) -> Vec<String> {
+    let mut out = Vec::new();
+    if capacity_assumed(c, e) {
+        out.push(format!("{}.capacity", c.name));
+    }
+    if latency_assumed(c, e) {
+        out.push(format!("{}.latency", c.name));
+    }
+    if c.autoscale.is_some() && model.assumptions.target_utilization.is_default() {
+        out.push("assumptions.target_utilization".into());
+    }
+    out
+}
+
+/// Components a class reaches: by load with traffic, by flow labels without.
+fn reached(model: &Model, est: &Estimate, class: Class) -> Vec<bool> {
+    let mut seen = vec![false; model.components.len()];
+    if est.has_traffic {
+        for node in model.graph.node_indices() {
+            if est.flows.sync[node.index()][class.index()] > 0.0 {
+                seen[model.graph[node].component] = true;
+            }
+        }
+    } else {
+        for f in model.flows.iter().filter(|f| f.classes.contains(class)) {
+            seen[f.from] = true;
+            seen[f.to] = true;
+        }
+        for (id, _) in &model.entries {
+            seen[*id] = true;
+        }
+    }
+    seen
+}
+
+/// The defaults a class's latency figures rest on.
+fn latency_assumptions(model: &Model, est: &Estimate, class: Class) -> Vec<String> {
+    let mut out = Vec::new();
+    let rate = est.class(class).map_or(0.0, |c| c.avg_rps);
+    if rate <= 0.0 {
+        return out;
+    }
+    let mut comps = Vec::new();
+    for node in model.graph.node_indices() {
+        if est.flows.sync[node.index()][class.index()] <= 0.0 {
+            continue;
+        }
+        let copy = model.graph[node];
+        let c = &model.components[copy.component];
+        let e = est.copy(node);
+        if capacity_assumed(c, e) {
+            comps.push(format!("{}.capacity", c.name));
+        }
+        if latency_assumed(c, e) {
+            comps.push(format!("{}.latency", c.name));
+        }
+    }
+    comps.sort();
+    comps.dedup();
+    out.extend(comps);
+    let mut hops = false;
+    let mut cross = false;
+    for edge in model.graph.edge_indices() {
+        if est.flows.edge_sync[edge.index()][class.index()] > 0.0 {
+            if model.graph[edge].cross_dc {
+                cross = true;
+            } else {
+                hops = true;
+            }
+        }
+    }
+    if hops && model.assumptions.hop_latency.is_default() {
+        out.push("assumptions.hop_latency".into());
+    }
+    if cross && model.assumptions.cross_dc_latency.is_default() {
+        out.push("assumptions.cross_dc_latency".into());
+    }
+    out
+}
+
+/// The defaults a class's availability rests on: the components whose
+/// instance availability is not written.
+fn availability_assumptions(model: &Model, est: &Estimate, class: Class) -> Vec<String> {
+    let seen = reached(model, est, class);
+    model
+        .components
+        .iter()
+        .enumerate()
+        .filter(|(i, c)| seen[*i] && c.kind != Kind::Client && c.availability.is_default())
+        .map(|(_, c)| format!("{}.availability", c.name))
+        .collect()
+}
+
+// ─── Numbers as text ─────────────────────────────────────────────────────
+
+/// Groups the integer part in thousands: 13888.9 → "13,888.9".
+fn grouped(x: f64, decimals: usize) -> String {
+    let s = format!("{:.*}", decimals, x.abs());
+    let (int, frac) = match s.split_once('.') {
+        Some((i, f)) => (i.to_string(), Some(f.to_string())),
+        None => (s.clone(), None),
+    };
+    let mut out = String::new();
+    for (i, ch) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    if let Some(f) = frac {
+        out.push('.');
+        out.push_str(&f);
+    }
+    if x < 0.0 {
+        out.insert(0, '-');
+    }
+    out
+}
+
+/// A rate per second: one decimal, three significant digits below 1.
+pub fn fmt_rate(x: f64) -> String {
+    if !x.is_finite() {
+        return "unbounded".into();
+    }
+    if x == 0.0 {
+        "0".into()
+    } else if x.abs() < 1.0 {
+        format!("{}", round_sig(x, 3))
+    } else {
+        grouped(x, 1)
+    }
+}
+
+/// A time in seconds shown in milliseconds (seconds from 10 s on).
+pub fn fmt_time(s: f64) -> String {
+    if !s.is_finite() {
+        return "unbounded (overloaded)".into();
+    }
+    if s == 0.0 {
+        "0ms".into()
+    } else if s >= 10.0 {
+        format!("{}s", grouped(s, 2))
+    } else if s >= 1.0 {
+        format!("{s:.3}s")
+    } else if s >= 0.01 {
+        format!("{:.1}ms", s * 1e3)
+    } else {
+        format!("{:.3}ms", s * 1e3)
+    }
+}
+
+/// A fraction as a percentage with one decimal.
+pub fn fmt_pct(f: f64) -> String {
+    if !f.is_finite() {
+        return "unbounded".into();
+    }
+    format!("{:.1}%", f * 100.0)
+}
+
+/// A share of requests: one decimal, or two significant digits when it is
+/// below 0.1% so that small keys do not read as 0.0%.
+pub fn fmt_share(f: f64) -> String {
+    if !f.is_finite() {
+        return "unbounded".into();
+    }
+    let p = f * 100.0;
+    if p > 0.0 && p < 0.1 {
+        format!("{}%", round_sig(p, 2))
+    } else {
+        format!("{p:.1}%")
+    }
+}
+
+/// An availability, with enough decimals to tell the nines apart.
+pub fn fmt_avail(a: f64) -> String {
+    if !a.is_finite() {
+        return "unknown".into();
+    }
+    let p = a * 100.0;
+    // Show at least two significant digits of the unavailability.
+    let down = 100.0 - p;
+    let decimals = if down <= 0.0 {
+        4
+    } else {
+        ((-down.log10()).ceil() as i64 + 1).clamp(2, 6) as usize
+    };
+    format!("{:.*}%", decimals, p)
+}
+
+/// Bytes in decimal units: 1.5 GB.
+pub fn fmt_bytes(b: f64) -> String {
+    if !b.is_finite() {
+        return "unbounded".into();
+    }
+    const UNITS: [&str; 7] = ["B", "KB", "MB", "GB", "TB", "PB", "EB"];
+    let mut v = b;
+    let mut u = 0;
+    // Compare after rounding to the one decimal shown, so 999.99 MB reads
+    // as 1.0 GB rather than 1000.0 MB.
+    while (v * 10.0).round() >= 10_000.0 && u < UNITS.len() - 1 {
+        v /= 1000.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{v:.0} B")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
+}
+
+/// A duration the way a person would write it: `3y`, `30d`, `12h`.
+fn fmt_duration(s: f64) -> String {
+    const UNITS: [(f64, &str); 5] = [
+        (365.0 * 86_400.0, "y"),
+        (86_400.0, "d"),
+        (3600.0, "h"),
+        (60.0, "m"),
+        (1.0, "s"),
+    ];
+    for (size, unit) in UNITS {
+        if s >= size && (s / size).fract().abs() < 1e-9 {
+            return format!("{}{unit}", s / size);
+        }
+    }
+    format!("{}s", round_sig(s, 4))
+}
+
+fn round_sig(x: f64, digits: i32) -> f64 {
+    if x == 0.0 || !x.is_finite() {
+        return x;
+    }
+    let mag = x.abs().log10().floor() as i32;
+    let scale = 10f64.powi(digits - 1 - mag);
+    (x * scale).round() / scale
+}
+
+fn mark(text: String, assumed: bool) -> String {
+    if assumed {
+        format!("{text} {ASSUMED}")
+    } else {
+        text
+    }
+}
+
+fn setting_pct<T>(s: &Setting<T>, f: f64) -> String {
+    mark(format!("{}%", round_sig(f * 100.0, 6)), s.is_default())
+}
+
+/// A plain table: columns padded to their widest cell, left-aligned text,
+/// right-aligned numbers; title rows (datacenter names) span the table and
+/// do not count towards the widths.
+struct Table {
+    header: Vec<String>,
+    rows: Vec<Row>,
+    right: Vec<bool>,
+}
+
+enum Row {
+    Cells(Vec<String>),
+    Title(String),
+}
+
+impl Table {
+    fn new(header: &[&str], right: &[bool]) -> Table {
+        Table {
+            header: header.iter().map(|s| s.to_string()).collect(),
+            rows: Vec::new(),
+            right: right.to_vec(),
+        }
+    }
+
+    fn row(&mut self, cells: Vec<String>) {
+        self.rows.push(Row::Cells(cells));
+    }
+
+    fn title(&mut self, text: String) {
+        self.rows.push(Row::Title(text));
+    }
+
+    fn render(&self, indent: &str, out: &mut String) {
+        let n = self.header.len();
+        let cells = || {
+            std::iter::once(&self.header).chain(self.rows.iter().filter_map(|r| match r {
+                Row::Cells(c) => Some(c),
+                Row::Title(_) => None,
+            }))
+        };
+        let mut width = vec![0usize; n];
+        for r in cells() {
+            for (i, c) in r.iter().enumerate().take(n) {
+                width[i] = width[i].max(c.chars().count());
+            }
+        }
+        let line_of = |r: &Vec<String>| {
+            let mut line = String::from(indent);
+            for (i, c) in r.iter().enumerate().take(n) {
+                let pad = width[i] - c.chars().count();
+                if i > 0 {
+                    line.push_str("  ");
+                }
+                if self.right.get(i).copied().unwrap_or(false) {
+                    line.push_str(&" ".repeat(pad));
+                    line.push_str(c);
+                } else {
+                    line.push_str(c);
+                    line.push_str(&" ".repeat(pad));
+                }
+            }
+            line.trim_end().to_string()
+        };
+        out.push_str(&line_of(&self.header));
+        out.push('\n');
+        for r in &self.rows {
+            match r {
+                Row::Cells(c) => out.push_str(&line_of(c)),
+                Row::Title(t) => {
+                    out.push_str(indent);
+                    out.push_str(t);
+                }
+            }
+            out.push('\n');
+        }
+    }
+}
+
+// ─── Human output ────────────────────────────────────────────────────────
+
+/// Copies grouped for the table: global ones first, then per datacenter in
+/// declaration order; inside a group, components in declaration order.
+fn copy_groups(model: &Model) -> Vec<(Option<usize>, Vec<NodeIndex>)> {
+    let mut groups: Vec<(Option<usize>, Vec<NodeIndex>)> = Vec::new();
+    let mut global = Vec::new();
+    for (id, c) in model.components.iter().enumerate() {
+        if c.kind.is_global() {
+            global.extend(model.copy_node(id, None));
+        }
+    }
+    if !global.is_empty() {
+        groups.push((None, global));
+    }
+    for dc in 0..model.datacenters.len() {
+        let nodes: Vec<NodeIndex> = (0..model.components.len())
+            .filter_map(|id| model.copy_node(id, Some(dc)))
+            .collect();
+        if !nodes.is_empty() {
+            groups.push((Some(dc), nodes));
+        }
+    }
+    groups
+}
+
+fn instances_text(model: &Model, c: &Component, e: &CopyEstimate) -> String {
+    if c.kind == Kind::Client {
+        return "-".into();
+    }
+    if c.managed {
+        return "managed".into();
+    }
+    if let Some(db) = c.database() {
+        let shards = db.total_shards().max(1);
+        let per = 1 + c.replicas.value;
+        return if shards > 1 {
+            format!("{} ({shards} shards x {per})", e.instances)
+        } else {
+            format!("{} (1 primary + {})", e.instances, c.replicas.value)
+        };
+    }
+    let mut s = e.instances.to_string();
+    if let Some(a) = &c.autoscale {
+        let (lo, hi) = a.value;
+        if e.max_not_enough {
+            s = format!("{s} ({lo}..{hi}, max too low)");
+        } else {
+            s = format!("{s} ({lo}..{hi})");
+        }
+        if model.assumptions.target_utilization.is_default() {
+            s = mark(s, true);
+        }
+    }
+    s
+}
+
+/// One row of the copy table, at peak.
+fn copy_row(model: &Model, est: &Estimate, node: NodeIndex, with_traffic: bool) -> Vec<String> {
+    let copy: Copy = model.graph[node];
+    let c = &model.components[copy.component];
+    let e = est.copy(node);
+    let cap = capacity_assumed(c, e);
+    let lat = latency_assumed(c, e);
+    let limited = c.capacity.value.is_some();
+    let name = c.name.clone();
+    let kind = c.kind.as_str().to_string();
+    let workers = if limited {
+        mark(e.workers.to_string(), cap || lat)
+    } else {
+        "-".into()
+    };
+    if !with_traffic {
+        let capacity = match e.capacity_rps {
+            Some(x) => mark(format!("{}/s", fmt_rate(x)), cap),
+            None if c.kind == Kind::Client => "-".into(),
+            None => "unlimited".into(),
+        };
+        return vec![
+            name,
+            kind,
+            instances_text(model, c, e),
+            workers,
+            capacity,
+            mark(fmt_time(c.latency.value), lat),
+        ];
+    }
+    let util = if limited {
+        let mut u = mark(fmt_pct(e.utilization), cap);
+        if e.utilization >= 1.0 {
+            u.push_str(" OVERLOADED");
+        }
+        u
+    } else {
+        "-".into()
+    };
+    let wait = if limited {
+        mark(fmt_time(e.wait_s), cap || lat)
+    } else {
+        "-".into()
+    };
+    vec![
+        name,
+        kind,
+        fmt_rate(e.peak_rps),
+        instances_text(model, c, e),
+        workers,
+        util,
+        wait,
+        mark(fmt_time(e.response_s), (cap && limited) || lat),
+        mark(fmt_time(e.p99_s), (cap && limited) || lat),
+    ]
+}
+
+fn shard_table(model: &Model, est: &Estimate, node: NodeIndex, out: &mut String) {
+    let e = est.copy(node);
+    let c = &model.components[model.graph[node].component];
+    let cap = capacity_assumed(c, e);
+    let lat = latency_assumed(c, e);
+    let has_replicas = c.replicas.value > 0;
+    let _ = writeln!(
+        out,
+        "  shards of {} (share of its requests; utilisation of the busiest instance):",
+        model.copy_name(model.graph[node])
+    );
+    let mut t = Table::new(
+        &[
+            "shard", "share", "peak/s", "primary", "replica", "busiest", "response", "p99", "keys",
+        ],
+        &[true, true, true, true, true, true, true, true, false],
+    );
+    for s in &e.shards {
+        let keys = match &s.dedicated_key {
+            Some(k) => format!("dedicated to \"{k}\""),
+            None => {
+                let names: Vec<String> = s
+                    .heaviest
+                    .iter()
+                    .take(3)
+                    .map(|(k, share)| format!("\"{k}\" {}", fmt_share(*share)))
+                    .collect();
+                if names.is_empty() {
+                    String::new()
+                } else {
+                    format!("heaviest {}", names.join(", "))
+                }
+            }
+        };
+        t.row(vec![
+            s.shard.to_string(),
+            fmt_pct(s.share),
+            fmt_rate(s.peak_rps),
+            mark(fmt_pct(s.primary.utilization), cap),
+            if has_replicas {
+                mark(fmt_pct(s.replica.map_or(0.0, |r| r.utilization)), cap)
+            } else {
+                "-".into()
+            },
+            mark(fmt_pct(s.utilization), cap),
+            mark(fmt_time(s.response_s), cap || lat),
+            mark(fmt_time(s.p99_s), cap || lat),
+            keys,
+        ]);
+    }
+    t.render("    ", out);
+}
+
+fn traffic_section(model: &Model, est: &Estimate, out: &mut String) {
+    let Some(t) = &model.traffic else { return };
+    out.push_str("traffic\n");
+    let how = match (t.users, t.per_user) {
+        (Some(u), Some(p)) => format!(
+            "{} users x {}/day = {}/s average",
+            grouped(u, 0),
+            round_sig(p * 86_400.0, 6),
+            fmt_rate(t.rate)
+        ),
+        _ => format!("{}/s average", fmt_rate(t.rate)),
+    };
+    let _ = writeln!(
+        out,
+        "  {how}; peak {} = {}/s",
+        mark(
+            format!("{}x", round_sig(t.peak.value, 6)),
+            t.peak.is_default()
+        ),
+        fmt_rate(t.rate * est.peak_factor)
+    );
+    let _ = writeln!(
+        out,
+        "  static {} of all requests; reads {} of the dynamic ones",
+        setting_pct(&t.static_share, t.static_share.value),
+        setting_pct(&t.reads, t.reads.value)
+    );
+    let parts: Vec<String> = Class::ALL
+        .iter()
+        .map(|c| {
+            let r = t.class_rate(*c);
+            format!(
+                "{} {}/s ({}/s at peak)",
+                c.as_str(),
+                fmt_rate(r),
+                fmt_rate(r * est.peak_factor)
+            )
+        })
+        .collect();
+    let _ = writeln!(out, "  {}", parts.join(" · "));
+}
+
+fn failover_words(model: &Model, est: &Estimate, class: Class) -> String {
+    let check = availability::failover_check(model, est, class);
+    if !check.multi_dc {
+        return String::new();
+    }
+    if check.ok {
+        return "datacenters in parallel (failover holds)".into();
+    }
+    let mut why = Vec::new();
+    match check.dns {
+        None => why.push("no dns on its path".to_string()),
+        Some(_) if !check.dns_fails_over => why.push("dns failover is off".into()),
+        _ => {}
+    }
+    let names = |ids: &[usize]| -> String {
+        ids.iter()
+            .map(|i| format!("`{}`", model.components[*i].name))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if !check.single_placed.is_empty() {
+        why.push(format!(
+            "{} in one datacenter only",
+            names(&check.single_placed)
+        ));
+    }
+    if !check.unsynced.is_empty() {
+        why.push(format!("{} with cross_dc = none", names(&check.unsynced)));
+    }
+    format!("datacenters weighted ({})", why.join("; "))
+}
+
+/// The estimate as a readable report.
+pub fn human(model: &Model, est: &Estimate, source: &Source) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "estimate of `{}` ({})", model.system, source.name);
+    if !source.sets.is_empty() {
+        let _ = writeln!(out, "with --set {}", source.sets.join(", --set "));
+    }
+    out.push('\n');
+    if !est.has_traffic {
+        out.push_str(
+            "No `traffic` block: the figures below are structural only. Load, utilisation,\n\
+             latency under load, storage and bandwidth need traffic: add\n\
+             `traffic { rate = 1000/s }` (or `users` and `per_user`), or try\n\
+             `--set traffic.rate=1000/s`.\n\n",
+        );
+    } else {
+        traffic_section(model, est, &mut out);
+        out.push('\n');
+    }
+
+    // Components, per datacenter.
+    let peak_note = match &model.traffic {
+        Some(t) if t.peak.is_default() => " at peak (peak 1x assumed)",
+        Some(_) => " at peak",
+        None => "",
+    };
+    let _ = writeln!(out, "components{peak_note}");
+    let mut table = if est.has_traffic {
+        Table::new(
+            &[
+                "component",
+                "kind",
+                "peak/s",
+                "instances",
+                "workers",
+                "utilisation",
+                "wait",
+                "response",
+                "p99",
+            ],
+            &[false, false, true, false, true, true, true, true, true],
+        )
+    } else {
+        Table::new(
+            &[
+                "component",
+                "kind",
+                "instances",
+                "workers",
+                "capacity",
+                "latency",
+            ],
+            &[false, false, false, true, true, true],
+        )
+    };
+    let groups = copy_groups(model);
+    for (dc, nodes) in &groups {
+        let title = match *dc {
+            None => "global".to_string(),
+            Some(d) if model.datacenters[d].implicit => "datacenter default".to_string(),
+            Some(d) => {
+                let dcm = &model.datacenters[d];
+                format!(
+                    "datacenter {} (weight {})",
+                    dcm.name,
+                    mark(fmt_pct(dcm.weight.value), dcm.weight.is_default())
+                )
+            }
+        };
+        table.title(format!("[{title}]"));
+        for &node in nodes {
+            table.row(copy_row(model, est, node, est.has_traffic));
+        }
+    }
+    table.render("  ", &mut out);
+    if est.has_traffic {
+        for (_, nodes) in &groups {
+            for &node in nodes {
+                if est.copy(node).shards.len() > 1 {
+                    shard_table(model, est, node, &mut out);
+                }
+            }
+        }
+    }
+    let overloaded_autoscale: Vec<String> = model
+        .graph
+        .node_indices()
+        .filter(|n| est.copy(*n).max_not_enough)
+        .map(|n| model.copy_name(model.graph[n]))
+        .collect();
+    if !overloaded_autoscale.is_empty() {
+        let _ = writeln!(
+            out,
+            "  autoscale max too low: {} stays above the target utilisation even at its largest count",
+            overloaded_autoscale.join(", ")
+        );
+    }
+    if est.unbounded {
+        out.push_str(
+            "  queue messages loop without dying out: rates along the loop are capped and unreliable\n",
+        );
+    }
+    out.push('\n');
+
+    // Request classes.
+    if est.has_traffic {
+        out.push_str("request classes (latency at peak)\n");
+        let mut t = Table::new(
+            &[
+                "class",
+                "avg/s",
+                "peak/s",
+                "mean latency",
+                "p99 (estimate)",
+                "availability",
+            ],
+            &[false, true, true, true, true, true],
+        );
+        for ce in &est.classes {
+            let lat_assumed = !latency_assumptions(model, est, ce.class).is_empty();
+            let av_assumed = !availability_assumptions(model, est, ce.class).is_empty();
+            t.row(vec![
+                ce.class.as_str().into(),
+                fmt_rate(ce.avg_rps),
+                fmt_rate(ce.peak_rps),
+                mark(fmt_time(ce.mean_latency_s), lat_assumed),
+                mark(fmt_time(ce.p99_estimate_s), lat_assumed),
+                mark(fmt_avail(ce.availability), av_assumed),
+            ]);
+        }
+        t.render("  ", &mut out);
+        out.push_str(
+            "  p99 (estimate): the sum of the p99s of every node a class reaches with\n  \
+             probability 1% or more, plus hops; an upper-side estimate, not a quantile.\n",
+        );
+        if let Some(p) = &model.slo.latency_p99 {
+            let worst = est
+                .classes
+                .iter()
+                .map(|c| c.p99_estimate_s)
+                .fold(0.0, f64::max);
+            let verdict = if worst <= p.value { "met" } else { "MISSED" };
+            let _ = writeln!(
+                out,
+                "  slo latency_p99 {}: {verdict} (worst p99 estimate {})",
+                fmt_time(p.value),
+                fmt_time(worst)
+            );
+        }
+        if let Some(m) = &model.slo.latency_mean {
+            let worst = est
+                .classes
+                .iter()
+                .map(|c| c.mean_latency_s)
+                .fold(0.0, f64::max);
+            let verdict = if worst <= m.value { "met" } else { "MISSED" };
+            let _ = writeln!(
+                out,
+                "  slo latency_mean {}: {verdict} (worst mean {})",
+                fmt_time(m.value),
+                fmt_time(worst)
+            );
+        }
+        out.push('\n');
+    }
+
+    // Availability.
+    out.push_str("availability (instance availability and redundancy)\n");
+    let mut any_assumed = false;
+    for ce in &est.classes {
+        let assumed = availability_assumptions(model, est, ce.class);
+        any_assumed |= !assumed.is_empty();
+        let how = failover_words(model, est, ce.class);
+        let _ = writeln!(
+            out,
+            "  {:<7} {}{}",
+            ce.class.as_str(),
+            mark(fmt_avail(ce.availability), !assumed.is_empty()),
+            if how.is_empty() {
+                String::new()
+            } else {
+                format!("  {how}")
+            }
+        );
+    }
+    let overall = mark(fmt_avail(est.availability), any_assumed);
+    match &model.slo.availability {
+        Some(slo) => {
+            let verdict = if est.availability >= slo.value {
+                "met"
+            } else {
+                "MISSED"
+            };
+            let _ = writeln!(
+                out,
+                "  overall {overall} against the slo of {}: {verdict}",
+                fmt_avail(slo.value)
+            );
+        }
+        None => {
+            let _ = writeln!(out, "  overall {overall} (no slo availability given)");
+        }
+    }
+    if any_assumed {
+        let _ = writeln!(
+            out,
+            "  (instance availability {} where not written)",
+            mark(
+                fmt_avail(model.assumptions.instance_availability.value),
+                model.assumptions.instance_availability.is_default()
+            )
+        );
+    }
+    out.push('\n');
+
+    if est.has_traffic {
+        storage_section(model, est, &mut out);
+        bandwidth_section(model, est, &mut out);
+        dc_loss_section(model, est, &mut out);
+    }
+    assumptions_section(model, &mut out);
+    out
+}
+
+fn storage_section(model: &Model, est: &Estimate, out: &mut String) {
+    let Some(t) = &model.traffic else { return };
+    let retention = t.retention.as_ref().map(|r| r.value);
+    let _ = writeln!(
+        out,
+        "storage (write_size {}{})",
+        mark(fmt_bytes(t.write_size.value), t.write_size.is_default()),
+        retention.map_or(String::new(), |r| format!(
+            ", retention {}",
+            fmt_duration(r)
+        ))
+    );
+    if est.storage.is_empty() {
+        out.push_str("  no database or storage receives writes\n\n");
+        return;
+    }
+    let assumed = t.write_size.is_default();
+    let sharded = est.storage.iter().any(|s| s.shard.is_some());
+    let mut table = if sharded {
+        Table::new(
+            &["store", "shard", "per day", "after retention"],
+            &[false, true, true, true],
+        )
+    } else {
+        Table::new(
+            &["store", "per day", "after retention"],
+            &[false, true, true],
+        )
+    };
+    let row = |name: String, shard: String, day: String, kept: String| {
+        if sharded {
+            vec![name, shard, day, kept]
+        } else {
+            vec![name, day, kept]
+        }
+    };
+    for s in &est.storage {
+        let name = match &s.datacenter {
+            Some(dc) if model.has_datacenters() => format!("{}@{dc}", s.component),
+            _ => s.component.clone(),
+        };
+        table.row(row(
+            name,
+            s.shard.map_or(String::new(), |x| x.to_string()),
+            mark(fmt_bytes(s.bytes_per_day), assumed),
+            s.bytes_retained
+                .map_or("-".into(), |b| mark(fmt_bytes(b), assumed)),
+        ));
+    }
+    table.row(row(
+        "total".into(),
+        String::new(),
+        mark(fmt_bytes(est.storage_bytes_per_day), assumed),
+        est.storage_bytes_retained
+            .map_or("- (no retention given)".into(), |b| {
+                mark(fmt_bytes(b), assumed)
+            }),
+    ));
+    table.render("  ", out);
+    out.push_str(
+        "  writes x write_size x (1 + replicas) per copy; a copy with cross_dc also stores the other copies' writes\n\n",
+    );
+}
+
+fn bandwidth_section(model: &Model, est: &Estimate, out: &mut String) {
+    match (
+        &est.bandwidth,
+        model.traffic.as_ref().and_then(|t| t.payload.as_ref()),
+    ) {
+        (Some(b), Some(p)) => {
+            let _ = writeln!(
+                out,
+                "egress at peak (payload {})\n  from the CDN  {}/s\n  from origin   {}/s\n",
+                fmt_bytes(p.value),
+                fmt_bytes(b.cdn_bytes_per_s),
+                fmt_bytes(b.origin_bytes_per_s)
+            );
+        }
+        _ => out.push_str("egress: needs `traffic.payload` (the mean response size)\n\n"),
+    }
+}
+
+fn dc_loss_section(model: &Model, est: &Estimate, out: &mut String) {
+    if est.dc_loss.is_empty() {
+        return;
+    }
+    out.push_str(
+        "losing a datacenter (its weight shared among the others; utilisation at the largest instance count)\n",
+    );
+    for loss in &est.dc_loss {
+        let mut busiest: Vec<(f64, NodeIndex)> = model
+            .graph
+            .node_indices()
+            .filter(|n| model.graph[*n].dc != Some(loss.datacenter))
+            .filter(|n| {
+                model.components[model.graph[*n].component]
+                    .capacity
+                    .value
+                    .is_some()
+            })
+            .map(|n| (loss.utilization_at_max[n.index()], n))
+            .collect();
+        busiest.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        let shown: Vec<String> = busiest
+            .iter()
+            .take(3)
+            .map(|(u, n)| {
+                let over = if *u >= 1.0 { " OVERLOADED" } else { "" };
+                let c = &model.components[model.graph[*n].component];
+                let u = mark(fmt_pct(*u), capacity_assumed(c, est.copy(*n)));
+                format!("{} {u}{over}", model.copy_name(model.graph[*n]))
+            })
+            .collect();
+        let _ = writeln!(
+            out,
+            "  without {}: busiest {}",
+            model.datacenters[loss.datacenter].name,
+            if shown.is_empty() {
+                "-".into()
+            } else {
+                shown.join(", ")
+            }
+        );
+    }
+    out.push('\n');
+}
+
+fn assumptions_section(model: &Model, out: &mut String) {
+    let a = &model.assumptions;
+    out.push_str("assumptions\n");
+    let rows = [
+        (
+            "target_utilization",
+            fmt_pct(a.target_utilization.value),
+            a.target_utilization.is_default(),
+        ),
+        (
+            "instance_availability",
+            fmt_avail(a.instance_availability.value),
+            a.instance_availability.is_default(),
+        ),
+        (
+            "hop_latency",
+            fmt_time(a.hop_latency.value),
+            a.hop_latency.is_default(),
+        ),
+        (
+            "cross_dc_latency",
+            fmt_time(a.cross_dc_latency.value),
+            a.cross_dc_latency.is_default(),
+        ),
+        (
+            "hotspot_factor",
+            format!("{}x", round_sig(a.hotspot_factor.value, 6)),
+            a.hotspot_factor.is_default(),
+        ),
+    ];
+    for (name, value, assumed) in rows {
+        let _ = writeln!(out, "  {name:<22} {}", mark(value, assumed));
+    }
+    let _ = writeln!(
+        out,
+        "{ASSUMED}: the figure rests on a default, not on a value written in the design"
+    );
+}
+
+// ─── JSON ────────────────────────────────────────────────────────────────
+
+/// A finite number rounded to 9 significant digits (stable across
+/// platforms' last-bit differences); `null` for NaN and infinities.
+/// Magnitudes below this are printed as 0: a wait of 1e-40 ms is noise of
+/// the Erlang C product, not information.
+const JSON_ZERO: f64 = 1e-12;
+
+pub fn num(x: f64) -> Value {
+    if !x.is_finite() {
+        return Value::Null;
+    }
+    let rounded: f64 = format!("{x:.8e}").parse().unwrap_or(x);
+    let rounded = if rounded.abs() < JSON_ZERO {
+        0.0
+    } else {
+        rounded
+    };
+    serde_json::Number::from_f64(rounded).map_or(Value::Null, Value::Number)
+}
+
+/// An availability keeps the significant digits of its complement, so
+/// 1 − 10⁻¹² does not round to a perfect 1.
+pub fn num_avail(a: f64) -> Value {
+    if !a.is_finite() {
+        return Value::Null;
+    }
+    let down: f64 = format!("{:.8e}", 1.0 - a).parse().unwrap_or(1.0 - a);
+    serde_json::Number::from_f64(1.0 - down).map_or(Value::Null, Value::Number)
+}
+
+fn ms(seconds: f64) -> Value {
+    num(seconds * 1e3)
+}
+
+fn opt(x: Option<f64>) -> Value {
+    x.map_or(Value::Null, num)
+}
+
+fn dc_value(model: &Model, dc: Option<usize>) -> Value {
+    match dc {
+        None => Value::Null,
+        Some(d) => Value::String(model.datacenters[d].name.clone()),
+    }
+}
+
+fn station_json(s: &super::Station) -> Value {
+    json!({
+        "peak_rps": num(s.peak_rps),
+        "servers": s.servers,
+        "utilization": num(s.utilization),
+        "wait_ms": ms(s.wait_s),
+        "response_ms": ms(s.response_s),
+        "p99_ms": ms(s.p99_s),
+    })
+}
+
+fn copy_json(model: &Model, est: &Estimate, node: NodeIndex) -> Value {
+    let copy = model.graph[node];
+    let c = &model.components[copy.component];
+    let e = est.copy(node);
+    let limited = c.capacity.value.is_some();
+    let mut m = Map::new();
+    m.insert("component".into(), json!(c.name));
+    m.insert("datacenter".into(), dc_value(model, copy.dc));
+    m.insert("kind".into(), json!(c.kind.as_str()));
+    // Without traffic there is no load: rates and what follows from them
+    // are null rather than a misleading zero.
+    let loaded = |v: Value| if est.has_traffic { v } else { Value::Null };
+    m.insert("avg_rps".into(), loaded(num(e.avg_rps)));
+    m.insert("peak_rps".into(), loaded(num(e.peak_rps)));
+    m.insert(
+        "peak_rps_by_class".into(),
+        loaded(json!({
+            "static": num(e.peak[0]),
+            "read": num(e.peak[1]),
+            "write": num(e.peak[2]),
+        })),
+    );
+    m.insert("instances".into(), json!(e.instances));
+    if let Some(a) = &c.autoscale {
+        m.insert(
+            "autoscale".into(),
+            json!({"min": a.value.0, "max": a.value.1}),
+        );
+    }
+    m.insert("max_not_enough".into(), json!(e.max_not_enough));
+    m.insert("managed".into(), json!(c.managed));
+    m.insert(
+        "workers".into(),
+        if limited {
+            json!(e.workers)
+        } else {
+            Value::Null
+        },
+    );
+    m.insert(
+        "service_time_ms".into(),
+        if limited {
+            ms(e.service_time_s)
+        } else {
+            Value::Null
+        },
+    );
+    m.insert("capacity_rps".into(), opt(e.capacity_rps));
+    m.insert(
+        "utilization".into(),
+        if limited {
+            loaded(num(e.utilization))
+        } else {
+            Value::Null
+        },
+    );
+    m.insert(
+        "utilization_at_max".into(),
+        if limited {
+            loaded(num(e.utilization_at_max))
+        } else {
+            Value::Null
+        },
+    );
+    m.insert("wait_ms".into(), loaded(ms(e.wait_s)));
+    m.insert("response_ms".into(), ms(e.response_s));
+    m.insert("p99_ms".into(), ms(e.p99_s));
+    if c.kind == Kind::Database {
+        m.insert("read_response_ms".into(), ms(e.read_response_s));
+        m.insert("write_response_ms".into(), ms(e.write_response_s));
+        m.insert("read_p99_ms".into(), ms(e.read_p99_s));
+        m.insert("write_p99_ms".into(), ms(e.write_p99_s));
+    }
+    m.insert(
+        "availability".into(),
+        num_avail(availability::copy_availability(model, node, Class::Read)),
+    );
+    m.insert("assumed".into(), json!(copy_assumed(model, c, e)));
+    Value::Object(m)
+}
+
+fn shard_json(model: &Model, est: &Estimate, node: NodeIndex, s: &ShardEstimate) -> Value {
+    let copy = model.graph[node];
+    let c = &model.components[copy.component];
+    let e = est.copy(node);
+    json!({
+        "component": c.name,
+        "datacenter": dc_value(model, copy.dc),
+        "kind": c.kind.as_str(),
+        "shard": s.shard,
+        "share": num(s.share),
+        "dedicated_key": s.dedicated_key,
+        "heaviest_keys": s.heaviest.iter().map(|(k, v)| json!({"key": k, "share": num(*v)})).collect::<Vec<_>>(),
+        "avg_rps": num(e.avg_rps * s.share),
+        "peak_rps": num(s.peak_rps),
+        "instances": 1 + c.replicas.value,
+        "workers": if c.capacity.value.is_some() { json!(e.workers) } else { Value::Null },
+        "capacity_rps": opt(s.capacity_rps),
+        "utilization": num(s.utilization),
+        "wait_ms": ms(s.wait_s),
+        "response_ms": ms(s.response_s),
+        "p99_ms": ms(s.p99_s),
+        "primary": station_json(&s.primary),
+        "replica": s.replica.as_ref().map_or(Value::Null, station_json),
+        "assumed": copy_assumed(model, c, e),
+    })
+}
+
+/// The estimate as one JSON object (see `docs/estimator.md`).
+pub fn json(model: &Model, est: &Estimate, source: &Source) -> Value {
+    let mut components = Vec::new();
+    for (_, nodes) in copy_groups(model) {
+        for node in nodes {
+            components.push(copy_json(model, est, node));
+            let e = est.copy(node);
+            if e.shards.len() > 1 {
+                for s in &e.shards {
+                    components.push(shard_json(model, est, node, s));
+                }
+            }
+        }
+    }
+    let classes: Vec<Value> = est
+        .classes
+        .iter()
+        .map(|ce| {
+            let check = availability::failover_check(model, est, ce.class);
+            let combine = if !check.multi_dc {
+                "single"
+            } else if check.ok {
+                "parallel"
+            } else {
+                "weighted"
+            };
+            let mut assumed = latency_assumptions(model, est, ce.class);
+            assumed.extend(availability_assumptions(model, est, ce.class));
+            json!({
+                "class": ce.class.as_str(),
+                "avg_rps": if est.has_traffic { num(ce.avg_rps) } else { Value::Null },
+                "peak_rps": if est.has_traffic { num(ce.peak_rps) } else { Value::Null },
+                "mean_latency_ms": if est.has_traffic { ms(ce.mean_latency_s) } else { Value::Null },
+                "p99_latency_ms": if est.has_traffic { ms(ce.p99_estimate_s) } else { Value::Null },
+                "availability": num_avail(ce.availability),
+                "datacenters": combine,
+                "assumed": assumed,
+            })
+        })
+        .collect();
+
+    let traffic = model.traffic.as_ref().map_or(Value::Null, |t| {
+        let mut assumed = Vec::new();
+        for (name, d) in [
+            ("traffic.peak", t.peak.is_default()),
+            ("traffic.reads", t.reads.is_default()),
+            ("traffic.static", t.static_share.is_default()),
+            ("traffic.write_size", t.write_size.is_default()),
+        ] {
+            if d {
+                assumed.push(name);
+            }
+        }
+        json!({
+            "avg_rps": num(t.rate),
+            "peak_rps": num(t.rate * est.peak_factor),
+            "peak_factor": num(t.peak.value),
+            "users": opt(t.users),
+            "per_user_per_s": opt(t.per_user),
+            "reads": num(t.reads.value),
+            "static": num(t.static_share.value),
+            "payload_bytes": opt(t.payload.as_ref().map(|p| p.value)),
+            "write_size_bytes": num(t.write_size.value),
+            "retention_s": opt(t.retention.as_ref().map(|r| r.value)),
+            "avg_rps_by_class": {
+                "static": num(t.class_rate(Class::Static)),
+                "read": num(t.class_rate(Class::Read)),
+                "write": num(t.class_rate(Class::Write)),
+            },
+            "assumed": assumed,
+        })
+    });
+
+    let storage = if est.has_traffic {
+        let assumed = model
+            .traffic
+            .as_ref()
+            .is_some_and(|t| t.write_size.is_default());
+        json!({
+            "storage_bytes_per_day": num(est.storage_bytes_per_day),
+            "storage_bytes_retained": opt(est.storage_bytes_retained),
+            "stores": est.storage.iter().map(|s| json!({
+                "component": s.component,
+                "datacenter": s.datacenter,
+                "shard": s.shard,
+                "storage_bytes_per_day": num(s.bytes_per_day),
+                "storage_bytes_retained": opt(s.bytes_retained),
+            })).collect::<Vec<_>>(),
+            "assumed": if assumed { vec!["traffic.write_size"] } else { Vec::new() },
+        })
+    } else {
+        Value::Null
+    };
+
+    let bandwidth = est.bandwidth.as_ref().map_or(Value::Null, |b| {
+        json!({
+            "cdn_bytes_per_s": num(b.cdn_bytes_per_s),
+            "origin_bytes_per_s": num(b.origin_bytes_per_s),
+        })
+    });
+
+    let dc_loss: Vec<Value> = est
+        .dc_loss
+        .iter()
+        .map(|loss| {
+            let comps: Vec<Value> = model
+                .graph
+                .node_indices()
+                .filter(|n| model.graph[*n].dc != Some(loss.datacenter))
+                .map(|n| {
+                    let copy = model.graph[n];
+                    let c = &model.components[copy.component];
+                    json!({
+                        "component": c.name,
+                        "datacenter": dc_value(model, copy.dc),
+                        "peak_rps": num(loss.peak_rps[n.index()]),
+                        "utilization_at_max": if c.capacity.value.is_some() {
+                            num(loss.utilization_at_max[n.index()])
+                        } else {
+                            Value::Null
+                        },
+                    })
+                })
+                .collect();
+            json!({
+                "datacenter": model.datacenters[loss.datacenter].name,
+                "components": comps,
+            })
+        })
+        .collect();
+
+    let a = &model.assumptions;
+    let assumption = |value: Value, s: bool| json!({"value": value, "assumed": s});
+    let assumptions = json!({
+        "target_utilization": assumption(num(a.target_utilization.value), a.target_utilization.is_default()),
+        "instance_availability": assumption(num_avail(a.instance_availability.value), a.instance_availability.is_default()),
+        "hop_latency_ms": assumption(ms(a.hop_latency.value), a.hop_latency.is_default()),
+        "cross_dc_latency_ms": assumption(ms(a.cross_dc_latency.value), a.cross_dc_latency.is_default()),
+        "hotspot_factor": assumption(num(a.hotspot_factor.value), a.hotspot_factor.is_default()),
+    });
+
+    let slo = json!({
+        "latency_p99_ms": opt(model.slo.latency_p99.as_ref().map(|s| s.value * 1e3)),
+        "latency_mean_ms": opt(model.slo.latency_mean.as_ref().map(|s| s.value * 1e3)),
+        "availability": model.slo.availability.as_ref().map_or(Value::Null, |s| num_avail(s.value)),
+        "availability_met": model.slo.availability.as_ref().map(|s| est.availability >= s.value),
+    });
+
+    json!({
+        "version": JSON_VERSION,
+        "system": model.system,
+        "file": source.name,
+        "sets": source.sets,
+        "has_traffic": est.has_traffic,
+        "traffic": traffic,
+        "components": components,
+        "classes": classes,
+        "availability": num_avail(est.availability),
+        "slo": slo,
+        "storage": storage,
+        "bandwidth": bandwidth,
+        "dc_loss": dc_loss,
+        "assumptions": assumptions,
+        "queue_loop_unbounded": est.unbounded,
+    })
+}
