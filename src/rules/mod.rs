@@ -10,8 +10,30 @@
 pub mod config;
 pub mod suppress;
 
+mod cache_eviction;
+mod cache_headroom;
+mod cache_memory;
 mod cache_ttl;
+mod cache_write_heavy;
+mod cdn_fallback;
+mod cdn_invalidation;
+mod cdn_ttl;
+mod dc_failover_capacity;
+mod figures;
+mod high_utilization;
+mod hotspot_key;
+mod modulo_sharding;
 mod no_monitoring;
+mod overload;
+mod queue_backlog;
+mod queue_no_consumer;
+mod reach;
+mod shard_key_missing;
+mod slo_availability;
+mod slo_latency;
+mod static_without_cdn;
+mod unused_replicas;
+mod write_to_replica;
 
 use crate::diagnostic::{Diagnostic, RuleInfo, Severity, sort_diagnostics};
 use crate::estimate::Estimate;
@@ -61,7 +83,35 @@ macro_rules! declare_rule {
 }
 
 /// Every rule, in catalogue order (RULES.md).
-pub static RULES: &[&dyn Rule] = &[&cache_ttl::CacheTtl, &no_monitoring::NoMonitoring];
+pub static RULES: &[&dyn Rule] = &[
+    // Data tier.
+    &write_to_replica::WriteToReplica,
+    &unused_replicas::UnusedReplicas,
+    &shard_key_missing::ShardKeyMissing,
+    &modulo_sharding::ModuloSharding,
+    &hotspot_key::HotspotKey,
+    // Cache.
+    &cache_ttl::CacheTtl,
+    &cache_eviction::CacheEviction,
+    &cache_memory::CacheMemory,
+    &cache_headroom::CacheHeadroom,
+    &cache_write_heavy::CacheWriteHeavy,
+    // CDN.
+    &cdn_ttl::CdnTtl,
+    &cdn_fallback::CdnFallback,
+    &cdn_invalidation::CdnInvalidation,
+    &static_without_cdn::StaticWithoutCdn,
+    // Capacity and objectives.
+    &overload::Overload,
+    &high_utilization::HighUtilization,
+    &dc_failover_capacity::DcFailoverCapacity,
+    &queue_no_consumer::QueueNoConsumer,
+    &queue_backlog::QueueBacklog,
+    &slo_latency::SloLatency,
+    &slo_availability::SloAvailability,
+    // Operations.
+    &no_monitoring::NoMonitoring,
+];
 
 /// Compile-error names, for SARIF's rule index and `archc explain`.
 pub static COMPILE_ERRORS: &[RuleInfo] = &[

@@ -1,0 +1,175 @@
+use super::figures::{count, dc_of, rate};
+use super::overload::max_instances;
+use super::{Context, Rule};
+use crate::declare_rule;
+use crate::diagnostic::{Diagnostic, RuleInfo};
+use crate::estimate::load::sum;
+use crate::model::{CopyEdgeKind, Kind};
+use petgraph::Direction;
+use petgraph::visit::EdgeRef;
+
+declare_rule! {
+    /// ## What it flags
+    /// (needs `traffic`) A queue copy whose peak message rate exceeds what
+    /// its consumers can take: the consumer copies it hands messages to,
+    /// each at its largest instance count × `capacity`. When a consumer
+    /// copy takes messages from several copies of the queue (a queue placed
+    /// where its consumers are not), its capacity is shared among them in
+    /// proportion to the messages each sends it. Other work the consumers
+    /// do is not subtracted; `overload` reports a consumer that cannot keep
+    /// up with everything it receives. The message gives the growth in
+    /// messages per second and, when `max_backlog` is set, the hours until
+    /// the queue is full.
+    ///
+    /// ## Why it matters
+    /// A queue absorbs bursts: at the peak, work waits and is drained later.
+    /// That only works if the consumers are faster than the producers on
+    /// average over the day; if they cannot keep up at peak for hours, the
+    /// backlog grows until it hits the broker's limit, and then new
+    /// messages are refused (or the oldest dropped) — silently losing work.
+    ///
+    /// ## Example
+    /// ```arch
+    /// traffic { rate = 300/s  reads = 0% }
+    /// queue jobs { max_backlog = 1.8M }
+    /// service workers { replicas = 2  capacity = 100/s  consumes = jobs }
+    /// web -> jobs
+    /// ```
+    ///
+    /// ## Instead
+    /// ```arch
+    /// service workers { autoscale = 2..6  capacity = 100/s  consumes = jobs }
+    /// ```
+    pub struct QueueBacklog = "queue-backlog", Error, "capacity", "let the consumers drain at least the peak message rate";
+}
+
+impl Rule for QueueBacklog {
+    fn info(&self) -> &'static RuleInfo {
+        &Self::INFO
+    }
+
+    fn check(&self, cx: &Context, out: &mut Vec<Diagnostic>) {
+        let m = cx.model;
+        let est = cx.estimate;
+        if !est.has_traffic {
+            return;
+        }
+        // Consuming services per queue, gathered once.
+        let mut consumers_of: Vec<Vec<usize>> = vec![Vec::new(); m.components.len()];
+        for (sid, s) in m.components.iter().enumerate() {
+            if let Some(q) = s.service().and_then(|x| x.consumes.as_ref()) {
+                consumers_of[q.value].push(sid);
+            }
+        }
+        for (id, c) in m.components.iter().enumerate() {
+            if c.kind != Kind::Queue {
+                continue;
+            }
+            let consumers = &consumers_of[id];
+            if consumers.is_empty() {
+                // `queue-no-consumer` reports it.
+                continue;
+            }
+            for (dc, qnode) in m.copies_of(id) {
+                let messages = est.copy(qnode).peak_rps;
+                if messages <= 0.0 {
+                    continue;
+                }
+                let mut drain = 0.0;
+                let mut unlimited = false;
+                for e in m.graph.edges(qnode) {
+                    if e.weight().kind != CopyEdgeKind::Consume {
+                        continue;
+                    }
+                    let target = e.target();
+                    let comp = &m.components[m.graph[target].component];
+                    let Some(per_instance) = comp.capacity.value else {
+                        unlimited = true;
+                        break;
+                    };
+                    // This queue copy's part of the consumer copy's intake.
+                    let feeds: Vec<f64> = m
+                        .graph
+                        .edges_directed(target, Direction::Incoming)
+                        .filter(|x| x.weight().kind == CopyEdgeKind::Consume)
+                        .map(|x| sum(est.edges[x.id().index()]))
+                        .collect();
+                    let total: f64 = feeds.iter().sum();
+                    let part = if total > 0.0 {
+                        sum(est.edges[e.id().index()]) / total
+                    } else {
+                        1.0 / feeds.len().max(1) as f64
+                    };
+                    drain += part * per_instance * f64::from(max_instances(comp));
+                }
+                if unlimited || messages <= drain * (1.0 + 1e-9) {
+                    continue;
+                }
+                let growth = messages - drain;
+                let names: Vec<String> = consumers
+                    .iter()
+                    .map(|s| {
+                        let sc = &m.components[*s];
+                        format!(
+                            "`{}` {} × {}",
+                            sc.name,
+                            max_instances(sc),
+                            rate(sc.capacity.value.unwrap_or(0.0))
+                        )
+                    })
+                    .collect();
+                let fill = match &c.queue().and_then(|q| q.max_backlog.clone()) {
+                    Some(b) => {
+                        let hours = b.value / growth / 3600.0;
+                        let minutes = if hours < 1.0 {
+                            format!(" ({:.0} minutes)", hours * 60.0)
+                        } else {
+                            String::new()
+                        };
+                        format!(
+                            " and reaches `max_backlog` ({} messages) in {hours:.1} hours{minutes}",
+                            count(b.value)
+                        )
+                    }
+                    None => format!(
+                        " ({} messages an hour) with no `max_backlog` to bound it",
+                        count(growth * 3600.0)
+                    ),
+                };
+                let copy = m.copy_name(m.graph[qnode]);
+                let mut d = Diagnostic::new(
+                    Self::INFO.name,
+                    Self::INFO.severity,
+                    c.name_span,
+                    format!(
+                        "messages reach `{copy}` at {} at peak but its consumers take at most {} ({}): the backlog grows by {}{fill}",
+                        rate(messages),
+                        rate(drain),
+                        names.join(", "),
+                        rate(growth)
+                    ),
+                )
+                .label("backlog grows at peak")
+                .help(format!(
+                    "let {} drain at least {}: more instances or a higher `capacity`",
+                    consumers
+                        .iter()
+                        .map(|s| format!("`{}`", m.components[*s].name))
+                        .collect::<Vec<_>>()
+                        .join(" and "),
+                    rate(messages)
+                ))
+                .component(&c.name)
+                .datacenter(dc_of(m, dc));
+                if let Some(first) = consumers.first() {
+                    let sc = &m.components[*first];
+                    d = d.related(
+                        sc.attr_or_name("consumes"),
+                        format!("`{}` consumes `{}`", sc.name, c.name),
+                    );
+                }
+                out.push(d);
+            }
+        }
+    }
+}
