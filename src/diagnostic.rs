@@ -220,6 +220,19 @@ pub struct RuleInfo {
     /// One line: the change that removes the finding.
     pub summary: &'static str,
     /// The full documentation (What it flags / Why it matters / Example /
-    /// Instead), Markdown.
+    /// Instead), Markdown, as the doc comment gave it.
     pub doc: &'static str,
+}
+
+impl RuleInfo {
+    /// The documentation without the one leading space each `///` line
+    /// carries.
+    pub fn doc_text(&self) -> String {
+        let lines: Vec<&str> = self
+            .doc
+            .lines()
+            .map(|l| l.strip_prefix(' ').unwrap_or(l))
+            .collect();
+        lines.join("\n").trim().to_string()
+    }
 }

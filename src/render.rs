@@ -570,21 +570,23 @@ fn sarif_location(
 /// one per unknown rule a finding names, so every `ruleIndex` resolves) and
 /// one result per finding.
 pub fn sarif(reports: &[FileReport], rules: &[RuleInfo]) -> String {
+    let docs: Vec<String> = rules.iter().map(RuleInfo::doc_text).collect();
     let mut descriptors: Vec<SarifRule> = rules
         .iter()
-        .map(|r| SarifRule {
+        .zip(&docs)
+        .map(|(r, doc)| SarifRule {
             id: r.name,
             short_description: Some(SarifText {
                 text: r.summary,
                 markdown: None,
             }),
             full_description: Some(SarifText {
-                text: r.doc,
+                text: doc,
                 markdown: None,
             }),
             help: Some(SarifText {
-                text: r.doc,
-                markdown: Some(r.doc),
+                text: doc,
+                markdown: Some(doc),
             }),
             default_configuration: SarifConfiguration {
                 level: sarif_level(r.severity),

@@ -49,7 +49,7 @@ pub fn explain(args: ExplainArgs) -> u8 {
             i.name,
             i.severity.as_str(),
             i.category,
-            i.doc.trim_end()
+            i.doc_text()
         );
         return EXIT_OK;
     }
