@@ -314,3 +314,41 @@ fn the_binary_exits_0_or_2_with_a_located_diagnostic() {
     }
     assert!(failures_seen > 0, "some cut should fail to compile");
 }
+
+/// Inputs the fuzzers found crashing, kept as regressions: each must give
+/// a located diagnostic or compile, through every stage, without a panic.
+#[test]
+fn fuzz_regressions() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fuzz");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(dir).expect("fuzz fixtures") {
+        let path = entry.expect("entry").path();
+        let bytes = std::fs::read(&path).expect("read");
+        let Ok(source) = String::from_utf8(bytes) else {
+            continue;
+        };
+        seen += 1;
+        let checked = archc::check(
+            &source,
+            &Default::default(),
+            &Default::default(),
+            "2026-11-20",
+        );
+        for d in &checked.diagnostics {
+            assert!(
+                d.primary.span.end <= source.len(),
+                "{}: span past the end",
+                path.display()
+            );
+        }
+        if checked.model.is_none() {
+            assert!(
+                !checked.diagnostics.is_empty(),
+                "{}: failed without a diagnostic",
+                path.display()
+            );
+        }
+        let _ = archc::fmt::format(&source);
+    }
+    assert!(seen > 0, "no fuzz fixtures");
+}

@@ -848,9 +848,12 @@ fn malformed_quantity(source: &str, start: usize) -> Option<Diagnostic> {
         return None;
     }
     // The token around `start`; `..` separates the ends of a range.
+    // The separator before the token may be several bytes long (a BOM).
     let mut token_start = source[..start]
-        .rfind(|c: char| !word(c))
-        .map_or(0, |i| i + 1);
+        .char_indices()
+        .rev()
+        .find(|(_, c)| !word(*c))
+        .map_or(0, |(i, c)| i + c.len_utf8());
     if let Some(i) = source[token_start..start].rfind("..") {
         token_start += i + 2;
     }
