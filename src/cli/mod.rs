@@ -1,6 +1,7 @@
 //! The `archc` command line: one file per verb. This layer owns all I/O:
 //! reading sources, writing outputs, and the exit code (CLI.md).
 
+pub mod build;
 pub mod check;
 pub mod dump;
 pub mod inputs;
@@ -55,12 +56,15 @@ pub enum Command {
     Check(check::Args),
     /// Print the resolved model: what the compiler understood.
     Dump(dump::Args),
+    /// Write deployment files (docker compose, Terraform) for a design.
+    Build(build::Args),
 }
 
 pub fn run(cli: Cli) -> u8 {
     match cli.command {
         Command::Check(a) => check::run(a),
         Command::Dump(a) => dump::run(a),
+        Command::Build(a) => build::run(a),
     }
 }
 
