@@ -7,7 +7,7 @@ mod backends_common;
 
 use archc::backends::Target;
 use archc::backends::compose::PLACEHOLDER;
-use backends_common::{build_example, build_source, examples, file, root, stem, yaml};
+use backends_common::{build_example, build_source, designs, examples, file, root, stem, yaml};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
@@ -37,7 +37,7 @@ fn schema_errors(v: &Value) -> Vec<String> {
 /// parsed compose.yaml, all files).
 fn projects() -> Vec<(String, String, Value, Vec<archc::backends::OutputFile>)> {
     let mut out = Vec::new();
-    for ex in examples() {
+    for ex in designs() {
         let files = build_example(&ex, Target::Compose);
         for f in files.iter().filter(|f| f.path.ends_with("compose.yaml")) {
             let dir = f.path.trim_end_matches("compose.yaml").to_string();
@@ -412,6 +412,7 @@ fn stateful_services_have_healthchecks_volumes_and_healthy_dependents() {
 fn replicas_actually_replicate() {
     let mut pg = 0;
     let mut redis = 0;
+    let mut mysql = 0;
     for (ex, dir, v, files) in projects() {
         let svcs = services(&v);
         for (name, s) in svcs {
@@ -449,6 +450,48 @@ fn replicas_actually_replicate() {
                 );
                 assert!(init.contains("pg_create_physical_replication_slot"));
             }
+            if let Some(primary) = s["environment"]["SOURCE_HOST"].as_str() {
+                mysql += 1;
+                let p = &svcs[primary];
+                assert!(
+                    p["image"].as_str().unwrap().starts_with("mysql:"),
+                    "{ex}/{dir}{name}"
+                );
+                let mounts = |svc: &Value| -> Vec<String> {
+                    svc["configs"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|c| c["source"].as_str().map(String::from))
+                        .collect()
+                };
+                assert!(mounts(p).contains(&"mysql-primary-init".to_string()));
+                assert!(mounts(s).contains(&"mysql-replica-init".to_string()));
+                // Distinct server ids, binary logs and GTIDs on both ends.
+                let id = |svc: &Value| {
+                    strings(&svc["command"])
+                        .into_iter()
+                        .find(|a| a.starts_with("--server-id="))
+                        .expect("server id")
+                };
+                assert_ne!(id(p), id(s));
+                for svc in [p, s] {
+                    let args = strings(&svc["command"]);
+                    assert!(
+                        args.contains(&"--gtid-mode=ON".to_string())
+                            && args.contains(&"--log-bin=mysql-bin".to_string())
+                    );
+                }
+                let init = file(&files, &format!("{dir}mysql/replica-init.sh"));
+                assert!(
+                    init.contains("CHANGE REPLICATION SOURCE TO SOURCE_HOST='${SOURCE_HOST}'")
+                        && init.contains("SOURCE_AUTO_POSITION=1")
+                );
+                assert!(
+                    file(&files, &format!("{dir}mysql/primary-init.sh"))
+                        .contains("GRANT REPLICATION SLAVE")
+                );
+            }
             if let Some(rest) = argv.split("--replicaof ").nth(1) {
                 redis += 1;
                 let primary = rest.split_whitespace().next().expect("primary");
@@ -470,6 +513,8 @@ fn replicas_actually_replicate() {
         "postgres replicas across the examples"
     );
     assert!(redis >= 10, "redis replicas across the examples ({redis})");
+    // The kitchen sink: `orders` has one replica in each of two datacenters.
+    assert_eq!(mysql, 2);
 }
 
 fn replicas(v: &Value, service: &str) -> u64 {

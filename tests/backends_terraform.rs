@@ -5,7 +5,7 @@
 mod backends_common;
 
 use archc::backends::{OutputFile, Target};
-use backends_common::{build_example, build_source, examples, file, root, stem};
+use backends_common::{build_example, build_source, designs, file, root, stem};
 use hcl_edit::structure::{Block, BlockLabel, Body};
 
 struct Resource {
@@ -64,7 +64,7 @@ fn attr(body: &Body, key: &str) -> Option<String> {
 }
 
 fn all_examples() -> Vec<(String, Vec<OutputFile>)> {
-    examples()
+    designs()
         .iter()
         .map(|e| (stem(e), build_example(e, Target::Terraform)))
         .collect()

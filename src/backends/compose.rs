@@ -1464,6 +1464,10 @@ impl Builder<'_> {
                         ],
                         "30s",
                     );
+                    // The check starts a JVM: give it time.
+                    if let Some(h) = svc.healthcheck.as_mut() {
+                        h.timeout = "15s";
+                    }
                     self.push(svc);
                 }
                 let servers: Vec<String> = names.iter().map(|n| format!("{n}:9092")).collect();
@@ -1717,7 +1721,7 @@ impl Builder<'_> {
                 .view
                 .components
                 .iter()
-                .filter(|c| self.endpoints[c.index].is_some())
+                .filter(|c| self.endpoints[c.index].is_some() && !c.managed)
                 .filter(|c| {
                     matches!(c.kind, "database" | "cache")
                         || c.queue.as_ref().is_some_and(|q| q.engine != "rabbitmq")

@@ -385,7 +385,14 @@ pub struct BucketReplication {
 pub struct ReplicationSource {
     pub bucket: String,
     pub dc: usize,
-    pub destinations: Vec<String>,
+    pub destinations: Vec<ReplicationTarget>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ReplicationTarget {
+    pub bucket: String,
+    /// The destination's datacenter, for the rule's name.
+    pub datacenter: String,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -1108,7 +1115,11 @@ impl Builder<'_> {
                     ShardStorage {
                         key: s.index.to_string(),
                         gb,
-                        comment: format!("{}{comment}", s.figure),
+                        comment: if comment.is_empty() {
+                            s.figure.clone()
+                        } else {
+                            format!("{}; {comment}", s.figure)
+                        },
                     }
                 })
                 .collect();
@@ -1574,7 +1585,10 @@ impl Builder<'_> {
                     destinations: ids
                         .iter()
                         .filter(|(o, _)| o != b)
-                        .map(|(o, _)| o.clone())
+                        .map(|(o, d)| ReplicationTarget {
+                            bucket: o.clone(),
+                            datacenter: self.view.datacenters[*d].label.clone(),
+                        })
                         .collect(),
                 })
                 .collect();
@@ -2074,7 +2088,7 @@ impl Builder<'_> {
             }
         }
         let ttl = cdn.ttl_s.map_or(86_400, |t| t.round() as u64);
-        let group = origins.len() >= 2 && origins.iter().all(|o| o.bucket.is_some());
+        let group = origins.len() >= 2;
         let target = if group {
             format!("{}-group", c.label)
         } else {
@@ -2527,7 +2541,7 @@ fn storage_gb(retained: Option<f64>, per_day: Option<f64>, replicas: u32) -> (u6
     };
     let gb = ((bytes * 1.25) / 1e9).ceil() as u64;
     let mut comment = format!(
-        "; the estimator expects {} per instance {how}, +25%",
+        "the estimator expects {} per instance {how}, +25%",
         view::size(bytes)
     );
     if gb > RDS_MAX_GB {

@@ -21,6 +21,21 @@ pub fn examples() -> Vec<PathBuf> {
     v
 }
 
+/// A design beyond the examples that uses every engine the backends map
+/// (mysql, dynamodb, memcached, kafka, nats, sqs, distributed minio), a
+/// cdn in front of a balancer, sticky ip-hash balancing and datacenters on
+/// two continents.
+pub fn kitchen_sink() -> PathBuf {
+    root().join("tests/backends_common/kitchen.arch")
+}
+
+/// The examples and the kitchen sink.
+pub fn designs() -> Vec<PathBuf> {
+    let mut v = examples();
+    v.push(kitchen_sink());
+    v
+}
+
 pub fn stem(path: &Path) -> String {
     path.file_stem().unwrap().to_string_lossy().into_owned()
 }
@@ -69,7 +84,11 @@ pub fn build_source(
 /// The files of one example for one target.
 pub fn build_example(path: &Path, target: Target) -> Vec<OutputFile> {
     let source = std::fs::read_to_string(path).expect("read example");
-    let name = format!("examples/{}", path.file_name().unwrap().to_string_lossy());
+    let name = path
+        .strip_prefix(root())
+        .unwrap_or(path)
+        .to_string_lossy()
+        .into_owned();
     build_source(&source, &name, target, None)
         .unwrap_or_else(|e| panic!("{name} does not build for {target:?}: {e}"))
 }
