@@ -6,6 +6,7 @@
 //! diagrams). The library does no I/O: it takes source text and returns
 //! values; the `archc` binary reads files, renders and picks exit codes.
 
+pub mod backends;
 pub mod diagnostic;
 pub mod estimate;
 pub mod fmt;

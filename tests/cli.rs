@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used)] // Tests fail loudly on broken fixtures.
 //! The `archc` binary as users run it: exit codes (CLI.md "Exit status"),
 //! folder arguments, the stable JSON shape of `check --format json`, and
 //! `archc dump`.

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used)] // Tests fail loudly on broken fixtures.
 //! Acceptance tests of the front end's diagnostics.
 //!
 //! Every file in `tests/fixtures/compile/` is a bad input whose header lines

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used)] // Tests fail loudly on broken fixtures.
 //! The model as `archc dump` shows it: placement of copies, edges between
 //! them, entry points and defaults (LANGUAGE.md §4–§7), asserted field by
 //! field against hand-computed values.

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used)] // Tests fail loudly on broken fixtures.
 //! Robustness: every fixture and example, cut short or damaged in simple
 //! systematic ways, must compile without a panic, and a failed compile must
 //! say where. The binary gets a few of the same inputs and must exit 0 or 2

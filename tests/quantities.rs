@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used)] // Tests fail loudly on broken fixtures.
 //! Lexical values lowered to base units (LANGUAGE.md §2), each checked
 //! against a hand-computed figure: seconds, bytes, per-second rates,
 //! fractions and factors.

@@ -1,6 +1,7 @@
 //! The `archc` command line: one file per verb. This layer owns all I/O:
 //! reading sources, writing outputs, and the exit code (CLI.md).
 
+pub mod build;
 pub mod check;
 pub mod dump;
 pub mod estimate;
@@ -70,6 +71,8 @@ pub enum Command {
     /// Print the capacity estimate: load, instances, utilisation, latency,
     /// availability, storage and bandwidth.
     Estimate(estimate::Args),
+    /// Write deployment files (docker compose, Terraform) for a design.
+    Build(build::Args),
 }
 
 pub fn run(cli: Cli) -> u8 {
@@ -81,6 +84,7 @@ pub fn run(cli: Cli) -> u8 {
         Command::Rules => rules::list(),
         Command::Explain(a) => rules::explain(a),
         Command::Estimate(a) => estimate::run(a),
+        Command::Build(a) => build::run(a),
     }
 }
 

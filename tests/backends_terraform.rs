@@ -1,0 +1,765 @@
+#![allow(clippy::unwrap_used)] // Tests fail loudly on broken fixtures.
+//! The terraform target: for every example, every file parses with
+//! hcl-edit and is in `terraform fmt`'s layout; the provider pins, the
+//! security properties and the estimator's instance counts hold.
+
+mod backends_common;
+
+use archc::backends::{OutputFile, Target};
+use backends_common::{build_example, build_source, designs, file, root, stem};
+use hcl_edit::structure::{Block, BlockLabel, Body};
+
+struct Resource {
+    /// `resource`, `data`, `variable`, …
+    kind: String,
+    labels: Vec<String>,
+    body: Body,
+}
+
+fn label(l: &BlockLabel) -> String {
+    match l {
+        BlockLabel::String(s) => s.value().clone(),
+        BlockLabel::Ident(i) => i.as_str().to_string(),
+    }
+}
+
+fn parse(f: &OutputFile) -> Vec<Resource> {
+    let body = hcl_edit::parser::parse_body(&f.contents)
+        .unwrap_or_else(|e| panic!("{} does not parse: {e}\n{}", f.path, f.contents));
+    body.into_blocks()
+        .map(|b: Block| Resource {
+            kind: b.ident.as_str().to_string(),
+            labels: b.labels.iter().map(label).collect(),
+            body: b.body,
+        })
+        .collect()
+}
+
+/// Every top-level block of every file of an example.
+fn all_blocks(files: &[OutputFile]) -> Vec<Resource> {
+    files
+        .iter()
+        .filter(|f| f.path.ends_with(".tf"))
+        .flat_map(parse)
+        .collect()
+}
+
+fn resources<'a>(blocks: &'a [Resource], ty: &str) -> Vec<&'a Resource> {
+    blocks
+        .iter()
+        .filter(|b| b.kind == "resource" && b.labels.first().is_some_and(|l| l == ty))
+        .collect()
+}
+
+fn named<'a>(blocks: &'a [Resource], ty: &str, name: &str) -> &'a Resource {
+    resources(blocks, ty)
+        .into_iter()
+        .find(|b| b.labels[1] == name)
+        .unwrap_or_else(|| panic!("no {ty}.{name}"))
+}
+
+/// An attribute's value as written.
+fn attr(body: &Body, key: &str) -> Option<String> {
+    body.get_attribute(key)
+        .map(|a| a.value.to_string().trim().to_string())
+}
+
+fn all_examples() -> Vec<(String, Vec<OutputFile>)> {
+    designs()
+        .iter()
+        .map(|e| (stem(e), build_example(e, Target::Terraform)))
+        .collect()
+}
+
+#[test]
+fn every_file_parses() {
+    for (ex, files) in all_examples() {
+        let names: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+        for want in [
+            "versions.tf",
+            "providers.tf",
+            "variables.tf",
+            "network.tf",
+            "security.tf",
+            "compute.tf",
+            "outputs.tf",
+        ] {
+            assert!(names.contains(&want), "{ex}: no {want}");
+        }
+        // Files with nothing to hold are not written: the chain of three
+        // services stores nothing.
+        assert_eq!(names.contains(&"data.tf"), ex != "three-tier-chain", "{ex}");
+        for f in &files {
+            let body = hcl_edit::parser::parse_body(&f.contents).unwrap();
+            assert!(!body.is_empty(), "{ex}/{} is empty", f.path);
+        }
+        for f in &files {
+            assert!(
+                archc::backends::is_generated(&f.contents),
+                "{ex}/{}",
+                f.path
+            );
+            parse(f);
+        }
+    }
+}
+
+/// An independent check of `terraform fmt`'s layout: two spaces per
+/// bracket level (a line opening several brackets indents by one), and in
+/// every run of consecutive one-line attributes the `=` signs share one
+/// column, one space after the longest name.
+fn layout_problems(text: &str) -> Vec<String> {
+    let mut problems = Vec::new();
+    let mut stack: Vec<i32> = Vec::new();
+    let mut run: Vec<(usize, usize, usize)> = Vec::new(); // (line, name width, '=' column)
+    let flush = |run: &mut Vec<(usize, usize, usize)>, problems: &mut Vec<String>| {
+        if let Some(max) = run.iter().map(|r| r.1).max() {
+            for (line, _, col) in run.iter() {
+                if *col != max + 1 {
+                    problems.push(format!(
+                        "line {line}: `=` at column {col}, want {}",
+                        max + 1
+                    ));
+                }
+            }
+        }
+        run.clear();
+    };
+    for (n, line) in text.lines().enumerate() {
+        let n = n + 1;
+        let trimmed = line.trim_start();
+        if trimmed.is_empty() {
+            if !line.is_empty() {
+                problems.push(format!("line {n}: trailing spaces"));
+            }
+            flush(&mut run, &mut problems);
+            continue;
+        }
+        // Brackets outside strings and comments.
+        let mut net = 0;
+        let mut in_str = false;
+        let mut depth_in_interp = 0;
+        let mut prev = ' ';
+        let mut eq_at: Option<(usize, i32)> = None;
+        let chars: Vec<char> = trimmed.chars().collect();
+        let mut i = 0;
+        while i < chars.len() {
+            let c = chars[i];
+            if in_str {
+                if c == '\\' {
+                    i += 2;
+                    continue;
+                }
+                if c == '"' {
+                    in_str = false;
+                } else if (c == '$' || c == '%') && chars.get(i + 1) == Some(&'{') && prev != c {
+                    depth_in_interp += 1;
+                    in_str = false;
+                    i += 1;
+                }
+            } else {
+                match c {
+                    '"' => in_str = true,
+                    '#' => break,
+                    '{' | '[' | '(' => net += 1,
+                    '}' if depth_in_interp > 0 && net == 0 => {
+                        depth_in_interp -= 1;
+                        in_str = true;
+                    }
+                    '}' | ']' | ')' => net -= 1,
+                    '=' if eq_at.is_none()
+                        && i > 0
+                        && !matches!(chars.get(i + 1), Some('=') | Some('>'))
+                        && !matches!(prev, '=' | '!' | '<' | '>') =>
+                    {
+                        eq_at = Some((i, net));
+                    }
+                    _ => {}
+                }
+            }
+            prev = c;
+            i += 1;
+        }
+        let mut level = stack.len();
+        if net < 0 {
+            let mut closed = -net;
+            while closed > 0 {
+                match stack.last_mut() {
+                    Some(top) if *top <= closed => {
+                        closed -= *top;
+                        stack.pop();
+                    }
+                    Some(top) => {
+                        *top -= closed;
+                        closed = 0;
+                    }
+                    None => break,
+                }
+            }
+            level = stack.len();
+        } else if net > 0 {
+            stack.push(net);
+        }
+        let indent = line.len() - trimmed.len();
+        if indent != 2 * level {
+            problems.push(format!("line {n}: indent {indent}, want {}", 2 * level));
+        }
+        match eq_at {
+            Some((at, before)) if net - before == 0 => {
+                let name = trimmed[..at].trim_end();
+                run.push((n, name.chars().count(), at));
+            }
+            _ => flush(&mut run, &mut problems),
+        }
+    }
+    flush(&mut run, &mut problems);
+    if !text.ends_with('\n') || text.ends_with("\n\n") {
+        problems.push("the file must end with exactly one newline".into());
+    }
+    problems
+}
+
+#[test]
+fn files_are_in_terraform_fmt_layout() {
+    for (ex, files) in all_examples() {
+        for f in &files {
+            let problems = layout_problems(&f.contents);
+            assert!(problems.is_empty(), "{ex}/{}: {problems:#?}", f.path);
+        }
+    }
+}
+
+#[test]
+fn the_layout_check_is_not_vacuous() {
+    assert!(layout_problems("a = 1\nbb = 2\n").len() == 1);
+    assert!(layout_problems("x {\n    a = 1\n}\n").len() == 1);
+    assert!(layout_problems("x {\n  a  = 1\n  bb = 2\n}\n").is_empty());
+    assert!(layout_problems("f = g(h(\"\\n\", [\n  \"a\",\n]))\n").is_empty());
+}
+
+/// Where `terraform` is installed, the real formatter agrees.
+#[test]
+fn terraform_fmt_agrees_when_installed() {
+    let probe = std::process::Command::new("terraform")
+        .arg("version")
+        .output();
+    if !probe.is_ok_and(|o| o.status.success()) {
+        eprintln!("terraform is not installed: skipping the cross-check with `terraform fmt`");
+        return;
+    }
+    for (ex, files) in all_examples() {
+        let dir = tempfile::tempdir().unwrap();
+        for f in &files {
+            std::fs::write(dir.path().join(&f.path), &f.contents).unwrap();
+        }
+        let out = std::process::Command::new("terraform")
+            .args(["fmt", "-check", "-diff", "-no-color"])
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{ex}: terraform fmt -check:\n{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+}
+
+#[test]
+fn versions_pin_the_providers() {
+    for (ex, files) in all_examples() {
+        let versions = parse(files.iter().find(|f| f.path == "versions.tf").unwrap());
+        let tf = versions
+            .iter()
+            .find(|b| b.kind == "terraform")
+            .expect("terraform block");
+        let req = tf
+            .body
+            .get_blocks("required_providers")
+            .next()
+            .expect("required_providers");
+        let aws = attr(&req.body, "aws").expect("aws");
+        let random = attr(&req.body, "random").expect("random");
+        assert!(
+            aws.contains("source  = \"hashicorp/aws\"") && aws.contains("version = \"~> 5.0\""),
+            "{ex}: {aws}"
+        );
+        assert!(
+            random.contains("source  = \"hashicorp/random\"") && random.contains("version"),
+            "{ex}: {random}"
+        );
+    }
+}
+
+#[test]
+fn one_provider_per_datacenter_region() {
+    let files = build_example(
+        &root().join("examples/09-sharded-db.arch"),
+        Target::Terraform,
+    );
+    let blocks = all_blocks(&files);
+    let providers: Vec<(String, String)> = blocks
+        .iter()
+        .filter(|b| b.kind == "provider")
+        .map(|b| {
+            (
+                attr(&b.body, "alias").unwrap(),
+                attr(&b.body, "region").unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        providers,
+        vec![
+            ("\"us_east\"".to_string(), "var.region_us_east".to_string()),
+            ("\"us_west\"".to_string(), "var.region_us_west".to_string()),
+        ]
+    );
+    let region = |name: &str| {
+        blocks
+            .iter()
+            .find(|b| b.kind == "variable" && b.labels[0] == name)
+            .and_then(|b| attr(&b.body, "default"))
+    };
+    assert_eq!(region("region_us_east").as_deref(), Some("\"us-east-1\""));
+    assert_eq!(region("region_us_west").as_deref(), Some("\"us-west-2\""));
+}
+
+const DATA_PORTS: [&str; 4] = ["5432", "3306", "6379", "11211"];
+
+#[test]
+fn databases_are_encrypted_private_and_closed_to_the_internet() {
+    let mut instances = 0;
+    let mut open_rules = 0;
+    for (ex, files) in all_examples() {
+        let blocks = all_blocks(&files);
+        for db in resources(&blocks, "aws_db_instance") {
+            instances += 1;
+            assert_eq!(
+                attr(&db.body, "storage_encrypted").as_deref(),
+                Some("true"),
+                "{ex}: {}",
+                db.labels[1]
+            );
+            assert_eq!(
+                attr(&db.body, "publicly_accessible").as_deref(),
+                Some("false"),
+                "{ex}: {}",
+                db.labels[1]
+            );
+        }
+        for sg in resources(&blocks, "aws_security_group") {
+            // All rules are separate resources: no inline ones to miss.
+            assert!(
+                sg.body.get_blocks("ingress").next().is_none()
+                    && sg.body.get_blocks("egress").next().is_none()
+            );
+        }
+        for rule in resources(&blocks, "aws_vpc_security_group_ingress_rule") {
+            let cidr = attr(&rule.body, "cidr_ipv4");
+            let ipv6 = attr(&rule.body, "cidr_ipv6");
+            assert!(ipv6.is_none());
+            let port = attr(&rule.body, "from_port").unwrap();
+            assert_eq!(
+                attr(&rule.body, "to_port").as_deref(),
+                Some(port.as_str()),
+                "{ex}: one port per rule"
+            );
+            if let Some(c) = cidr {
+                open_rules += 1;
+                assert_eq!(c, "\"0.0.0.0/0\"");
+                assert!(
+                    !DATA_PORTS.contains(&port.as_str()),
+                    "{ex}: {} opens {port} to the internet",
+                    rule.labels[1]
+                );
+                // Only load balancers take traffic from the internet.
+                let sg = attr(&rule.body, "security_group_id").unwrap();
+                let sg_name = sg
+                    .trim_start_matches("aws_security_group.")
+                    .trim_end_matches(".id");
+                assert!(
+                    resources(&blocks, "aws_lb")
+                        .iter()
+                        .any(|lb| attr(&lb.body, "security_groups")
+                            .unwrap()
+                            .contains(&format!("aws_security_group.{sg_name}.id"))),
+                    "{ex}: {sg_name} is open to the internet but belongs to no load balancer"
+                );
+                assert_eq!(port, "80");
+            }
+        }
+    }
+    // 04-09 and the worked example have RDS; 09 has 10 shards x 3 x 2.
+    assert!(instances >= 15, "{instances}");
+    assert!(open_rules >= 10, "{open_rules}");
+}
+
+#[test]
+fn no_password_is_written_literally() {
+    let mut secrets = 0;
+    for (ex, files) in all_examples() {
+        for f in &files {
+            for (n, line) in f.contents.lines().enumerate() {
+                let t = line.trim_start();
+                for key in ["password", "auth_token", "master_password"] {
+                    if let Some(rest) = t.strip_prefix(key)
+                        && let Some(value) = rest.trim_start().strip_prefix('=')
+                    {
+                        secrets += 1;
+                        let value = value.trim();
+                        assert!(
+                            value.starts_with("random_password.") && value.ends_with(".result"),
+                            "{ex}/{}:{}: {key} = {value}",
+                            f.path,
+                            n + 1
+                        );
+                    }
+                }
+            }
+        }
+        let blocks = all_blocks(&files);
+        for pw in resources(&blocks, "random_password") {
+            assert_eq!(attr(&pw.body, "length").as_deref(), Some("32"));
+        }
+    }
+    assert!(secrets > 20, "{secrets}");
+}
+
+fn asg(blocks: &[Resource], name: &str) -> (String, String, String) {
+    let a = named(blocks, "aws_autoscaling_group", name);
+    (
+        attr(&a.body, "min_size").unwrap(),
+        attr(&a.body, "max_size").unwrap(),
+        attr(&a.body, "desired_capacity").unwrap(),
+    )
+}
+
+#[test]
+fn autoscaling_groups_carry_the_design_and_the_estimate() {
+    // min/max from `autoscale`, desired from the estimator (hand
+    // computations in backends_compose.rs: 8 in us-east, 5 in us-west).
+    let files = build_example(
+        &root().join("examples/09-sharded-db.arch"),
+        Target::Terraform,
+    );
+    let blocks = all_blocks(&files);
+    let t = |a: &str, b: &str, c: &str| (a.to_string(), b.to_string(), c.to_string());
+    assert_eq!(asg(&blocks, "web_us_east"), t("4", "40", "8"));
+    assert_eq!(asg(&blocks, "web_us_west"), t("4", "40", "5"));
+    assert_eq!(asg(&blocks, "workers_us_east"), t("3", "3", "3"));
+    // Target tracking keeps each instance at capacity x target: 800/s x
+    // 70% = 560/s, 33600 requests a minute.
+    let policy = named(&blocks, "aws_autoscaling_policy", "web_us_east");
+    let ttc = policy
+        .body
+        .get_blocks("target_tracking_configuration")
+        .next()
+        .unwrap();
+    assert_eq!(attr(&ttc.body, "target_value").as_deref(), Some("33600"));
+    let compute = file(&files, "compute.tf");
+    assert!(compute.contains("# autoscale 4..40: the estimator needs 8 instances for 4166.7/s at peak, 65.1% utilisation (target 70.0%)"));
+    // Workers consume a queue: no load balancer, no policy.
+    assert!(
+        resources(&blocks, "aws_autoscaling_policy")
+            .iter()
+            .all(|p| !p.labels[1].starts_with("workers"))
+    );
+}
+
+#[test]
+fn databases_map_to_rds_with_replicas_and_multi_az() {
+    let files = build_example(
+        &root().join("examples/04-db-replication.arch"),
+        Target::Terraform,
+    );
+    let blocks = all_blocks(&files);
+    let primary = named(&blocks, "aws_db_instance", "photos");
+    assert_eq!(
+        attr(&primary.body, "multi_az").as_deref(),
+        Some("true"),
+        "failover = automatic"
+    );
+    assert_eq!(
+        attr(&primary.body, "engine").as_deref(),
+        Some("\"postgres\"")
+    );
+    assert_eq!(
+        attr(&primary.body, "password").as_deref(),
+        Some("random_password.photos.result")
+    );
+    let replicas = named(&blocks, "aws_db_instance", "photos_replica");
+    assert_eq!(attr(&replicas.body, "count").as_deref(), Some("2"));
+    assert_eq!(
+        attr(&replicas.body, "replicate_source_db").as_deref(),
+        Some("aws_db_instance.photos.identifier")
+    );
+
+    // Stage 1: no replica, no failover: no Multi-AZ either.
+    let blocks = all_blocks(&build_example(
+        &root().join("examples/01-single-server.arch"),
+        Target::Terraform,
+    ));
+    assert_eq!(
+        attr(
+            &named(&blocks, "aws_db_instance", "photos").body,
+            "multi_az"
+        )
+        .as_deref(),
+        Some("false")
+    );
+    assert!(resources(&blocks, "aws_db_instance").len() == 1);
+
+    // Stage 9: ten shards per datacenter; us-west's are cross-region
+    // replicas of us-east's, with encryption keys of their own region.
+    let blocks = all_blocks(&build_example(
+        &root().join("examples/09-sharded-db.arch"),
+        Target::Terraform,
+    ));
+    let east = named(&blocks, "aws_db_instance", "photos_us_east");
+    let keys = attr(&east.body, "for_each").unwrap();
+    for shard in 0..10 {
+        assert!(
+            keys.contains(&format!("\"{shard}\" =")),
+            "shard {shard} in {keys}"
+        );
+    }
+    let west = named(&blocks, "aws_db_instance", "photos_us_west");
+    assert_eq!(
+        attr(&west.body, "for_each").as_deref(),
+        Some("aws_db_instance.photos_us_east")
+    );
+    assert_eq!(
+        attr(&west.body, "replicate_source_db").as_deref(),
+        Some("each.value.arn")
+    );
+    assert!(
+        attr(&west.body, "kms_key_id")
+            .unwrap()
+            .contains("us_west_rds")
+    );
+}
+
+#[test]
+fn caches_fail_over_automatically_from_two_nodes() {
+    let blocks = all_blocks(&build_example(
+        &root().join("examples/09-sharded-db.arch"),
+        Target::Terraform,
+    ));
+    let hot = named(&blocks, "aws_elasticache_replication_group", "hot_us_east");
+    assert_eq!(attr(&hot.body, "num_cache_clusters").as_deref(), Some("3"));
+    assert_eq!(
+        attr(&hot.body, "automatic_failover_enabled").as_deref(),
+        Some("true")
+    );
+    assert_eq!(
+        attr(&hot.body, "transit_encryption_enabled").as_deref(),
+        Some("true")
+    );
+    assert_eq!(
+        attr(&hot.body, "auth_token").as_deref(),
+        Some("random_password.hot.result")
+    );
+    let src = "client u\nservice web\ncache c { replicas = 1 }\nu -> web -> c\n";
+    let blocks = all_blocks(&build_source(src, "x.arch", Target::Terraform, None).unwrap());
+    assert_eq!(
+        attr(
+            &named(&blocks, "aws_elasticache_replication_group", "c").body,
+            "automatic_failover_enabled"
+        )
+        .as_deref(),
+        Some("false")
+    );
+}
+
+#[test]
+fn cdn_and_storage_become_cloudfront_over_s3() {
+    let blocks = all_blocks(&build_example(
+        &root().join("examples/05-cache-cdn.arch"),
+        Target::Terraform,
+    ));
+    let dist = named(&blocks, "aws_cloudfront_distribution", "assets");
+    let origin = dist.body.get_blocks("origin").next().unwrap();
+    assert_eq!(
+        attr(&origin.body, "domain_name").as_deref(),
+        Some("aws_s3_bucket.media.bucket_regional_domain_name")
+    );
+    assert!(attr(&origin.body, "origin_access_control_id").is_some());
+    let policy = named(&blocks, "aws_cloudfront_cache_policy", "assets");
+    assert_eq!(
+        attr(&policy.body, "default_ttl").as_deref(),
+        Some("86400"),
+        "ttl = 1d"
+    );
+    let pab = named(&blocks, "aws_s3_bucket_public_access_block", "media");
+    for k in [
+        "block_public_acls",
+        "block_public_policy",
+        "ignore_public_acls",
+        "restrict_public_buckets",
+    ] {
+        assert_eq!(attr(&pab.body, k).as_deref(), Some("true"));
+    }
+}
+
+fn records(blocks: &[Resource]) -> Vec<&Resource> {
+    resources(blocks, "aws_route53_record")
+}
+
+fn dns_design(routing: &str, east: &str, west: &str) -> Vec<Resource> {
+    let src = format!(
+        "datacenter a {{ region = \"{east}\" weight = 70% }}\n\
+         datacenter b {{ region = \"{west}\" weight = 30% }}\n\
+         client u\ndns d {{ routing = {routing} }}\nlb front\nservice web {{ replicas = 2 }}\n\
+         u -> d -> front -> web\n"
+    );
+    all_blocks(&build_source(&src, "x.arch", Target::Terraform, None).unwrap())
+}
+
+#[test]
+fn dns_routing_follows_the_design() {
+    // Two regions on one continent: geolocation cannot tell them apart,
+    // geoproximity picks the nearer region.
+    let blocks = all_blocks(&build_example(
+        &root().join("examples/09-sharded-db.arch"),
+        Target::Terraform,
+    ));
+    for r in records(&blocks) {
+        assert!(
+            r.body
+                .get_blocks("geoproximity_routing_policy")
+                .next()
+                .is_some()
+        );
+        assert!(
+            attr(&r.body, "health_check_id").is_some(),
+            "failover = true"
+        );
+    }
+    assert_eq!(resources(&blocks, "aws_route53_health_check").len(), 2);
+
+    // Two continents: geolocation, plus a default record for the rest.
+    let blocks = dns_design("geo", "us-east-1", "eu-west-1");
+    let mut continents: Vec<String> = records(&blocks)
+        .iter()
+        .filter_map(|r| r.body.get_blocks("geolocation_routing_policy").next())
+        .map(|g| {
+            attr(&g.body, "continent")
+                .or_else(|| attr(&g.body, "country"))
+                .unwrap()
+        })
+        .collect();
+    continents.sort();
+    assert_eq!(continents, vec!["\"*\"", "\"EU\"", "\"NA\""]);
+
+    let blocks = dns_design("weighted", "us-east-1", "us-west-2");
+    let mut weights: Vec<String> = records(&blocks)
+        .iter()
+        .map(|r| {
+            attr(
+                &r.body
+                    .get_blocks("weighted_routing_policy")
+                    .next()
+                    .unwrap()
+                    .body,
+                "weight",
+            )
+            .unwrap()
+        })
+        .collect();
+    weights.sort();
+    assert_eq!(weights, vec!["30", "70"]);
+
+    let blocks = dns_design("latency", "us-east-1", "us-west-2");
+    for r in records(&blocks) {
+        let l = r
+            .body
+            .get_blocks("latency_routing_policy")
+            .next()
+            .expect("latency routing");
+        assert!(attr(&l.body, "region").unwrap().starts_with("var.region_"));
+    }
+}
+
+#[test]
+fn queues_are_sqs_and_alarms_follow_monitoring() {
+    let files = build_example(
+        &root().join("examples/08-queue-workers.arch"),
+        Target::Terraform,
+    );
+    let blocks = all_blocks(&files);
+    let jobs = named(&blocks, "aws_sqs_queue", "jobs_us_east");
+    assert_eq!(
+        attr(&jobs.body, "sqs_managed_sse_enabled").as_deref(),
+        Some("true")
+    );
+    assert!(
+        attr(&jobs.body, "redrive_policy")
+            .unwrap()
+            .contains("jobs_us_east_dlq")
+    );
+    // alerts = true: alarms, with max_backlog 1M warning at 80%.
+    let backlog = named(
+        &blocks,
+        "aws_cloudwatch_metric_alarm",
+        "jobs_us_east_backlog",
+    );
+    assert_eq!(attr(&backlog.body, "threshold").as_deref(), Some("800000"));
+    // 07 has no monitoring block: no alarms at all.
+    let files = build_example(&root().join("examples/07-multi-dc.arch"), Target::Terraform);
+    assert!(files.iter().all(|f| f.path != "monitoring.tf"));
+}
+
+#[test]
+fn security_groups_allow_exactly_the_flows() {
+    // 02: browsers -> web -> photos. web's balancer takes the internet on
+    // 80, web takes its balancer on 8080, photos takes web on 5432: three
+    // ingress rules, nothing else.
+    let blocks = all_blocks(&build_example(
+        &root().join("examples/02-web-db-split.arch"),
+        Target::Terraform,
+    ));
+    let mut ingress: Vec<(String, String, String)> =
+        resources(&blocks, "aws_vpc_security_group_ingress_rule")
+            .iter()
+            .map(|r| {
+                (
+                    attr(&r.body, "security_group_id").unwrap(),
+                    attr(&r.body, "referenced_security_group_id")
+                        .or_else(|| attr(&r.body, "cidr_ipv4"))
+                        .unwrap(),
+                    attr(&r.body, "from_port").unwrap(),
+                )
+            })
+            .collect();
+    ingress.sort();
+    let s = |a: &str, b: &str, c: &str| (a.to_string(), b.to_string(), c.to_string());
+    assert_eq!(
+        ingress,
+        vec![
+            s(
+                "aws_security_group.photos.id",
+                "aws_security_group.web.id",
+                "5432"
+            ),
+            s(
+                "aws_security_group.web.id",
+                "aws_security_group.web_alb.id",
+                "8080"
+            ),
+            s("aws_security_group.web_alb.id", "\"0.0.0.0/0\"", "80"),
+        ]
+    );
+}
+
+#[test]
+fn engines_the_backend_cannot_run_are_refused_by_name() {
+    let src = "client u\nservice web\ndatabase graph { engine = neo4j }\nu -> web -> graph\n";
+    let err = build_source(src, "x.arch", Target::Terraform, None).unwrap_err();
+    assert_eq!(
+        err,
+        "database `graph`: engine `neo4j` is not mapped by the terraform backend (it maps postgres and mysql to RDS, dynamodb to DynamoDB)"
+    );
+    let err = build_source(src, "x.arch", Target::Terraform, Some("a")).unwrap_err();
+    assert_eq!(err, "`--datacenter` applies to the compose target only");
+}
