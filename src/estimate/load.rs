@@ -62,6 +62,16 @@ pub fn sum(p: PerClass) -> f64 {
 /// the traffic they would have had is shared among the others in
 /// proportion to their weights.
 pub fn propagate(model: &Model, entry: PerClass, failed: Option<DcId>) -> Flows {
+    propagate_with(model, entry, failed, None)
+}
+
+/// [`propagate`], with the cache or CDN copy `cold` answering nothing.
+pub(super) fn propagate_with(
+    model: &Model,
+    entry: PerClass,
+    failed: Option<DcId>,
+    cold: Option<NodeIndex>,
+) -> Flows {
     let n = model.graph.node_count();
     let e = model.graph.edge_count();
     let mut f = Flows {
@@ -91,21 +101,14 @@ pub fn propagate(model: &Model, entry: PerClass, failed: Option<DcId>) -> Flows 
         }
     }
 
-    let consumers: Vec<Vec<ComponentId>> = (0..model.components.len())
-        .map(|q| {
-            if model.components[q].kind == Kind::Queue {
-                model.consumers_of(q).collect()
-            } else {
-                Vec::new()
-            }
-        })
-        .collect();
+    let consumers = consumers(model);
 
     match petgraph::algo::toposort(&model.graph, None) {
         Ok(order) => {
             for node in order {
                 let (si, ai) = (f.sync[node.index()], f.async_[node.index()]);
-                forward(model, &mut f, node, si, ai, failed, &consumers);
+                let cold = cold == Some(node);
+                forward(model, &mut f, node, si, ai, failed, &consumers, cold);
             }
         }
         Err(_) => {
@@ -132,6 +135,7 @@ pub fn propagate(model: &Model, entry: PerClass, failed: Option<DcId>) -> Flows 
                         pending_async[i],
                         failed,
                         &consumers,
+                        cold == Some(node),
                     );
                 }
                 let mut moved = 0.0;
@@ -164,8 +168,28 @@ pub fn propagate(model: &Model, entry: PerClass, failed: Option<DcId>) -> Flows 
     f
 }
 
-/// Sends what `node` does not answer onward.
-fn forward(
+/// The services consuming each queue, by component id (empty for other
+/// kinds), in one pass over the components.
+pub(super) fn consumers(model: &Model) -> Vec<Vec<ComponentId>> {
+    let mut out = vec![Vec::new(); model.components.len()];
+    for (id, c) in model.components.iter().enumerate() {
+        if let Some(q) = c.service().and_then(|s| s.consumes.as_ref())
+            && model.components[q.value].kind == Kind::Queue
+        {
+            out[q.value].push(id);
+        }
+    }
+    out
+}
+
+/// Sends what `node` does not answer onward. With `answer_nothing`, a
+/// cache or CDN copy forwards everything it is given (the cold-cache
+/// figures of [`super::cold`]).
+// The flows being filled, the copy and its two inflows, and the three
+// switches of a propagation: each is needed, and a struct would only
+// rename them.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn forward(
     model: &Model,
     f: &mut Flows,
     node: NodeIndex,
@@ -173,11 +197,15 @@ fn forward(
     async_in: PerClass,
     failed: Option<DcId>,
     consumers: &[Vec<ComponentId>],
+    answer_nothing: bool,
 ) {
     let copy = model.graph[node];
     let comp = &model.components[copy.component];
     // What continues past this copy.
     let pass = |rates: PerClass| -> PerClass {
+        if answer_nothing {
+            return rates;
+        }
         match comp.kind {
             Kind::Cache => {
                 let miss = 1.0 - comp.cache().map_or(0.0, |c| c.hit_ratio.value);
