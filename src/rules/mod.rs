@@ -10,8 +10,21 @@
 pub mod config;
 pub mod suppress;
 
+mod cache_failure_overload;
 mod cache_ttl;
+mod dc_data_sync;
+mod dns_failover_off;
+mod failure;
+mod geo_routing;
+mod manual_failover;
+mod missing_lb;
 mod no_monitoring;
+mod no_redundancy;
+mod public_backend;
+mod single_datacenter;
+mod spof;
+mod stateful_tier;
+mod sticky_sessions;
 
 use crate::diagnostic::{Diagnostic, RuleInfo, Severity, sort_diagnostics};
 use crate::estimate::Estimate;
@@ -61,7 +74,28 @@ macro_rules! declare_rule {
 }
 
 /// Every rule, in catalogue order (RULES.md).
-pub static RULES: &[&dyn Rule] = &[&cache_ttl::CacheTtl, &no_monitoring::NoMonitoring];
+pub static RULES: &[&dyn Rule] = &[
+    // Redundancy
+    &spof::Spof,
+    &no_redundancy::NoRedundancy,
+    &single_datacenter::SingleDatacenter,
+    &manual_failover::ManualFailover,
+    &cache_failure_overload::CacheFailureOverload,
+    // State
+    &stateful_tier::StatefulTier,
+    &sticky_sessions::StickySessions,
+    // Data tier
+    &dc_data_sync::DcDataSync,
+    // Cache
+    &cache_ttl::CacheTtl,
+    // Network and exposure
+    &public_backend::PublicBackend,
+    &missing_lb::MissingLb,
+    &geo_routing::GeoRouting,
+    &dns_failover_off::DnsFailoverOff,
+    // Operations
+    &no_monitoring::NoMonitoring,
+];
 
 /// Compile-error names, for SARIF's rule index and `archc explain`.
 pub static COMPILE_ERRORS: &[RuleInfo] = &[
