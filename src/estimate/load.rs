@@ -73,6 +73,17 @@ pub fn flows_by_caller(model: &Model) -> Vec<Vec<usize>> {
 /// the traffic they would have had is shared among the others in
 /// proportion to their weights.
 pub fn propagate(model: &Model, entry: PerClass, failed: Option<DcId>) -> Flows {
+    propagate_with(model, entry, failed, None)
+}
+
+/// [`propagate`], with the cache or CDN copy `cold` answering nothing (the
+/// cold-cache figures of [`super::cold`]).
+pub(super) fn propagate_with(
+    model: &Model,
+    entry: PerClass,
+    failed: Option<DcId>,
+    cold: Option<NodeIndex>,
+) -> Flows {
     let n = model.graph.node_count();
     let e = model.graph.edge_count();
     let mut f = Flows {
@@ -102,18 +113,14 @@ pub fn propagate(model: &Model, entry: PerClass, failed: Option<DcId>) -> Flows 
         }
     }
 
-    let mut consumers: Vec<Vec<ComponentId>> = vec![Vec::new(); model.components.len()];
-    for (id, c) in model.components.iter().enumerate() {
-        if let Some(q) = c.service().and_then(|s| s.consumes.as_ref()) {
-            consumers[q.value].push(id);
-        }
-    }
+    let consumers = consumers(model);
     let by_caller = flows_by_caller(model);
     let ctx = Ctx {
         model,
         failed,
         consumers: &consumers,
         by_caller: &by_caller,
+        cold,
     };
 
     match petgraph::algo::toposort(&model.graph, None) {
@@ -171,23 +178,49 @@ pub fn propagate(model: &Model, entry: PerClass, failed: Option<DcId>) -> Flows 
     f
 }
 
+/// The services consuming each queue, by component id (empty for other
+/// kinds), in one pass over the components.
+pub(super) fn consumers(model: &Model) -> Vec<Vec<ComponentId>> {
+    let mut out = vec![Vec::new(); model.components.len()];
+    for (id, c) in model.components.iter().enumerate() {
+        if let Some(q) = c.service().and_then(|s| s.consumes.as_ref())
+            && model.components[q.value].kind == Kind::Queue
+        {
+            out[q.value].push(id);
+        }
+    }
+    out
+}
+
 /// What every step of one propagation reads.
-struct Ctx<'a> {
-    model: &'a Model,
-    failed: Option<DcId>,
+pub(super) struct Ctx<'a> {
+    pub model: &'a Model,
+    pub failed: Option<DcId>,
     /// Consuming services of each queue component.
-    consumers: &'a [Vec<ComponentId>],
+    pub consumers: &'a [Vec<ComponentId>],
     /// Flow ids leaving each component.
-    by_caller: &'a [Vec<usize>],
+    pub by_caller: &'a [Vec<usize>],
+    /// A cache or CDN copy that answers nothing: it forwards everything.
+    pub cold: Option<NodeIndex>,
 }
 
 /// Sends what `node` does not answer onward.
-fn forward(ctx: &Ctx, f: &mut Flows, node: NodeIndex, sync_in: PerClass, async_in: PerClass) {
+pub(super) fn forward(
+    ctx: &Ctx,
+    f: &mut Flows,
+    node: NodeIndex,
+    sync_in: PerClass,
+    async_in: PerClass,
+) {
     let (model, failed, consumers) = (ctx.model, ctx.failed, ctx.consumers);
     let copy = model.graph[node];
     let comp = &model.components[copy.component];
     // What continues past this copy.
+    let answer_nothing = ctx.cold == Some(node);
     let pass = |rates: PerClass| -> PerClass {
+        if answer_nothing && matches!(comp.kind, Kind::Cache | Kind::Cdn) {
+            return rates;
+        }
         match comp.kind {
             Kind::Cache => {
                 let miss = 1.0 - comp.cache().map_or(0.0, |c| c.hit_ratio.value);

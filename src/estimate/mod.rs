@@ -6,6 +6,7 @@
 //! Architecture invariant: nothing here mutates the model.
 
 pub mod availability;
+pub mod cold;
 pub mod load;
 pub mod queueing;
 pub mod report;

@@ -338,7 +338,10 @@ impl Cx {
             scenarios: Vec::new(),
             comments: file.comments.clone(),
             by_name: comp_ids.clone(),
+            flows_out: Vec::new(),
+            flows_in: Vec::new(),
         };
+        model.index_flows();
         place(&mut model);
         model.entries = entries(&model);
         // The implicit `default` datacenter is addressable in scenarios.

@@ -738,6 +738,11 @@ pub struct Model {
     /// Comments of the source, for suppressions.
     pub comments: Vec<crate::syntax::ast::Comment>,
     by_name: std::collections::HashMap<String, ComponentId>,
+    /// Flow ids leaving and entering each component, in the order written,
+    /// so that walking a component's flows costs its degree, not the whole
+    /// flow list (a 10,000-component design has as many flows).
+    flows_out: Vec<Vec<FlowId>>,
+    flows_in: Vec<Vec<FlowId>>,
 }
 
 impl Model {
@@ -787,17 +792,30 @@ impl Model {
 
     /// Flow edges leaving a component, in the order written.
     pub fn flows_from(&self, component: ComponentId) -> impl Iterator<Item = (FlowId, &FlowEdge)> {
-        self.flows
+        self.flows_out
+            .get(component)
+            .map_or(&[][..], Vec::as_slice)
             .iter()
-            .enumerate()
-            .filter(move |(_, f)| f.from == component)
+            .map(|&id| (id, &self.flows[id]))
     }
 
+    /// Flow edges entering a component, in the order written.
     pub fn flows_to(&self, component: ComponentId) -> impl Iterator<Item = (FlowId, &FlowEdge)> {
-        self.flows
+        self.flows_in
+            .get(component)
+            .map_or(&[][..], Vec::as_slice)
             .iter()
-            .enumerate()
-            .filter(move |(_, f)| f.to == component)
+            .map(|&id| (id, &self.flows[id]))
+    }
+
+    /// Rebuilds the per-component flow index after `flows` is set.
+    fn index_flows(&mut self) {
+        self.flows_out = vec![Vec::new(); self.components.len()];
+        self.flows_in = vec![Vec::new(); self.components.len()];
+        for (id, f) in self.flows.iter().enumerate() {
+            self.flows_out[f.from].push(id);
+            self.flows_in[f.to].push(id);
+        }
     }
 
     /// Services consuming a queue.

@@ -11,6 +11,7 @@ pub mod config;
 pub mod suppress;
 
 mod cache_eviction;
+mod cache_failure_overload;
 mod cache_headroom;
 mod cache_memory;
 mod cache_ttl;
@@ -18,20 +19,32 @@ mod cache_write_heavy;
 mod cdn_fallback;
 mod cdn_invalidation;
 mod cdn_ttl;
+mod dc_data_sync;
 mod dc_failover_capacity;
+mod dns_failover_off;
+mod failure;
 mod figures;
+mod geo_routing;
 mod high_utilization;
 mod hotspot_key;
+mod manual_failover;
+mod missing_lb;
 mod modulo_sharding;
 mod no_monitoring;
+mod no_redundancy;
 mod overload;
+mod public_backend;
 mod queue_backlog;
 mod queue_no_consumer;
 mod reach;
 mod shard_key_missing;
+mod single_datacenter;
 mod slo_availability;
 mod slo_latency;
+mod spof;
+mod stateful_tier;
 mod static_without_cdn;
+mod sticky_sessions;
 mod unused_replicas;
 mod write_to_replica;
 
@@ -84,12 +97,22 @@ macro_rules! declare_rule {
 
 /// Every rule, in catalogue order (RULES.md).
 pub static RULES: &[&dyn Rule] = &[
+    // Redundancy.
+    &spof::Spof,
+    &no_redundancy::NoRedundancy,
+    &single_datacenter::SingleDatacenter,
+    &manual_failover::ManualFailover,
+    &cache_failure_overload::CacheFailureOverload,
+    // State.
+    &stateful_tier::StatefulTier,
+    &sticky_sessions::StickySessions,
     // Data tier.
     &write_to_replica::WriteToReplica,
     &unused_replicas::UnusedReplicas,
     &shard_key_missing::ShardKeyMissing,
     &modulo_sharding::ModuloSharding,
     &hotspot_key::HotspotKey,
+    &dc_data_sync::DcDataSync,
     // Cache.
     &cache_ttl::CacheTtl,
     &cache_eviction::CacheEviction,
@@ -101,6 +124,11 @@ pub static RULES: &[&dyn Rule] = &[
     &cdn_fallback::CdnFallback,
     &cdn_invalidation::CdnInvalidation,
     &static_without_cdn::StaticWithoutCdn,
+    // Network and exposure.
+    &public_backend::PublicBackend,
+    &missing_lb::MissingLb,
+    &geo_routing::GeoRouting,
+    &dns_failover_off::DnsFailoverOff,
     // Capacity and objectives.
     &overload::Overload,
     &high_utilization::HighUtilization,

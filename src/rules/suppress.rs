@@ -23,9 +23,28 @@ pub fn collect(model: &Model) -> (Vec<Suppression>, Vec<Diagnostic>) {
     items.extend(model.flows.iter().map(|f| f.statement_span));
     items.sort();
     items.dedup();
+    // Where a comment is certainly inside a component block: between its
+    // name and its last attribute. (A block's own span may run on over the
+    // comments after it, so it cannot tell.)
+    let inside: Vec<Span> = model
+        .components
+        .iter()
+        .filter_map(|c| {
+            let last = c.attribute_spans.values().map(|s| s.end).max()?;
+            Some(Span::new(c.name_span.start, last))
+        })
+        .collect();
+    // Every other top-level block: a suppression above one of them covers
+    // nothing, even when a component follows further down.
+    let mut blocks: Vec<Span> = model.datacenters.iter().map(|d| d.span).collect();
+    blocks.extend(model.scenarios.iter().map(|s| s.span));
+    blocks.extend(model.system_span);
+    blocks.extend(model.traffic.as_ref().map(|t| t.span));
+    blocks.extend(model.slo.span);
+    blocks.extend(model.monitoring.as_ref().map(|m| m.span));
     let mut out = Vec::new();
     let mut diags = Vec::new();
-    for (i, c) in model.comments.iter().enumerate() {
+    for c in &model.comments {
         let text = c.text.trim();
         let Some(rest) = text.strip_prefix("allow(") else {
             continue;
@@ -54,19 +73,7 @@ pub fn collect(model: &Model) -> (Vec<Suppression>, Vec<Diagnostic>) {
         }
         let after = rest[close + 1..].trim_start();
         let reason_text = after.strip_prefix(':').map(str::trim).unwrap_or("");
-        let (reason, until) = match reason_text
-            .rfind(" until ")
-            .or_else(|| reason_text.strip_prefix("until ").map(|_| 0))
-        {
-            Some(pos) => {
-                let date = reason_text[pos..].trim().trim_start_matches("until").trim();
-                (
-                    reason_text[..pos].trim().to_string(),
-                    Some(date.to_string()),
-                )
-            }
-            None => (reason_text.to_string(), None),
-        };
+        let (reason, until) = split_until(reason_text);
         if reason.is_empty() {
             diags.push(bad(
                 c.span,
@@ -86,18 +93,30 @@ pub fn collect(model: &Model) -> (Vec<Suppression>, Vec<Diagnostic>) {
             continue;
         }
         // The statement directly below: the first item starting after the
-        // comment, with only comments between.
-        let Some(covers) = items.iter().find(|s| s.start >= c.span.end).copied() else {
+        // comment, with nothing but comments between (no other block), and
+        // the comment not inside a block of its own.
+        let covers = items
+            .iter()
+            .find(|s| s.start >= c.span.end)
+            .copied()
+            .filter(|covers| {
+                !blocks
+                    .iter()
+                    .any(|b| b.start >= c.span.end && b.start < covers.start)
+            })
+            .filter(|_| {
+                !inside
+                    .iter()
+                    .any(|s| s.start < c.span.start && c.span.end <= s.end)
+            });
+        let Some(covers) = covers else {
+            diags.push(bad(
+                c.span,
+                &format!("suppression of `{rule}` is not directly above a component or flow"),
+                "put the `# allow(…)` comment on the line above the component block or flow statement it silences",
+            ));
             continue;
         };
-        let next_comment = model
-            .comments
-            .get(i + 1)
-            .map(|n| n.span.start)
-            .unwrap_or(usize::MAX);
-        if next_comment < covers.start && !model.comments[i + 1].text.trim().starts_with("allow(") {
-            // Another (non-allow) comment between is fine; it is still directly above.
-        }
         out.push(Suppression {
             rule,
             reason,
@@ -107,6 +126,28 @@ pub fn collect(model: &Model) -> (Vec<Suppression>, Vec<Diagnostic>) {
         });
     }
     (out, diags)
+}
+
+/// Splits `reason until YYYY-MM-DD` into the reason and the date. A
+/// trailing `until` followed by something that starts like a date is the
+/// expiry (and must then be a date); any other `until` belongs to the
+/// reason ("accepted until launch").
+fn split_until(text: &str) -> (String, Option<String>) {
+    let pos = text
+        .rfind(" until ")
+        .map(|p| (p, p + " until ".len()))
+        .or_else(|| text.strip_prefix("until ").map(|_| (0, "until ".len())));
+    match pos {
+        Some((end, date_at)) => {
+            let date = text[date_at..].trim();
+            if date.starts_with(|ch: char| ch.is_ascii_digit()) {
+                (text[..end].trim().to_string(), Some(date.to_string()))
+            } else {
+                (text.to_string(), None)
+            }
+        }
+        None => (text.to_string(), None),
+    }
 }
 
 fn bad(span: Span, message: &str, help: &str) -> Diagnostic {
@@ -149,4 +190,36 @@ pub fn apply(model: &Model, findings: Vec<Diagnostic>, today: &str) -> Vec<Diagn
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_until;
+
+    #[test]
+    fn until_splits_off_a_date_only() {
+        assert_eq!(
+            split_until("replaced in Q3 until 2027-03-01"),
+            ("replaced in Q3".to_string(), Some("2027-03-01".to_string()))
+        );
+        assert_eq!(
+            split_until("accepted until launch"),
+            ("accepted until launch".to_string(), None)
+        );
+        assert_eq!(
+            split_until("kept until launch until 2027-3-1"),
+            (
+                "kept until launch".to_string(),
+                Some("2027-3-1".to_string())
+            )
+        );
+        assert_eq!(
+            split_until("until 2027-03-01"),
+            (String::new(), Some("2027-03-01".to_string()))
+        );
+        assert_eq!(
+            split_until("plain reason"),
+            ("plain reason".to_string(), None)
+        );
+    }
 }
