@@ -80,14 +80,12 @@ enum Part {
 fn path_availability(
     model: &Model,
     est: &Estimate,
+    order: Option<&[NodeIndex]>,
     class: Class,
     forced: Option<DcId>,
     part: Part,
 ) -> f64 {
-    let calls = EdgeFiltered::from_fn(&model.graph, |e| {
-        matches!(e.weight().kind, CopyEdgeKind::Call(_))
-    });
-    let Ok(order) = petgraph::algo::toposort(&calls, None) else {
+    let Some(order) = order else {
         return 0.0;
     };
     let mut a = vec![1.0; model.graph.node_count()];
@@ -158,16 +156,27 @@ fn downstream(
     let mut all = 1.0;
     let mut shared_sum = 0.0;
     let mut shared_share = 0.0;
+    // The copy's call edges grouped by flow (a stable sort keeps each
+    // flow's edges in graph order, so sums come out bit for bit as before),
+    // so that a copy with many flows — a `dns` in front of a thousand
+    // groups — pays for its edges once, not once per flow.
+    let mut edges: Vec<(usize, NodeIndex, f64)> = model
+        .graph
+        .edges(node)
+        .filter_map(|e| match e.weight().kind {
+            CopyEdgeKind::Call(fid) => Some((fid, e.target(), e.weight().fraction)),
+            CopyEdgeKind::Consume => None,
+        })
+        .collect();
+    edges.sort_by_key(|e| e.0);
     for (fid, flow) in model.flows_from(copy.component) {
         if !flow.classes.contains(class) {
             continue;
         }
-        let targets: Vec<(NodeIndex, f64)> = model
-            .graph
-            .edges(node)
-            .filter(|e| e.weight().kind == CopyEdgeKind::Call(fid))
-            .map(|e| (e.target(), e.weight().fraction))
-            .collect();
+        let first = edges.partition_point(|e| e.0 < fid);
+        let last = edges.partition_point(|e| e.0 <= fid);
+        let targets: Vec<(NodeIndex, f64)> =
+            edges[first..last].iter().map(|e| (e.1, e.2)).collect();
         let forced_targets: Vec<(NodeIndex, f64)> = match forced {
             Some(d) if from_global && targets.len() > 1 => targets
                 .iter()
@@ -250,22 +259,28 @@ pub fn failover_check(model: &Model, est: &Estimate, class: Class) -> FailoverCh
 
 pub fn compute(model: &Model, est: &Estimate) -> Report {
     let mut report = Report::default();
+    // One topological order of the calls serves every pass below.
+    let calls = EdgeFiltered::from_fn(&model.graph, |e| {
+        matches!(e.weight().kind, CopyEdgeKind::Call(_))
+    });
+    let order = petgraph::algo::toposort(&calls, None).ok();
+    let order = order.as_deref();
     let weights_total: f64 = model.datacenters.iter().map(|d| d.weight.value).sum();
     for class in Class::ALL {
         let check = failover_check(model, est, class);
         let a = if !(model.has_datacenters() && model.datacenters.len() >= 2) {
-            path_availability(model, est, class, None, Part::All)
+            path_availability(model, est, order, class, None, Part::All)
         } else if check.ok {
-            let global = path_availability(model, est, class, None, Part::Global);
+            let global = path_availability(model, est, order, class, None, Part::Global);
             let down_all: f64 = (0..model.datacenters.len())
-                .map(|d| 1.0 - path_availability(model, est, class, Some(d), Part::Regional))
+                .map(|d| 1.0 - path_availability(model, est, order, class, Some(d), Part::Regional))
                 .product();
             global * (1.0 - down_all)
         } else {
             (0..model.datacenters.len())
                 .map(|d| {
                     let w = model.datacenters[d].weight.value / weights_total.max(1e-12);
-                    w * path_availability(model, est, class, Some(d), Part::All)
+                    w * path_availability(model, est, order, class, Some(d), Part::All)
                 })
                 .sum()
         };
