@@ -374,7 +374,10 @@ fn allow_must_sit_directly_above_what_it_silences() {
         "service web {\n  # allow(spof): meant for web\n  replicas = 1\n}",
     );
     let (dir, path) = scratch(&design, None);
-    let out = archc(&["check", "--format", "json", path.to_str().unwrap()], dir.path());
+    let out = archc(
+        &["check", "--format", "json", path.to_str().unwrap()],
+        dir.path(),
+    );
     let v = json(&out);
     assert_eq!(rules_named(&v, "spof"), 2);
     assert_eq!(rules_named(&v, "invalid-suppression"), 1);
