@@ -188,7 +188,9 @@ fn a_folder_means_every_arch_file_below_it() {
         Path::new("json"),
         root,
     ]);
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    // One-instance designs have findings (exit 1); what matters here is
+    // that every file was read and compiled (not exit 2).
+    assert!(matches!(code(&out), 0 | 1), "{}", stderr(&out));
     let v = json(&out);
     let files: Vec<String> = v["files"]
         .as_array()

@@ -233,6 +233,22 @@ fn cache_failure_overload_reaches_past_a_service() {
     );
 }
 
+#[test]
+fn cache_failure_overload_with_a_loop_through_a_queue() {
+    // `w` consumes `q` and sends half its messages back to it, so the
+    // copy graph loops and the cold cache takes the full-propagation path.
+    // Writes: 50/s from `web`, and the loop makes it 50 / (1 − 0.5) = 100
+    // messages/s, each written to `photos` and applied on its replica.
+    // Reads 50/s, 90% hits. Warm, the replica serves 5 + 100 = 105 of 120
+    // (87.5%); cold, 50 + 100 = 150 of 120 = 125%.
+    let src = "traffic { rate = 100/s  reads = 50% }\nclient c\nlb front { replicas = 2 }\nservice web { replicas = 2 }\ncache hot { replicas = 2  ttl = 1m  eviction = lru  hit_ratio = 90% }\ndatabase photos { replicas = 1  capacity = 120/s }\nqueue q { replicas = 2 }\nservice w { replicas = 2  consumes = q }\nc -> front -> web\nweb -> hot -> photos [read]\nweb -> q [write]\nw -> q [write 50%]\nw -> photos [write]\n";
+    let m = only(src, "cache-failure-overload");
+    assert!(
+        m.starts_with("if `hot` lost its entries, the 45.0/s of reads it absorbs at peak would push `photos` to 125% utilisation"),
+        "{m}"
+    );
+}
+
 // ── State ───────────────────────────────────────────────────────────────
 
 #[test]

@@ -12,7 +12,7 @@
 
 use super::load::{self, Flows, PerClass};
 use super::shards::PlacementCache;
-use super::{Estimate, copy_estimate, entry_rates};
+use super::{Detail, Estimate, copy_estimate, entry_rates};
 use crate::model::{Kind, Model};
 use petgraph::graph::NodeIndex;
 
@@ -101,7 +101,15 @@ pub fn cold_caches(model: &Model, est: &Estimate) -> Vec<ColdCache> {
                     db.reads_replicas += add.reads_replicas;
                     db.reads_any += add.reads_any;
                     db.writes += add.writes;
-                    let e = copy_estimate(model, &combined, node, peak, target, &mut placements);
+                    let e = copy_estimate(
+                        model,
+                        &combined,
+                        node,
+                        peak,
+                        target,
+                        &mut placements,
+                        Detail::LoadOnly,
+                    );
                     behind.push(ColdCopy {
                         node,
                         peak_rps: e.peak_rps,
@@ -137,7 +145,15 @@ pub fn cold_caches(model: &Model, est: &Estimate) -> Vec<ColdCache> {
                 let behind = reachable(model, cache)
                     .into_iter()
                     .map(|node| {
-                        let e = copy_estimate(model, &flows, node, peak, target, &mut placements);
+                        let e = copy_estimate(
+                            model,
+                            &flows,
+                            node,
+                            peak,
+                            target,
+                            &mut placements,
+                            Detail::LoadOnly,
+                        );
                         ColdCopy {
                             node,
                             peak_rps: e.peak_rps,

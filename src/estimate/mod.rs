@@ -177,7 +177,22 @@ pub fn workers(capacity: f64, latency: f64) -> (u32, f64) {
     (k as u32, k / capacity)
 }
 
-fn station(lambda: f64, capacity: Option<f64>, latency: f64, instances: u32) -> Station {
+/// What a copy estimate computes: everything, or only loads and
+/// utilisations (what the datacenter-loss and cold-cache figures read),
+/// leaving out the M/M/c waits and quantiles that dominate the cost.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Detail {
+    Full,
+    LoadOnly,
+}
+
+fn station(
+    lambda: f64,
+    capacity: Option<f64>,
+    latency: f64,
+    instances: u32,
+    detail: Detail,
+) -> Station {
     match capacity {
         None => Station {
             peak_rps: lambda,
@@ -197,6 +212,16 @@ fn station(lambda: f64, capacity: Option<f64>, latency: f64, instances: u32) -> 
                 servers,
             };
             let utilization = lambda / (c * f64::from(instances.max(1)));
+            if detail == Detail::LoadOnly {
+                return Station {
+                    peak_rps: lambda,
+                    servers,
+                    utilization,
+                    wait_s: 0.0,
+                    response_s: service,
+                    p99_s: service,
+                };
+            }
             Station {
                 peak_rps: lambda,
                 servers,
@@ -230,7 +255,15 @@ pub fn estimate(model: &Model, cache: &mut PlacementCache) -> Estimate {
 
     let mut copies = Vec::with_capacity(model.graph.node_count());
     for node in model.graph.node_indices() {
-        copies.push(copy_estimate(model, &flows, node, peak, target, cache));
+        copies.push(copy_estimate(
+            model,
+            &flows,
+            node,
+            peak,
+            target,
+            cache,
+            Detail::Full,
+        ));
     }
 
     let mut est = Estimate {
@@ -268,6 +301,7 @@ fn copy_estimate(
     peak: f64,
     target: f64,
     cache: &mut PlacementCache,
+    detail: Detail,
 ) -> CopyEstimate {
     let copy = model.graph[node];
     let comp = &model.components[copy.component];
@@ -303,7 +337,7 @@ fn copy_estimate(
         assumed_latency: comp.latency.is_default(),
     };
     if let Some(db) = comp.database() {
-        database_estimate(model, flows, node, peak, db, cache, &mut e);
+        database_estimate(model, flows, node, peak, db, cache, &mut e, detail);
         return e;
     }
     // Managed services and global kinds scale inside their provider: one
@@ -325,7 +359,7 @@ fn copy_estimate(
         comp.replicas.value
     };
     e.instances = instances;
-    let s = station(peak_rps, capacity, latency, instances);
+    let s = station(peak_rps, capacity, latency, instances, detail);
     e.capacity_rps = capacity.map(|c| c * f64::from(instances));
     e.utilization = s.utilization;
     e.utilization_at_max = capacity.map_or(0.0, |c| {
@@ -348,6 +382,9 @@ fn copy_estimate(
 
 /// A database copy: per shard, a primary station and replica stations with
 /// reads split per role and every write applied everywhere (§6).
+// The copy and its flows, the database, the placement cache, the estimate
+// being filled and the detail wanted: each is needed here.
+#[allow(clippy::too_many_arguments)]
 fn database_estimate(
     model: &Model,
     flows: &Flows,
@@ -356,6 +393,7 @@ fn database_estimate(
     db: &crate::model::DatabaseSpec,
     cache: &mut PlacementCache,
     e: &mut CopyEstimate,
+    detail: Detail,
 ) {
     let copy = model.graph[node];
     let comp = &model.components[copy.component];
@@ -410,8 +448,9 @@ fn database_estimate(
         } else {
             0.0
         };
-        let primary = station(primary_avg * peak, capacity, latency, 1);
-        let replica = (replicas > 0).then(|| station(replica_avg * peak, capacity, latency, 1));
+        let primary = station(primary_avg * peak, capacity, latency, 1, detail);
+        let replica =
+            (replicas > 0).then(|| station(replica_avg * peak, capacity, latency, 1, detail));
         let util = primary
             .utilization
             .max(replica.map_or(0.0, |x| x.utilization));
@@ -684,7 +723,7 @@ fn dc_loss(
     let mut peak_rps = Vec::with_capacity(model.graph.node_count());
     let mut util = Vec::with_capacity(model.graph.node_count());
     for node in model.graph.node_indices() {
-        let e = copy_estimate(model, &flows, node, peak, target, cache);
+        let e = copy_estimate(model, &flows, node, peak, target, cache, Detail::LoadOnly);
         peak_rps.push(e.peak_rps);
         util.push(e.utilization_at_max);
     }

@@ -99,8 +99,11 @@ impl Rule for Spof {
                     .map(|s| (s, "no promotion of a replica")),
                 _ => comp
                     .attr_span("replicas")
-                    .or_else(|| comp.attr_span("autoscale"))
-                    .map(|s| (s, "a single instance")),
+                    .map(|s| (s, "a single instance"))
+                    .or_else(|| {
+                        comp.attr_span("autoscale")
+                            .map(|s| (s, "scales down to a single instance"))
+                    }),
             };
             if let Some((span, text)) = explaining {
                 d = d.related(span, text);
