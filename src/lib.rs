@@ -10,6 +10,7 @@ pub mod diagnostic;
 pub mod estimate;
 pub mod model;
 pub mod render;
+pub mod sim;
 pub mod syntax;
 
 pub use estimate::{Estimate, estimate};

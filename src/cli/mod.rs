@@ -4,6 +4,7 @@
 pub mod check;
 pub mod dump;
 pub mod inputs;
+pub mod simulate;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -55,12 +56,15 @@ pub enum Command {
     Check(check::Args),
     /// Print the resolved model: what the compiler understood.
     Dump(dump::Args),
+    /// Run the embedded simulator; scenario expectations decide the exit code.
+    Simulate(simulate::Args),
 }
 
 pub fn run(cli: Cli) -> u8 {
     match cli.command {
         Command::Check(a) => check::run(a),
         Command::Dump(a) => dump::run(a),
+        Command::Simulate(a) => simulate::run(a),
     }
 }
 
