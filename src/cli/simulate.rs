@@ -89,7 +89,9 @@ fn parse_duration(s: &str) -> Result<f64, String> {
     if v.is_finite() {
         Ok(v)
     } else {
-        Err(format!("`{s}` is too large"))
+        Err(format!(
+            "`{s}` is not a duration: write `90s`, `10m` or `500ms`"
+        ))
     }
 }
 
@@ -106,8 +108,13 @@ fn parse_count(s: &str) -> Result<u64, String> {
         .parse()
         .map_err(|_| format!("`{s}` is not a count: write `1000000`, `250k` or `1M`"))?;
     let n = (v * scale).round();
-    if !(1.0..=1e15).contains(&n) {
+    if n.is_nan() || n < 1.0 {
         return Err(format!("`{s}` must be at least 1"));
+    }
+    if n > 1e15 {
+        return Err(format!(
+            "`{s}` is more than the 10^15 requests a run can count"
+        ));
     }
     Ok(n as u64)
 }

@@ -360,9 +360,7 @@ impl<'p> Engine<'p> {
             if !self.arrivals_open && (self.in_flight == 0 || self.pending == 0) {
                 // Bounded by requests: every request has finished, or
                 // nothing but timers is left to move the rest.
-                if p.duration.is_none() {
-                    break;
-                }
+                break;
             }
             if self.events >= next_report {
                 next_report = self.events + PROGRESS_EVERY;

@@ -1016,3 +1016,19 @@ pub fn target_text(model: &Model, t: &TargetRef) -> String {
         },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::bucket_width;
+
+    #[test]
+    fn timeline_buckets_are_round_and_few() {
+        // Up to an hour: one-second buckets.
+        assert_eq!(bucket_width(600.0), 1.0);
+        assert_eq!(bucket_width(3600.0), 1.0);
+        // A million seconds over 3,600 buckets is 277.8 s: round up to 500.
+        assert_eq!(bucket_width(1e6), 500.0);
+        assert_eq!(bucket_width(7200.0), 2.0);
+        assert_eq!(bucket_width(f64::NAN), 1.0);
+    }
+}

@@ -291,8 +291,12 @@ pub fn t975(df: usize) -> f64 {
     match df {
         0 => f64::NAN,
         1..=30 => T[df - 1],
-        // Cornish–Fisher: z + (z³ + z) / (4 df), within 0.001 above 30.
-        _ => 1.959_964 + 2.372 / df as f64,
+        // Cornish–Fisher: z + (z³ + z)/(4ν) + (5z⁵ + 16z³ + 3z)/(96ν²),
+        // within 0.0002 of the exact quantile above 30.
+        _ => {
+            let v = df as f64;
+            1.959_964 + 2.372_4 / v + 2.822_6 / (v * v)
+        }
     }
 }
 
@@ -675,4 +679,56 @@ fn timeline(plan: &Plan, runs: &[RunResult]) -> TimelineOut {
         });
     }
     t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn student_t_quantiles_match_the_table() {
+        // Two-sided 95%: t(1) = 12.706, t(9) = 2.262, t(30) = 2.042, and
+        // the normal 1.960 in the limit.
+        assert_eq!(t975(1), 12.706);
+        assert_eq!(t975(9), 2.262);
+        assert_eq!(t975(30), 2.042);
+        // Exact values: t(31) = 2.0395, t(100) = 1.9840, t(1000) = 1.9623.
+        assert!((t975(31) - 2.0395).abs() < 0.0002);
+        assert!((t975(100) - 1.9840).abs() < 0.0002);
+        assert!((t975(1000) - 1.9623).abs() < 0.0002);
+    }
+
+    #[test]
+    fn mean_and_interval_by_hand() {
+        // Values 1, 2, 3: mean 2, sample variance 1, standard error
+        // 1/sqrt(3), half-width t(2) · 0.57735 = 4.303 · 0.57735 = 2.4843.
+        let (m, ci) = mean_ci(&[Some(1.0), Some(2.0), None, Some(3.0)]);
+        assert_eq!(m, Some(2.0));
+        assert!((ci.expect("three values") - 2.4843).abs() < 1e-4);
+        assert_eq!(mean_ci(&[Some(5.0)]), (Some(5.0), None));
+        assert_eq!(mean_ci(&[None]), (None, None));
+    }
+
+    #[test]
+    fn human_numbers() {
+        assert_eq!(num(2.0), "2");
+        assert_eq!(num(1.5), "1.5");
+        assert_eq!(fmt_duration(0.0142), "14.2ms");
+        assert_eq!(fmt_duration(13.34), "13.3s");
+        assert_eq!(fmt_duration(0.00085), "850us");
+        assert_eq!(fmt_percent(0.651), "65.1%");
+        assert_eq!(fmt_percent(0.0012), "0.12%");
+        assert_eq!(fmt_rate(8301.2), "8,301/s");
+        assert_eq!(thousands(1_000_000), "1,000,000");
+        assert_eq!(round(-0.0000001, 3).to_string(), "0");
+    }
+
+    #[test]
+    fn comparisons() {
+        assert!(holds(1.0, Comparison::Lt, 2.0));
+        assert!(!holds(2.0, Comparison::Lt, 2.0));
+        assert!(holds(2.0, Comparison::Le, 2.0));
+        assert!(holds(3.0, Comparison::Gt, 2.0));
+        assert!(holds(2.0, Comparison::Ge, 2.0));
+    }
 }
