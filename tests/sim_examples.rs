@@ -74,7 +74,9 @@ fn check(name: &str, source: &str, acceptance: bool) {
         .map(|(_, r)| r / total_rate)
         .fold(1.0_f64, f64::min);
     let requests = if acceptance {
-        ((100_000.0 / min_share).ceil() as u64).clamp(1_000_000, 40_000_000)
+        let needed = (100_000.0 / min_share).ceil() as u64;
+        assert!(needed <= 60_000_000, "{name}: {needed} requests needed");
+        needed.max(1_000_000)
     } else {
         200_000
     };
@@ -90,6 +92,9 @@ fn check(name: &str, source: &str, acceptance: bool) {
         // The comparison holds only when nothing is dropped or timed out;
         // every example is sized to stay clear of that.
         panic!("{name}: {} requests failed: {:?}", run.failed, run.errors);
+    }
+    if acceptance {
+        eprintln!("{name}: {requests} requests, {} events", run.events);
     }
     let mut compared = 0;
     for (n, w) in want.iter().enumerate() {

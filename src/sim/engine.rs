@@ -357,9 +357,10 @@ impl<'p> Engine<'p> {
                     break;
                 }
             }
-            if !self.arrivals_open && (self.in_flight == 0 || self.pending == 0) {
-                // Bounded by requests: every request has finished, or
-                // nothing but timers is left to move the rest.
+            if (!self.arrivals_open && self.in_flight == 0) || self.pending == 0 {
+                // Every request has finished, or nothing but recurring
+                // timers is left (say, arrivals stopped by `traffic 0x`):
+                // nothing can happen any more.
                 break;
             }
             if self.events >= next_report {
