@@ -14,6 +14,7 @@ pub mod graph;
 pub mod model;
 pub mod render;
 pub mod rules;
+pub mod sim;
 pub mod syntax;
 
 pub use estimate::{Estimate, estimate};

@@ -9,6 +9,7 @@ pub mod fmt;
 pub mod graph;
 pub mod inputs;
 pub mod rules;
+pub mod simulate;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -73,6 +74,8 @@ pub enum Command {
     Estimate(estimate::Args),
     /// Write deployment files (docker compose, Terraform) for a design.
     Build(build::Args),
+    /// Run the embedded simulator; scenario expectations decide the exit code.
+    Simulate(simulate::Args),
 }
 
 pub fn run(cli: Cli) -> u8 {
@@ -85,6 +88,7 @@ pub fn run(cli: Cli) -> u8 {
         Command::Explain(a) => rules::explain(a),
         Command::Estimate(a) => estimate::run(a),
         Command::Build(a) => build::run(a),
+        Command::Simulate(a) => simulate::run(a),
     }
 }
 
