@@ -9,7 +9,6 @@
 use super::{EXIT_INPUT, EXIT_OK, inputs};
 use archc::backends::{self, Options, OutputFile, Target};
 use archc::estimate::shards::PlacementCache;
-use archc::render::{self, FileReport};
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -50,29 +49,9 @@ pub fn run(args: Args) -> u8 {
         TargetArg::Compose => Target::Compose,
         TargetArg::Terraform => Target::Terraform,
     };
-    let (inputs, errors) = inputs::load(std::slice::from_ref(&args.file));
-    for e in &errors {
-        eprintln!("error: {e}");
-    }
-    let Some(input) = inputs.into_iter().next() else {
-        return EXIT_INPUT;
-    };
-    let options = archc::BuildOptions {
-        default_name: inputs::stem(&input.path),
-        ..Default::default()
-    };
-    let compiled = archc::compile(&input.source, &options);
-    let Some(model) = compiled.model else {
-        let reports = [FileReport {
-            name: &input.name,
-            source: &input.source,
-            diagnostics: &compiled.diagnostics,
-        }];
-        eprint!(
-            "{}",
-            render::human(&reports, false, super::terminal_width())
-        );
-        return EXIT_INPUT;
+    let (input, model) = match inputs::compile_one(&args.file) {
+        Ok(x) => x,
+        Err(code) => return code,
     };
     let overrides = match &args.templates {
         Some(dir) => match read_templates(dir, target) {

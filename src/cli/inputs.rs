@@ -154,3 +154,38 @@ pub fn stem(path: &Path) -> String {
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "system".into())
 }
+
+/// The one design a single-file verb works on; load errors are printed.
+pub fn load_one(path: &Path) -> Option<Input> {
+    let (inputs, errors) = load(std::slice::from_ref(&path.to_path_buf()));
+    for e in &errors {
+        eprintln!("error: {e}");
+    }
+    inputs.into_iter().next()
+}
+
+/// Loads and compiles one design. On failure the reasons are printed (the
+/// compile diagnostics rendered for a person) and the exit code returned.
+pub fn compile_one(path: &Path) -> Result<(Input, archc::Model), u8> {
+    let input = load_one(path).ok_or(super::EXIT_INPUT)?;
+    let options = archc::BuildOptions {
+        default_name: stem(&input.path),
+        ..Default::default()
+    };
+    let compiled = archc::compile(&input.source, &options);
+    match compiled.model {
+        Some(model) => Ok((input, model)),
+        None => {
+            let reports = [archc::render::FileReport {
+                name: &input.name,
+                source: &input.source,
+                diagnostics: &compiled.diagnostics,
+            }];
+            eprint!(
+                "{}",
+                archc::render::human(&reports, false, super::terminal_width())
+            );
+            Err(super::EXIT_INPUT)
+        }
+    }
+}

@@ -120,11 +120,7 @@ fn parse_count(s: &str) -> Result<u64, String> {
 }
 
 pub fn run(args: Args) -> u8 {
-    let (inputs, errors) = inputs::load(std::slice::from_ref(&args.file));
-    for e in &errors {
-        eprintln!("error: {e}");
-    }
-    let Some(input) = inputs.into_iter().next() else {
+    let Some(input) = inputs::load_one(&args.file) else {
         return EXIT_INPUT;
     };
     let options = archc::BuildOptions {
