@@ -1,4 +1,4 @@
-//! `archc build FILE --target compose|terraform`: writes deployment files.
+//! `archc build FILE --target compose|terraform|kubernetes`: writes deployment files.
 //!
 //! The library renders the files; this verb reads template overrides,
 //! checks every destination before touching any (a file archc did not
@@ -18,6 +18,7 @@ use std::path::{Path, PathBuf};
 pub enum TargetArg {
     Compose,
     Terraform,
+    Kubernetes,
 }
 
 #[derive(clap::Args, Debug)]
@@ -49,6 +50,7 @@ pub fn run(args: Args) -> u8 {
     let target = match args.target {
         TargetArg::Compose => Target::Compose,
         TargetArg::Terraform => Target::Terraform,
+        TargetArg::Kubernetes => Target::Kubernetes,
     };
     let (inputs, errors) = inputs::load(std::slice::from_ref(&args.file));
     for e in &errors {
