@@ -124,6 +124,16 @@ fn engine_spec(engine: &str) -> Option<EngineSpec> {
             user_env: Some(("RABBITMQ_DEFAULT_USER", "archc")),
             extra_env: &[],
         },
+        "kafka" => EngineSpec {
+            image: images::KAFKA,
+            port: 9092,
+            port_name: "kafka",
+            data_path: "/var/lib/kafka/data",
+            args: &[],
+            password_env: None,
+            user_env: None,
+            extra_env: &[],
+        },
         "nats" => EngineSpec {
             image: images::NATS,
             port: 4222,
