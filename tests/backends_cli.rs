@@ -353,6 +353,7 @@ fn one_datacenter_and_bad_input() {
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(!dir.path().join("build").exists());
 
-    let o = archc(&["build", &ex, "--target", "kubernetes"], dir.path());
+    // An unknown target is a usage error.
+    let o = archc(&["build", &ex, "--target", "nomad"], dir.path());
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
 }

@@ -1,4 +1,4 @@
-//! `archc build FILE --target compose|terraform`: writes deployment files.
+//! `archc build FILE --target compose|terraform|kubernetes`: writes deployment files.
 //!
 //! The library renders the files; this verb reads template overrides,
 //! checks every destination before touching any (a file archc did not
@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 pub enum TargetArg {
     Compose,
     Terraform,
+    Kubernetes,
 }
 
 #[derive(clap::Args, Debug)]
@@ -48,6 +49,7 @@ pub fn run(args: Args) -> u8 {
     let target = match args.target {
         TargetArg::Compose => Target::Compose,
         TargetArg::Terraform => Target::Terraform,
+        TargetArg::Kubernetes => Target::Kubernetes,
     };
     let (input, model) = match inputs::compile_one(&args.file) {
         Ok(x) => x,
