@@ -173,14 +173,26 @@ pub fn sort_diagnostics(diags: &mut Vec<Diagnostic>) {
     diags.dedup();
 }
 
+/// Longest name, in bytes, that `did_you_mean` compares.
+const MAX_SUGGESTED_LEN: usize = 256;
+
 /// The closest candidate to `word` by edit distance, when it is close enough
 /// to be worth suggesting.
 pub fn did_you_mean<'a>(
     word: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
+    // Both string metrics cost the product of the two lengths: on a hostile
+    // 100,000-character name one comparison took 20 s. No one misspells a
+    // name that long by a letter or two, so such names get no suggestion.
+    if word.len() > MAX_SUGGESTED_LEN {
+        return None;
+    }
     let mut best: Option<(f64, &str)> = None;
     for c in candidates {
+        if c.len() > MAX_SUGGESTED_LEN {
+            continue;
+        }
         let score = strsim::jaro_winkler(word, c);
         let dist = strsim::damerau_levenshtein(word, c);
         let close = dist <= 2.max(word.len() / 4) || score >= 0.88;
