@@ -95,7 +95,64 @@ struct Position {
     char_length: usize,
 }
 
+/// Where each line starts (bytes) and how many characters precede it, so
+/// locating a span is a binary search instead of a scan from the start of
+/// the file: with thousands of findings in a large design the scan made
+/// rendering quadratic.
+pub(crate) struct LineIndex {
+    starts: Vec<usize>,
+    chars_before: Vec<usize>,
+}
+
+impl LineIndex {
+    pub(crate) fn new(source: &str) -> LineIndex {
+        let mut starts = vec![0];
+        let mut chars_before = vec![0];
+        let mut chars = 0;
+        for (i, c) in source.char_indices() {
+            chars += 1;
+            if c == '\n' {
+                starts.push(i + 1);
+                chars_before.push(chars);
+            }
+        }
+        LineIndex {
+            starts,
+            chars_before,
+        }
+    }
+
+    /// Line and column (from 1, columns in characters) and the characters
+    /// before `offset`, which must be a character boundary.
+    fn locate(&self, source: &str, offset: usize) -> (usize, usize, usize) {
+        let line = self
+            .starts
+            .partition_point(|s| *s <= offset)
+            .saturating_sub(1);
+        let column = source[self.starts[line]..offset].chars().count();
+        (line + 1, column + 1, self.chars_before[line] + column)
+    }
+}
+
 impl Position {
+    /// [`Position::of`] with a prepared index of the same source.
+    fn at(index: &LineIndex, source: &str, span: Span) -> Position {
+        let end = ceil_char_boundary(source, span.end.min(source.len()));
+        let start = floor_char_boundary(source, span.start.min(end));
+        let (line, column, char_offset) = index.locate(source, start);
+        let (end_line, end_column, end_chars) = index.locate(source, end);
+        Position {
+            start,
+            end,
+            line,
+            column,
+            end_line,
+            end_column,
+            char_offset,
+            char_length: end_chars - char_offset,
+        }
+    }
+
     fn of(source: &str, span: Span) -> Position {
         // Spans come from the parser and are always inside the text, but a
         // renderer must not panic or print garbage on a stage's off-by-one,
@@ -325,8 +382,8 @@ struct JsonRelated<'a> {
 }
 
 impl JsonSpan {
-    fn of(source: &str, span: Span) -> JsonSpan {
-        let p = Position::of(source, span);
+    fn of(index: &LineIndex, source: &str, span: Span) -> JsonSpan {
+        let p = Position::at(index, source, span);
         JsonSpan {
             line: p.line,
             column: p.column,
@@ -338,10 +395,12 @@ impl JsonSpan {
 
 /// The JSON object of CLI.md, pretty-printed.
 pub fn json(reports: &[FileReport]) -> String {
+    let indexes: Vec<LineIndex> = reports.iter().map(|r| LineIndex::new(r.source)).collect();
     let diagnostics = reports
         .iter()
-        .flat_map(|r| r.diagnostics.iter().map(move |d| (r, d)))
-        .map(|(r, d)| JsonDiagnostic {
+        .zip(&indexes)
+        .flat_map(|(r, ix)| r.diagnostics.iter().map(move |d| (r, ix, d)))
+        .map(|(r, ix, d)| JsonDiagnostic {
             rule: &d.rule,
             severity: d.severity,
             message: &d.message,
@@ -349,13 +408,13 @@ pub fn json(reports: &[FileReport]) -> String {
             component: d.component.as_deref(),
             datacenter: d.datacenter.as_deref(),
             file: r.name,
-            span: JsonSpan::of(r.source, d.primary.span),
+            span: JsonSpan::of(ix, r.source, d.primary.span),
             related: d
                 .related
                 .iter()
                 .map(|l| JsonRelated {
                     message: &l.message,
-                    span: JsonSpan::of(r.source, l.span),
+                    span: JsonSpan::of(ix, r.source, l.span),
                 })
                 .collect(),
         })
@@ -537,12 +596,13 @@ fn file_uri(name: &str) -> String {
 
 fn sarif_location(
     uri: &str,
+    index: &LineIndex,
     source: &str,
     span: Span,
     id: Option<usize>,
     message: &str,
 ) -> SarifLocation {
-    let p = Position::of(source, span);
+    let p = Position::at(index, source, span);
     SarifLocation {
         id,
         physical_location: SarifPhysicalLocation {
@@ -600,6 +660,7 @@ pub fn sarif(reports: &[FileReport], rules: &[RuleInfo]) -> String {
     let mut results = Vec::new();
     for report in reports {
         let uri = file_uri(report.name);
+        let index = LineIndex::new(report.source);
         for d in report.diagnostics {
             // The first descriptor with the name wins, so a duplicated
             // RuleInfo cannot make two results of one rule disagree.
@@ -636,6 +697,7 @@ pub fn sarif(reports: &[FileReport], rules: &[RuleInfo]) -> String {
                 message: SarifMessage { text },
                 locations: vec![sarif_location(
                     &uri,
+                    &index,
                     report.source,
                     d.primary.span,
                     None,
@@ -645,7 +707,9 @@ pub fn sarif(reports: &[FileReport], rules: &[RuleInfo]) -> String {
                     .related
                     .iter()
                     .enumerate()
-                    .map(|(i, l)| sarif_location(&uri, report.source, l.span, Some(i), &l.message))
+                    .map(|(i, l)| {
+                        sarif_location(&uri, &index, report.source, l.span, Some(i), &l.message)
+                    })
                     .collect(),
                 properties,
             });
@@ -695,13 +759,14 @@ pub fn github(reports: &[FileReport]) -> String {
     let mut out = String::new();
     for report in reports {
         let file = escape_property(&report.name.replace('\\', "/"));
+        let index = LineIndex::new(report.source);
         for d in report.diagnostics {
             let command = match d.severity {
                 Severity::Error => "error",
                 Severity::Warning => "warning",
                 Severity::Info => "notice",
             };
-            let p = Position::of(report.source, d.primary.span);
+            let p = Position::at(&index, report.source, d.primary.span);
             let title = escape_property(&format!("archc({})", d.rule));
             let message = match &d.help {
                 Some(help) => format!("{} (help: {help})", d.message),

@@ -150,7 +150,7 @@ pub fn run(args: Args) -> u8 {
         Format::Sarif => render::sarif(&reports, &archc::rules::all_infos()),
         Format::Github => render::github(&reports),
     };
-    print!("{out}");
+    super::emit(&out);
     if results.iter().any(|r| r.compile_failed) || !load_errors.is_empty() || config_errors {
         return EXIT_INPUT;
     }

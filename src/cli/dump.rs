@@ -18,6 +18,6 @@ pub fn run(args: Args) -> u8 {
         Ok(x) => x,
         Err(code) => return code,
     };
-    println!("{}", archc::model::dump::to_json(&model));
+    super::emit(&format!("{}\n", archc::model::dump::to_json(&model)));
     EXIT_OK
 }

@@ -52,7 +52,7 @@ pub fn run(args: Args) -> u8 {
             diagnostics: &compiled.diagnostics,
         }];
         match args.format {
-            EstimateFormat::Json => print!("{}", render::json(&reports)),
+            EstimateFormat::Json => super::emit(&render::json(&reports)),
             EstimateFormat::Human => eprint!(
                 "{}",
                 render::human(&reports, stderr_color(args.color), super::terminal_width())

@@ -96,7 +96,7 @@ pub fn run(args: Args) -> u8 {
                 return EXIT_INPUT;
             }
         }
-        None => print!("{text}"),
+        None => super::emit(&text),
     }
     EXIT_OK
 }

@@ -11,7 +11,7 @@ pub struct ExplainArgs {
 }
 
 pub fn list() -> u8 {
-    print!("{}", table());
+    super::emit(&table());
     EXIT_OK
 }
 

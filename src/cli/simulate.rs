@@ -135,7 +135,7 @@ pub fn run(args: Args) -> u8 {
             diagnostics: &compiled.diagnostics,
         }];
         match args.format {
-            SimFormat::Json => print!("{}", render::json(&reports)),
+            SimFormat::Json => super::emit(&render::json(&reports)),
             SimFormat::Human => eprint!(
                 "{}",
                 render::human(
@@ -207,9 +207,9 @@ pub fn run(args: Args) -> u8 {
     match args.format {
         SimFormat::Json => {
             if reports.len() == 1 {
-                print!("{}", reports[0].to_json());
+                super::emit(&reports[0].to_json());
             } else {
-                print!("{}", all_json(&reports));
+                super::emit(&all_json(&reports));
             }
         }
         SimFormat::Human => {
@@ -218,7 +218,7 @@ pub fn run(args: Args) -> u8 {
                 if i > 0 {
                     println!();
                 }
-                print!("{}", human(r, &input.name, color, args.common.quiet));
+                super::emit(&human(r, &input.name, color, args.common.quiet));
             }
         }
     }
