@@ -262,8 +262,9 @@ fn the_html_report_is_one_self_contained_file_with_charts() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let page = std::fs::read_to_string(&html).expect("report written");
     assert!(page.starts_with("<!DOCTYPE html>"));
-    // Throughput, errors, latency and utilisation charts.
-    assert_eq!(page.matches("<svg").count(), 4, "charts");
+    // The design diagram, then the throughput, errors, latency and
+    // utilisation charts.
+    assert_eq!(page.matches("<svg").count(), 5, "diagram and charts");
     assert!(page.contains("fail 1 of web@east"), "the event is marked");
     assert!(page.contains("stroke-dasharray"), "as a dashed line");
     // Nothing is fetched: no script, no stylesheet or font link, no URL
@@ -276,4 +277,30 @@ fn the_html_report_is_one_self_contained_file_with_charts() {
     assert_eq!(urls, ns, "only the SVG namespace");
     // No progress bar or anything else on a non-terminal.
     assert!(stderr(&o).is_empty(), "{}", stderr(&o));
+}
+
+#[test]
+fn the_html_report_embeds_the_design_diagram() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("r.html");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_archc"))
+        .args([
+            "simulate",
+            "examples/03-load-balancer.arch",
+            "--requests",
+            "20k",
+            "--quiet",
+            "--report",
+        ])
+        .arg(&report)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let html = std::fs::read_to_string(&report).unwrap();
+    assert!(html.contains("<h2>Design</h2>"));
+    // One node per copy of stage 3: browsers, front, web, photos; the
+    // database is drawn as the SPOF the checker reports.
+    assert_eq!(html.matches("class=\"node\"").count(), 4);
+    assert!(html.contains("single point of failure"));
 }

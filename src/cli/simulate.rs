@@ -223,8 +223,22 @@ pub fn run(args: Args) -> u8 {
         }
     }
     if let Some(path) = &args.report {
-        let html = archc::sim::html::render_all(&reports, &input.name);
-        if let Err(e) = std::fs::write(path, html) {
+        // The design as archc draws it, coloured by the checker's findings.
+        let options = archc::BuildOptions {
+            default_name: inputs::stem(&input.path),
+            ..Default::default()
+        };
+        let findings = archc::check(
+            &input.source,
+            &options,
+            &Default::default(),
+            &super::today(),
+        )
+        .diagnostics;
+        let est = archc::estimate(&model, &mut Default::default());
+        let svg = archc::graph::Diagram::new(&model, &est, &findings, None).svg();
+        let html = archc::sim::html::render_with_diagram(&reports, &input.name, Some(&svg));
+        if let Err(e) = super::write_atomic(path, html.as_bytes()) {
             eprintln!("error: {}: cannot write the report: {e}", path.display());
             return EXIT_INPUT;
         }

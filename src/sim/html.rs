@@ -206,6 +206,12 @@ pub fn render(report: &Report, file: &str) -> String {
 
 /// One page for several reports (`--scenario all`), one section each.
 pub fn render_all(reports: &[Report], file: &str) -> String {
+    render_with_diagram(reports, file, None)
+}
+
+/// [`render_all`], with the design's diagram (an inline SVG from
+/// [`crate::graph`]) shown first.
+pub fn render_with_diagram(reports: &[Report], file: &str, diagram: Option<&str>) -> String {
     let mut out = String::new();
     let title = match reports {
         [one] => page_title(one),
@@ -228,6 +234,13 @@ section{{border-top:2px solid #ccc;margin-top:32px}}\n\
 </style>\n</head>\n<body>",
         esc(&title)
     );
+    if let Some(svg) = diagram {
+        // The diagram is archc's own SVG: its text is already escaped.
+        let _ = writeln!(
+            out,
+            "<section>\n<h2>Design</h2>\n<div style=\"overflow-x:auto\">{svg}</div>\n</section>"
+        );
+    }
     for report in reports {
         let _ = writeln!(out, "<section>");
         section(&mut out, report, file);
