@@ -165,11 +165,7 @@ impl Diagnostic {
 
 /// Sorts diagnostics into their stable output order and drops exact repeats.
 pub fn sort_diagnostics(diags: &mut Vec<Diagnostic>) {
-    diags.sort_by(|a, b| {
-        a.sort_key()
-            .partial_cmp(&b.sort_key())
-            .unwrap_or(std::cmp::Ordering::Equal)
-    });
+    diags.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     diags.dedup();
 }
 

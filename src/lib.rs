@@ -28,6 +28,9 @@ pub use model::{BuildOptions, Model};
 pub struct Compiled {
     pub model: Option<Model>,
     pub diagnostics: Vec<Diagnostic>,
+    /// The model's estimate, when [`check`] computed one for its rules;
+    /// callers that also draw or report reuse it instead of estimating again.
+    pub estimate: Option<Estimate>,
 }
 
 impl Compiled {
@@ -109,7 +112,11 @@ fn build_parsed(
         }
     };
     sort_diagnostics(&mut diagnostics);
-    Compiled { model, diagnostics }
+    Compiled {
+        model,
+        diagnostics,
+        estimate: None,
+    }
 }
 
 /// Compiles and lints one source: compile diagnostics, and when the model
@@ -128,6 +135,7 @@ pub fn check(
             .diagnostics
             .extend(rules::check(model, &est, config, today));
         sort_diagnostics(&mut compiled.diagnostics);
+        compiled.estimate = Some(est);
     }
     compiled
 }

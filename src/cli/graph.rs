@@ -82,7 +82,10 @@ pub fn run(args: Args) -> u8 {
             }
         },
     };
-    let est = archc::estimate(&model, &mut Default::default());
+    let est = match checked.estimate {
+        Some(est) => est,
+        None => archc::estimate(&model, &mut Default::default()),
+    };
     let diagram = archc::graph::Diagram::new(&model, &est, &checked.diagnostics, only);
     let text = match args.format {
         GraphFormat::Dot => diagram.dot(),

@@ -228,15 +228,17 @@ pub fn run(args: Args) -> u8 {
             default_name: inputs::stem(&input.path),
             ..Default::default()
         };
-        let findings = archc::check(
+        let checked = archc::check(
             &input.source,
             &options,
             &Default::default(),
             &super::today(),
-        )
-        .diagnostics;
-        let est = archc::estimate(&model, &mut Default::default());
-        let svg = archc::graph::Diagram::new(&model, &est, &findings, None).svg();
+        );
+        let est = match checked.estimate {
+            Some(est) => est,
+            None => archc::estimate(&model, &mut Default::default()),
+        };
+        let svg = archc::graph::Diagram::new(&model, &est, &checked.diagnostics, None).svg();
         let html = archc::sim::html::render_with_diagram(&reports, &input.name, Some(&svg));
         if let Err(e) = super::write_atomic(path, html.as_bytes()) {
             eprintln!("error: {}: cannot write the report: {e}", path.display());

@@ -77,13 +77,7 @@ enum Part {
 
 /// Availability of a class entering at the entry points, with global edges
 /// into regional components forced to datacenter `forced` when given.
-fn path_availability(
-    g: &Graph,
-    est: &Estimate,
-    class: Class,
-    forced: Option<DcId>,
-    part: Part,
-) -> f64 {
+fn path_availability(g: &Graph, class: Class, forced: Option<DcId>, part: Part) -> f64 {
     let model = g.model;
     let Some(order) = g.order else {
         return 0.0;
@@ -116,7 +110,6 @@ fn path_availability(
             _ => own * down,
         };
     }
-    let _ = est;
     // Entry points, by share.
     let mut total = 0.0;
     for &(comp, share) in &model.entries {
@@ -268,18 +261,18 @@ pub fn compute(model: &Model, est: &Estimate) -> Report {
     for class in Class::ALL {
         let check = failover_check(model, est, class);
         let a = if !(model.has_datacenters() && model.datacenters.len() >= 2) {
-            path_availability(&g, est, class, None, Part::All)
+            path_availability(&g, class, None, Part::All)
         } else if check.ok {
-            let global = path_availability(&g, est, class, None, Part::Global);
+            let global = path_availability(&g, class, None, Part::Global);
             let down_all: f64 = (0..model.datacenters.len())
-                .map(|d| 1.0 - path_availability(&g, est, class, Some(d), Part::Regional))
+                .map(|d| 1.0 - path_availability(&g, class, Some(d), Part::Regional))
                 .product();
             global * (1.0 - down_all)
         } else {
             (0..model.datacenters.len())
                 .map(|d| {
                     let w = model.datacenters[d].weight.value / weights_total.max(1e-12);
-                    w * path_availability(&g, est, class, Some(d), Part::All)
+                    w * path_availability(&g, class, Some(d), Part::All)
                 })
                 .sum()
         };

@@ -284,7 +284,7 @@ pub fn estimate(model: &Model, cache: &mut PlacementCache) -> Estimate {
     let avail = availability::compute(model, &est);
     est.availability = avail.overall;
     est.classes = class_estimates(model, &est, entry, peak, &avail.per_class);
-    storage(model, &mut est, cache);
+    storage(model, &mut est);
     est.bandwidth = bandwidth(model, &est, entry, peak);
     if model.has_datacenters() && model.datacenters.len() > 1 {
         for dc in 0..model.datacenters.len() {
@@ -620,7 +620,7 @@ fn class_estimates(
 
 /// Data written per day (writes × write_size × (1 + replicas)) per database
 /// copy and shard, and per storage copy; with `retention`, what is kept.
-fn storage(model: &Model, est: &mut Estimate, _cache: &mut PlacementCache) {
+fn storage(model: &Model, est: &mut Estimate) {
     let Some(t) = &model.traffic else { return };
     let size = t.write_size.value;
     let retention_days = t.retention.as_ref().map(|r| r.value / 86_400.0);

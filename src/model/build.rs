@@ -2497,7 +2497,6 @@ fn quote_list(words: &[&str]) -> String {
 fn place(model: &mut Model) {
     let mut graph = petgraph::graph::DiGraph::new();
     let mut copies = BTreeMap::new();
-    let all_dcs: Vec<DcId> = (0..model.datacenters.len()).collect();
     for (id, c) in model.components.iter().enumerate() {
         if c.kind.is_global() {
             copies.insert(
@@ -2519,7 +2518,6 @@ fn place(model: &mut Model) {
             }
         }
     }
-    let _ = all_dcs;
     let targets =
         |model: &Model, from_dc: Option<DcId>, to: ComponentId| -> Vec<(Option<DcId>, f64, bool)> {
             let callee = &model.components[to];

@@ -611,7 +611,6 @@ impl Builder<'_> {
         let sp = tight(&pair);
         let mut count = None;
         let mut idents = Vec::new();
-        let mut role_next = false;
         let mut name = None;
         let mut role = None;
         let mut datacenter = None;
@@ -633,11 +632,11 @@ impl Builder<'_> {
             match prev {
                 Some('.') => role = Some(id),
                 Some('@') => datacenter = Some(id),
+                // The grammar allows one bare name; a second cannot occur.
                 _ if name.is_none() => name = Some(id),
-                _ => role_next = true,
+                _ => {}
             }
         }
-        let _ = role_next;
         Target {
             count,
             name: name.unwrap_or(Ident {
