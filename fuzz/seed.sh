@@ -2,7 +2,7 @@
 # Seeds every fuzz target's corpus with the examples and fixtures.
 set -euo pipefail
 cd "$(dirname "$0")"
-for target in parse check; do
+for target in parse check check_build; do
   mkdir -p "corpus/$target"
   cp ../examples/*.arch ../tests/fixtures/parse/*.arch ../tests/fixtures/compile/*.arch "corpus/$target/"
   # Rule fixtures share file names across folders; keep the folder in the name.

@@ -624,3 +624,56 @@ fn engines_the_backend_cannot_run_are_refused_by_name() {
         "database `events`: engine `cassandra` is not mapped by the compose backend (it maps postgres, mysql and dynamodb)"
     );
 }
+
+#[test]
+fn a_project_past_one_hosts_containers_is_refused_with_its_count() {
+    // 300 shards of a primary and 3 replicas each: 1,200 database
+    // containers, refused before any of them is laid out.
+    let src = "client u\nservice web\ndatabase db { shards = 300  replicas = 3  shard_key = user }\nu -> web -> db\n";
+    let err = build_source(src, "x.arch", Target::Compose, None).unwrap_err();
+    assert_eq!(
+        err,
+        "database `db`: 300 shard(s) with 3 replica(s) each need 1200 containers, more than the 1000 one compose project runs; build for terraform or kubernetes"
+    );
+    // 1,200 replicas of a service: one compose entry, but 1,200 containers.
+    let src = "client u\nservice web { replicas = 1200 }\nu -> web\n";
+    let err = build_source(src, "x.arch", Target::Compose, None).unwrap_err();
+    assert_eq!(
+        err,
+        "system `x`: the project runs 1200 containers on one host, more than 1000; build for terraform or kubernetes"
+    );
+    // At the limit it builds.
+    let src = "client u\nservice web { replicas = 1000 }\nu -> web\n";
+    assert!(build_source(src, "x.arch", Target::Compose, None).is_ok());
+}
+
+#[test]
+fn host_ports_never_run_past_65535() {
+    // Each datacenter's project publishes from 8080 + 100 × its index:
+    // datacenter 575 would start at 65,580.
+    let mut src = String::new();
+    for i in 0..577 {
+        src.push_str(&format!("datacenter d{i} {{ region = \"r{i}\" }}\n"));
+    }
+    src.push_str("client u\nlb edge { public = true }\nservice web\nu -> edge -> web\n");
+    let err = build_source(&src, "x.arch", Target::Compose, None).unwrap_err();
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 2, "{err}");
+    assert_eq!(
+        lines[0],
+        "lb `edge`: publishing it needs host port 65580, past 65535 (datacenter `d575` starts at 65580: each datacenter's project is offset by 100 so all can run on one host); lower the instance count, build fewer datacenters, or build for kubernetes"
+    );
+    assert!(lines[1].contains("host port 65680") && lines[1].contains("`d576`"));
+    // Published ranges follow one another without overlapping.
+    let src = "client u\nservice web { replicas = 700  public = true }\nservice api { replicas = 300  public = true }\nu -> web\nu -> api\n";
+    let files = build_source(src, "x.arch", Target::Compose, None).unwrap();
+    let v = yaml(file(&files, "compose.yaml"));
+    assert_eq!(
+        strings(&v["services"]["web"]["ports"]),
+        vec!["8080-8779:8080".to_string()]
+    );
+    assert_eq!(
+        strings(&v["services"]["api"]["ports"]),
+        vec!["8780-9079:8080".to_string()]
+    );
+}

@@ -10,7 +10,7 @@ mod backends_common;
 use archc::backends::Target;
 use archc::estimate::shards::PlacementCache;
 use archc::model::{Kind, Session};
-use backends_common::{build_example, designs, examples, root, stem};
+use backends_common::{build_example, build_source, designs, examples, root, stem};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -453,4 +453,25 @@ fn snapshots() {
         );
         insta::assert_snapshot!(example, layout(&files));
     }
+}
+
+#[test]
+fn a_database_of_more_shards_than_statefulsets_it_lays_out_is_refused() {
+    let design = |shards: u32| {
+        format!(
+            "client u\nservice web\ndatabase db {{ shards = {shards}  shard_key = user }}\nu -> web -> db\n"
+        )
+    };
+    let err = build_source(&design(1001), "x.arch", Target::Kubernetes, None).unwrap_err();
+    assert_eq!(
+        err,
+        "database `db`: 1001 shards would be 1001 StatefulSets, more than the 1000 this target lays out; use fewer, larger shards or a managed engine (`engine = dynamodb`)"
+    );
+    let files = build_source(&design(1000), "x.arch", Target::Kubernetes, None).unwrap();
+    // Counted in the text: 2,000 documents exceed the YAML parser's budget.
+    let sets: usize = files
+        .iter()
+        .map(|f| f.contents.matches("\nkind: StatefulSet\n").count())
+        .sum();
+    assert_eq!(sets, 1000);
 }

@@ -350,6 +350,15 @@ fn fuzz_regressions() {
             );
         }
         let _ = archc::fmt::format(&source);
+        if let (Some(model), Some(estimate)) = (&checked.model, &checked.estimate) {
+            for target in [
+                archc::backends::Target::Compose,
+                archc::backends::Target::Terraform,
+                archc::backends::Target::Kubernetes,
+            ] {
+                let _ = archc::backends::build(model, estimate, target, &Default::default());
+            }
+        }
     }
     assert!(seen > 0, "no fuzz fixtures");
 }

@@ -5,11 +5,19 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(source) = std::str::from_utf8(data) else { return };
-    let options = archc::BuildOptions { default_name: "fuzz".into(), ..Default::default() };
+    let Ok(source) = std::str::from_utf8(data) else {
+        return;
+    };
+    let options = archc::BuildOptions {
+        default_name: "fuzz".into(),
+        ..Default::default()
+    };
     let checked = archc::check(source, &options, &Default::default(), "2026-11-20");
     for d in &checked.diagnostics {
-        assert!(d.primary.span.end <= source.len(), "span past the end: {d:?}");
+        assert!(
+            d.primary.span.end <= source.len(),
+            "span past the end: {d:?}"
+        );
     }
     if let Some(model) = &checked.model {
         let est = archc::estimate(model, &mut Default::default());

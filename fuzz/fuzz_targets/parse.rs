@@ -4,10 +4,15 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(source) = std::str::from_utf8(data) else { return };
+    let Ok(source) = std::str::from_utf8(data) else {
+        return;
+    };
     let (_, diags) = archc::syntax::parse(source);
     for d in diags {
-        assert!(d.primary.span.end <= source.len(), "span past the end: {d:?}");
+        assert!(
+            d.primary.span.end <= source.len(),
+            "span past the end: {d:?}"
+        );
         assert!(d.primary.span.start <= d.primary.span.end);
     }
     let _ = archc::fmt::format(source);

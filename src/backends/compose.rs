@@ -97,6 +97,11 @@ pub mod images {
 pub const SERVICE_PORT: u16 = 8080;
 /// Where published host ports start; each datacenter's project adds 100.
 pub const HOST_PORT_BASE: u16 = 8080;
+/// The most containers one datacenter's project may run. Compose runs a
+/// datacenter on one host; a design beyond this belongs on the terraform
+/// or kubernetes target, and refusing it keeps a build from writing a
+/// file of hundreds of megabytes nobody can start.
+pub const MAX_CONTAINERS: u64 = 1_000;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Project {
@@ -214,8 +219,8 @@ struct Endpoint {
 struct Builder<'a> {
     view: &'a View,
     dc: Option<&'a DcView>,
-    port_base: u16,
-    next_port: u16,
+    port_base: u32,
+    next_port: u32,
     project: Project,
     endpoints: Vec<Option<Endpoint>>,
     jobs: Vec<Job>,
@@ -258,7 +263,7 @@ pub(crate) fn jobs(view: &View, datacenter: Option<&str>) -> Result<Vec<Job>, Ve
         let mut b = Builder {
             view,
             dc: Some(dc).filter(|_| view.has_datacenters),
-            port_base: HOST_PORT_BASE + 100 * dc.index as u16,
+            port_base: u32::from(HOST_PORT_BASE) + 100 * dc.index as u32,
             next_port: 0,
             project: Project {
                 name: if view.has_datacenters {
@@ -284,6 +289,23 @@ pub(crate) fn jobs(view: &View, datacenter: Option<&str>) -> Result<Vec<Job>, Ve
             notes: Vec::new(),
         };
         b.build(dc.index);
+        let containers: u64 = b
+            .project
+            .services
+            .iter()
+            .map(|s| u64::from(s.replicas.unwrap_or(1)))
+            .sum();
+        if containers > MAX_CONTAINERS && b.errors.is_empty() {
+            b.errors.push(BuildError::Unsupported {
+                component: match b.dc {
+                    Some(dc) => format!("datacenter `{}`", dc.name),
+                    None => format!("system `{}`", view.system),
+                },
+                message: format!(
+                    "the project runs {containers} containers on one host, more than {MAX_CONTAINERS}; build for terraform or kubernetes"
+                ),
+            });
+        }
         errors.append(&mut b.errors);
         let project = b.project;
         // The project file first, then its secrets, then what it mounts.
@@ -374,15 +396,39 @@ impl Builder<'_> {
         }
     }
 
-    /// `count` host ports for a published service.
-    fn host_ports(&mut self, count: u32, container: u16) -> String {
-        let first = self.port_base + self.next_port;
-        self.next_port += count.max(1) as u16;
-        if count <= 1 {
+    /// `count` host ports for a published service, or `None` (and an
+    /// error) when they would run past the last port a host has.
+    fn host_ports(&mut self, c: &ComponentView, count: u32, container: u16) -> Option<String> {
+        let count = count.max(1);
+        let first = self.port_base.saturating_add(self.next_port);
+        let last = first.saturating_add(count - 1);
+        if last > u32::from(u16::MAX) {
+            let ports = if count == 1 {
+                format!("publishing it needs host port {first}")
+            } else {
+                format!("publishing {count} replicas needs host ports {first}-{last}")
+            };
+            let offset = match self.dc {
+                Some(dc) if dc.index > 0 => format!(
+                    " (datacenter `{}` starts at {}: each datacenter's project is offset by 100 so all can run on one host)",
+                    dc.name, self.port_base
+                ),
+                _ => String::new(),
+            };
+            self.unsupported(
+                c,
+                format!(
+                    "{ports}, past 65535{offset}; lower the instance count, build fewer datacenters, or build for kubernetes"
+                ),
+            );
+            return None;
+        }
+        self.next_port = self.next_port.saturating_add(count);
+        Some(if count == 1 {
             format!("{first}:{container}")
         } else {
-            format!("{first}-{}:{container}", first + count as u16 - 1)
-        }
+            format!("{first}-{last}:{container}")
+        })
     }
 
     fn unsupported(&mut self, c: &ComponentView, message: String) {
@@ -551,8 +597,8 @@ impl Builder<'_> {
         svc.environment
             .push(env("PORT".to_string(), SERVICE_PORT.to_string()));
         if c.exposed {
-            let ports = self.host_ports(copy.instances, SERVICE_PORT);
-            svc.ports.push(ports);
+            svc.ports
+                .extend(self.host_ports(c, copy.instances, SERVICE_PORT));
             svc.networks = vec!["public", "internal"];
         }
         let mut callees: Vec<usize> = c
@@ -649,8 +695,8 @@ impl Builder<'_> {
             copy.figure
         ));
         if c.exposed {
-            let ports = self.host_ports(copy.instances, SERVICE_PORT);
-            svc.ports.push(ports);
+            svc.ports
+                .extend(self.host_ports(c, copy.instances, SERVICE_PORT));
             svc.networks = vec!["public", "internal"];
         }
         let file = format!("haproxy/{}.cfg", c.label);
@@ -714,8 +760,7 @@ impl Builder<'_> {
             c.name
         ));
         if c.exposed {
-            let ports = self.host_ports(1, SERVICE_PORT);
-            svc.ports.push(ports);
+            svc.ports.extend(self.host_ports(c, 1, SERVICE_PORT));
             svc.networks = vec!["public", "internal"];
         }
         let file = format!("nginx/{}.conf", c.label);
@@ -932,6 +977,18 @@ impl Builder<'_> {
                 return None;
             }
         };
+        let containers = db.total_shards.max(1) as u64 * (1 + u64::from(db.replicas));
+        if containers > MAX_CONTAINERS {
+            self.unsupported(
+                c,
+                format!(
+                    "{} shard(s) with {} replica(s) each need {containers} containers, more than the {MAX_CONTAINERS} one compose project runs; build for terraform or kubernetes",
+                    db.total_shards.max(1),
+                    db.replicas
+                ),
+            );
+            return None;
+        }
         if db.cross_dc != "none" {
             self.note(format!(
                 "database `{}`: cross_dc = {} is not mapped; each datacenter's project has its own primaries",
@@ -1567,8 +1624,7 @@ impl Builder<'_> {
             svc.command = Some(cmd);
             svc.healthcheck = healthcheck(&["CMD", "mc", "ready", "local"], "20s");
             if c.exposed {
-                let ports = self.host_ports(1, 9000);
-                svc.ports.push(ports);
+                svc.ports.extend(self.host_ports(c, 1, 9000));
                 svc.networks = vec!["public", "internal"];
             }
             self.push(svc);
@@ -1664,7 +1720,7 @@ impl Builder<'_> {
                 "monitoring alerts = true: not mapped without metrics = prometheus".to_string(),
             );
         }
-        let dc_offset = self.port_base - HOST_PORT_BASE;
+        let dc_offset = self.port_base - u32::from(HOST_PORT_BASE);
         if prometheus {
             let mut jobs = vec![PromJob {
                 name: "prometheus".into(),

@@ -384,8 +384,30 @@ fn secret_name(c: &ComponentView) -> String {
     format!("{}-credentials", c.label)
 }
 
+/// The most shards of one database the target lays out, a StatefulSet
+/// each. Beyond this the manifests run to hundreds of megabytes; such a
+/// database belongs on a managed engine (`engine = dynamodb`).
+pub const MAX_SHARDS: usize = 1_000;
+
 /// Files of the kubernetes target.
 pub(crate) fn jobs(view: &View) -> Result<Vec<Job>, Vec<BuildError>> {
+    let too_many: Vec<BuildError> = view
+        .components
+        .iter()
+        .filter(|c| !c.managed)
+        .filter_map(|c| {
+            let shards = c.database.as_ref()?.total_shards;
+            (shards > MAX_SHARDS).then(|| BuildError::Unsupported {
+                component: format!("{} `{}`", c.kind, c.name),
+                message: format!(
+                    "{shards} shards would be {shards} StatefulSets, more than the {MAX_SHARDS} this target lays out; use fewer, larger shards or a managed engine (`engine = dynamodb`)"
+                ),
+            })
+        })
+        .collect();
+    if !too_many.is_empty() {
+        return Err(too_many);
+    }
     let conns = connections(view);
     let mut callers: Vec<Vec<usize>> = vec![Vec::new(); view.components.len()];
     for (from, tos) in conns.iter().enumerate() {
