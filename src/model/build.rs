@@ -1942,7 +1942,7 @@ impl Cx {
         }
     }
 
-    /// Synchronous calls must not loop. Tarjan's SCCs find every cycle in one
+    /// Synchronous calls must not loop. Strongly connected components find every cycle in one
     /// pass; each is shown by its edges.
     fn check_cycles(&mut self, edges: &[FlowEdge], components: &[Component]) {
         use petgraph::graph::DiGraph;
@@ -1953,7 +1953,9 @@ impl Cx {
         for (i, e) in edges.iter().enumerate() {
             g.add_edge(NodeIndex::new(e.from), NodeIndex::new(e.to), i);
         }
-        for scc in petgraph::algo::tarjan_scc(&g) {
+        // Kosaraju rather than Tarjan: petgraph's Tarjan recurses once per
+        // node of a path and overflows the stack on a 20,000-hop chain.
+        for scc in petgraph::algo::kosaraju_scc(&g) {
             let self_loop = scc.len() == 1 && g.find_edge(scc[0], scc[0]).is_some();
             if scc.len() < 2 && !self_loop {
                 continue;
