@@ -309,15 +309,16 @@ pub(crate) fn jobs(view: &View, datacenter: Option<&str>) -> Result<Vec<Job>, Ve
         errors.append(&mut b.errors);
         let project = b.project;
         // The project file first, then its secrets, then what it mounts.
-        jobs.push(Job::new(
+        let context = minijinja::Value::from(minijinja::value::Serde(&project));
+        jobs.push(Job::shared(
             format!("{}compose.yaml", b.dir),
             "compose.yaml.j2",
-            &project,
+            &context,
         ));
-        jobs.push(Job::new(
+        jobs.push(Job::shared(
             format!("{}.env.example", b.dir),
             "env.example.j2",
-            &project,
+            &context,
         ));
         jobs.append(&mut b.jobs);
     }
@@ -440,7 +441,7 @@ impl Builder<'_> {
 
     fn build(&mut self, dc: usize) {
         let view = self.view;
-        let order = placement_order(view);
+        let order = view::placement_order(view);
         // Callees first, so every caller finds its endpoints.
         for &i in &order {
             let c = &view.components[i];
@@ -2095,40 +2096,6 @@ fn kafka_cluster_id(system: &str, name: &str) -> String {
         out.push(ALPHABET[((acc << (6 - bits)) & 63) as usize] as char);
     }
     out
-}
-
-/// Components ordered so that every callee comes before its callers (the
-/// flows are acyclic apart from queue hand-offs, which consumers follow).
-fn placement_order(view: &View) -> Vec<usize> {
-    let n = view.components.len();
-    let mut deps: Vec<Vec<usize>> = view
-        .components
-        .iter()
-        .map(|c| c.calls.iter().map(|k| k.to).collect())
-        .collect();
-    for (i, c) in view.components.iter().enumerate() {
-        if let Some(s) = &c.service {
-            deps[i].extend(s.consumes);
-            deps[i].extend(s.session_store);
-        }
-    }
-    let mut state = vec![0u8; n];
-    let mut order = Vec::with_capacity(n);
-    fn visit(i: usize, deps: &[Vec<usize>], state: &mut [u8], order: &mut Vec<usize>) {
-        if state[i] != 0 {
-            return;
-        }
-        state[i] = 1;
-        for &d in &deps[i] {
-            visit(d, deps, state, order);
-        }
-        state[i] = 2;
-        order.push(i);
-    }
-    for i in 0..n {
-        visit(i, &deps, &mut state, &mut order);
-    }
-    order
 }
 
 #[derive(Serialize)]

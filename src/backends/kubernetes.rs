@@ -298,18 +298,21 @@ fn runs_in_cluster(c: &ComponentView) -> bool {
 
 /// What a caller reaching `to` actually talks to: a balancer is a Service
 /// in front of its backends, so calling it means calling them.
-fn through_balancers(view: &View, to: usize, out: &mut Vec<usize>, seen: &mut Vec<usize>) {
-    if seen.contains(&to) {
-        return;
-    }
-    seen.push(to);
-    let c = &view.components[to];
-    if c.kind == "lb" {
-        for k in &c.calls {
-            through_balancers(view, k.to, out, seen);
+fn through_balancers(view: &View, to: usize, out: &mut Vec<usize>) {
+    // Depth first with an explicit stack (balancers may chain without
+    // bound); children are pushed in reverse so they come off in order.
+    let mut seen = std::collections::HashSet::new();
+    let mut stack = vec![to];
+    while let Some(v) = stack.pop() {
+        if !seen.insert(v) {
+            continue;
         }
-    } else if runs_in_cluster(c) && !out.contains(&to) {
-        out.push(to);
+        let c = &view.components[v];
+        if c.kind == "lb" {
+            stack.extend(c.calls.iter().rev().map(|k| k.to));
+        } else if runs_in_cluster(c) && !out.contains(&v) {
+            out.push(v);
+        }
     }
 }
 
@@ -338,8 +341,7 @@ pub fn connections(view: &View) -> Vec<Vec<usize>> {
             // database is read-through in the design, but the service asks
             // the database on a miss (`through_caches` above).
             for t in targets {
-                let mut seen = Vec::new();
-                through_balancers(view, t, &mut out, &mut seen);
+                through_balancers(view, t, &mut out);
             }
             out.retain(|&t| t != c.index);
             out.sort_unstable();
@@ -431,8 +433,7 @@ pub(crate) fn jobs(view: &View) -> Result<Vec<Job>, Vec<BuildError>> {
     for c in &view.components {
         let backends: Vec<usize> = {
             let mut out = Vec::new();
-            let mut seen = Vec::new();
-            through_balancers(view, c.index, &mut out, &mut seen);
+            through_balancers(view, c.index, &mut out);
             out
         };
         if c.kind == "lb" && !c.managed {
@@ -752,8 +753,7 @@ pub(crate) fn jobs(view: &View) -> Result<Vec<Job>, Vec<BuildError>> {
             if let Some(c) = view.components.iter().find(|c| c.label == ing.backend) {
                 let target = if c.kind == "lb" {
                     let mut out = Vec::new();
-                    let mut seen = Vec::new();
-                    through_balancers(view, c.index, &mut out, &mut seen);
+                    through_balancers(view, c.index, &mut out);
                     out.first().copied()
                 } else {
                     Some(c.index)

@@ -131,6 +131,17 @@ impl Job {
             context: Value::from(minijinja::value::Serde(context)),
         }
     }
+
+    /// A job over a context already converted, shared between files: a
+    /// [`Value`] clones by reference count, so a large context is
+    /// converted once rather than once per file.
+    pub fn shared(path: impl Into<String>, template: &'static str, context: &Value) -> Job {
+        Job {
+            path: path.into(),
+            template,
+            context: context.clone(),
+        }
+    }
 }
 
 /// Builds every file of `target` for a compiled design.

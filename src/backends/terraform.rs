@@ -17,8 +17,9 @@ use super::escape::{Namer, Style, resource_name};
 use super::view::{self, ComponentView, DcView, View};
 use super::{BuildError, Job};
 use crate::model::Kind;
+use minijinja::Value;
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 pub const TEMPLATES: &[(&str, &str)] = &[
     (
@@ -522,11 +523,29 @@ struct Builder<'a> {
     sgs: BTreeMap<(usize, usize), String>,
     /// Load balancer of each (lb or service component, datacenter).
     albs: BTreeMap<(usize, usize), String>,
-    /// Target group of each (balancing lb or none, service, datacenter).
-    tgs: BTreeMap<(Option<usize>, usize, usize), String>,
+    /// Target group of each (service, datacenter, balancing lb or none).
+    tgs: BTreeMap<(usize, usize, Option<usize>), String>,
+    /// Positions in `tf.albs` of the balancers forwarding to each target
+    /// group (valid until the balancers are sorted at the end).
+    albs_of_tg: HashMap<String, Vec<usize>>,
     /// Bucket of each (storage component, datacenter).
     buckets: BTreeMap<(usize, usize), String>,
+    /// Components by their snake-case label, for ranking variables.
+    by_snake: HashMap<String, usize>,
+    /// Names of the variables declared so far.
+    variable_names: HashSet<String>,
+    /// What makes two rules the same: (dc, direction, sg, peer, cidr, port).
+    rule_keys: HashSet<RuleKey>,
 }
+
+type RuleKey = (
+    usize,
+    &'static str,
+    String,
+    Option<String>,
+    Option<String>,
+    u16,
+);
 
 #[derive(Clone, Debug, Default)]
 struct Endpoint {
@@ -556,25 +575,34 @@ pub(crate) fn jobs(view: &View) -> Result<Vec<Job>, Vec<BuildError>> {
         albs: BTreeMap::new(),
         tgs: BTreeMap::new(),
         buckets: BTreeMap::new(),
+        by_snake: HashMap::new(),
+        variable_names: HashSet::new(),
+        rule_keys: HashSet::new(),
+        albs_of_tg: HashMap::new(),
     };
+    // The first component of a label wins, as a search in design order would.
+    for c in view.components.iter().rev() {
+        b.by_snake.insert(c.snake.clone(), c.index);
+    }
     b.taken.insert("ec2_assume".to_string());
     b.build();
     if !b.errors.is_empty() {
         return Err(b.errors);
     }
     let tf = b.tf;
+    let context = Value::from(minijinja::value::Serde(&tf));
     let mut jobs = vec![
-        Job::new("versions.tf", "versions.tf.j2", &tf),
-        Job::new("providers.tf", "providers.tf.j2", &tf),
-        Job::new("variables.tf", "variables.tf.j2", &tf),
-        Job::new("network.tf", "network.tf.j2", &tf),
+        Job::shared("versions.tf", "versions.tf.j2", &context),
+        Job::shared("providers.tf", "providers.tf.j2", &context),
+        Job::shared("variables.tf", "variables.tf.j2", &context),
+        Job::shared("network.tf", "network.tf.j2", &context),
     ];
     // A file is written only when it holds something.
     if !tf.security_groups.is_empty() {
-        jobs.push(Job::new("security.tf", "security.tf.j2", &tf));
+        jobs.push(Job::shared("security.tf", "security.tf.j2", &context));
     }
     if !tf.services.is_empty() || !tf.albs.is_empty() {
-        jobs.push(Job::new("compute.tf", "compute.tf.j2", &tf));
+        jobs.push(Job::shared("compute.tf", "compute.tf.j2", &context));
     }
     let stores = tf.passwords.len()
         + tf.databases.len()
@@ -583,16 +611,16 @@ pub(crate) fn jobs(view: &View) -> Result<Vec<Job>, Vec<BuildError>> {
         + tf.queues.len()
         + tf.buckets.len();
     if stores > 0 {
-        jobs.push(Job::new("data.tf", "data.tf.j2", &tf));
+        jobs.push(Job::shared("data.tf", "data.tf.j2", &context));
     }
     if !tf.cdns.is_empty() || !tf.dns.is_empty() {
-        jobs.push(Job::new("edge.tf", "edge.tf.j2", &tf));
+        jobs.push(Job::shared("edge.tf", "edge.tf.j2", &context));
     }
     if tf.alerts && !tf.alarms.is_empty() {
-        jobs.push(Job::new("monitoring.tf", "monitoring.tf.j2", &tf));
+        jobs.push(Job::shared("monitoring.tf", "monitoring.tf.j2", &context));
     }
     if !tf.outputs.is_empty() {
-        jobs.push(Job::new("outputs.tf", "outputs.tf.j2", &tf));
+        jobs.push(Job::shared("outputs.tf", "outputs.tf.j2", &context));
     }
     Ok(jobs)
 }
@@ -720,6 +748,14 @@ impl Builder<'_> {
         name
     }
 
+    fn push_alb(&mut self, alb: Alb) {
+        self.albs_of_tg
+            .entry(alb.target_group.clone())
+            .or_default()
+            .push(self.tf.albs.len());
+        self.tf.albs.push(alb);
+    }
+
     fn dc(&self, i: usize) -> &TfDc {
         &self.tf.dcs[i]
     }
@@ -747,22 +783,27 @@ impl Builder<'_> {
     }
 
     fn variable(&mut self, mut v: Variable) {
-        // Regions, then per component in design order, then the rest.
+        if self.variable_names.contains(&v.name) {
+            return;
+        }
+        // Regions, then per component in design order, then the rest. A
+        // component's variables are named `<label>_…`; labels may hold `_`,
+        // so every prefix ending before a `_` is a candidate, and the
+        // earliest component among them wins.
+        let component = v
+            .name
+            .match_indices('_')
+            .filter_map(|(at, _)| self.by_snake.get(&v.name[..at]).copied())
+            .min();
         v.rank = if v.name == "region" || v.name.starts_with("region_") {
             (0, 0)
-        } else if let Some(c) = self
-            .view
-            .components
-            .iter()
-            .find(|c| v.name.starts_with(&format!("{}_", c.snake)))
-        {
-            (1, c.index)
+        } else if let Some(index) = component {
+            (1, index)
         } else {
             (2, 0)
         };
-        if !self.tf.variables.iter().any(|x| x.name == v.name) {
-            self.tf.variables.push(v);
-        }
+        self.variable_names.insert(v.name.clone());
+        self.tf.variables.push(v);
     }
 
     fn build(&mut self) {
@@ -793,7 +834,7 @@ impl Builder<'_> {
                 }
             }
         }
-        let order = placement_order(view);
+        let order = view::placement_order(view);
         for &i in &order {
             let c = &view.components[i];
             match Kind::parse(c.kind) {
@@ -962,14 +1003,15 @@ impl Builder<'_> {
 
     /// Adds a rule once, naming it after its ends.
     fn push_rule(&mut self, mut r: Rule) {
-        if self.tf.rules.iter().any(|x| {
-            x.dc == r.dc
-                && x.direction == r.direction
-                && x.sg == r.sg
-                && x.peer_sg == r.peer_sg
-                && x.cidr == r.cidr
-                && x.port == r.port
-        }) {
+        let key = (
+            r.dc,
+            r.direction,
+            r.sg.clone(),
+            r.peer_sg.clone(),
+            r.cidr.clone(),
+            r.port,
+        );
+        if !self.rule_keys.insert(key) {
             return;
         }
         let other = r.peer_sg.clone().unwrap_or_else(|| "world".to_string());
@@ -1628,14 +1670,14 @@ impl Builder<'_> {
                     continue;
                 }
                 let tg = self.target_group(c, dc, Some(&lb));
-                self.tgs.insert((Some(l), c.index, dc), tg.clone());
+                self.tgs.insert((c.index, dc, Some(l)), tg.clone());
                 tgs.push((Some(l), tg));
             }
             if other_callers && tgs.is_empty() {
                 // No balancer in the design: the service gets its own, so
                 // callers have one address for every instance.
                 let tg = self.target_group(c, dc, None);
-                self.tgs.insert((None, c.index, dc), tg.clone());
+                self.tgs.insert((c.index, dc, None), tg.clone());
                 let alb = self.base(c.index, Some(dc));
                 self.albs.insert((c.index, dc), alb.clone());
                 let sg = format!("{alb}_alb");
@@ -1647,7 +1689,7 @@ impl Builder<'_> {
                     name_prefix: format!("{}-", self.aws_name(&[&c.label, "alb"], dc, 200)),
                     description: aws_text(&format!("load balancer of service {}", c.name)),
                 });
-                self.tf.albs.push(Alb {
+                self.push_alb(Alb {
                     order: c.index,
                     id: alb.clone(),
                     dc,
@@ -1750,7 +1792,7 @@ impl Builder<'_> {
                 continue;
             };
             let svc = self.view.components[target.to].clone();
-            let Some(tg_id) = self.tgs.get(&(Some(c.index), svc.index, dc)).cloned() else {
+            let Some(tg_id) = self.tgs.get(&(svc.index, dc, Some(c.index))).cloned() else {
                 continue;
             };
             for k in &c.calls {
@@ -1772,7 +1814,7 @@ impl Builder<'_> {
             if c.replicas > 1 {
                 comment.push_str(&format!("; replicas = {} needs no mapping", c.replicas));
             }
-            self.tf.albs.push(Alb {
+            self.push_alb(Alb {
                 order: c.index,
                 id: alb.clone(),
                 dc,
@@ -1968,16 +2010,23 @@ impl Builder<'_> {
             );
             let tgs: Vec<String> = self
                 .tgs
-                .iter()
-                .filter(|((_, svc, d), _)| *svc == c.index && *d == dc)
+                .range((c.index, dc, None)..=(c.index, dc, Some(usize::MAX)))
                 .map(|(_, id)| id.clone())
                 .collect();
-            let albs: Vec<(String, String)> = self
-                .tf
-                .albs
+            let mut at: Vec<usize> = tgs
                 .iter()
-                .filter(|a| tgs.contains(&a.target_group))
-                .map(|a| (a.id.clone(), a.target_group.clone()))
+                .filter_map(|tg| self.albs_of_tg.get(tg))
+                .flatten()
+                .copied()
+                .collect();
+            at.sort_unstable();
+            at.dedup();
+            let albs: Vec<(String, String)> = at
+                .iter()
+                .map(|&i| {
+                    let a = &self.tf.albs[i];
+                    (a.id.clone(), a.target_group.clone())
+                })
                 .collect();
             let (min, max) = match c.autoscale {
                 Some([lo, hi]) => (lo, hi),
@@ -2548,36 +2597,4 @@ fn storage_gb(retained: Option<f64>, per_day: Option<f64>, replicas: u32) -> (u6
         comment.push_str(": more than RDS holds, shard further");
     }
     (gb.clamp(min, RDS_MAX_GB), comment)
-}
-
-/// Components with callees before callers (see the compose target).
-fn placement_order(view: &View) -> Vec<usize> {
-    let n = view.components.len();
-    let mut deps: Vec<Vec<usize>> = view
-        .components
-        .iter()
-        .map(|c| c.calls.iter().map(|k| k.to).collect())
-        .collect();
-    for (i, c) in view.components.iter().enumerate() {
-        if let Some(s) = &c.service {
-            deps[i].extend(s.consumes);
-            deps[i].extend(s.session_store);
-        }
-    }
-    let mut state = vec![false; n];
-    let mut order = Vec::with_capacity(n);
-    fn visit(i: usize, deps: &[Vec<usize>], state: &mut [bool], order: &mut Vec<usize>) {
-        if state[i] {
-            return;
-        }
-        state[i] = true;
-        for &d in &deps[i] {
-            visit(d, deps, state, order);
-        }
-        order.push(i);
-    }
-    for i in 0..n {
-        visit(i, &deps, &mut state, &mut order);
-    }
-    order
 }

@@ -751,3 +751,17 @@ fn figure(c: &Component, ce: &CopyEstimate, has_traffic: bool, target: f64) -> S
         (None, _, _) => format!("{instances} as written"),
     }
 }
+
+/// Components ordered so that every callee comes before its callers (the
+/// flows are acyclic apart from queue hand-offs, which consumers follow):
+/// callees, consumed queues and session stores first.
+pub fn placement_order(view: &View) -> Vec<usize> {
+    crate::model::walk::postorder(view.components.len(), |i, out| {
+        let c = &view.components[i];
+        out.extend(c.calls.iter().map(|k| k.to));
+        if let Some(s) = &c.service {
+            out.extend(s.consumes);
+            out.extend(s.session_store);
+        }
+    })
+}

@@ -15,6 +15,7 @@
 mod build;
 mod defaults;
 pub mod dump;
+pub mod walk;
 
 pub use build::{BuildOptions, build, fmt_num, fmt_secs};
 pub use defaults::{DEFAULTS_TABLE, kind_defaults};

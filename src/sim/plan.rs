@@ -954,37 +954,29 @@ pub fn bucket_width(expected_s: f64) -> f64 {
 
 /// The longest chain of calls a request can be in at once, plus one.
 fn call_depth(plan: &Plan) -> usize {
-    let n = plan.nodes.len();
-    let mut memo = vec![0usize; n];
-    let mut state = vec![0u8; n];
-    fn visit(plan: &Plan, v: usize, memo: &mut [usize], state: &mut [u8]) -> usize {
-        if state[v] == 2 {
-            return memo[v];
-        }
-        if state[v] == 1 {
-            // A cycle of synchronous calls is a compile error; stay finite.
-            return 0;
-        }
-        state[v] = 1;
-        let mut best = 0;
+    let targets = |v: usize, out: &mut Vec<usize>| {
         for class in 0..3 {
             let (start, len) = plan.nodes[v].calls[class];
             for call in &plan.calls[start as usize..(start + len) as usize] {
                 let (ts, tl) = call.targets;
-                for t in &plan.targets[ts as usize..(ts + tl) as usize] {
-                    best = best.max(visit(plan, t.node as usize, memo, state));
-                }
+                out.extend(
+                    plan.targets[ts as usize..(ts + tl) as usize]
+                        .iter()
+                        .map(|t| t.node as usize),
+                );
             }
         }
-        state[v] = 2;
-        memo[v] = best + 1;
-        memo[v]
+    };
+    // In postorder every callee's depth is known before its caller's; a
+    // callee closing a cycle (a compile error) counts 0 and stays finite.
+    let mut depth = vec![0usize; plan.nodes.len()];
+    let mut succ = Vec::new();
+    for v in crate::model::walk::postorder(plan.nodes.len(), targets) {
+        succ.clear();
+        targets(v, &mut succ);
+        depth[v] = 1 + succ.iter().map(|&t| depth[t]).max().unwrap_or(0);
     }
-    let mut depth = 1;
-    for v in 0..n {
-        depth = depth.max(visit(plan, v, &mut memo, &mut state));
-    }
-    depth + 1
+    depth.iter().copied().max().unwrap_or(0).max(1) + 1
 }
 
 /// `us-east`, `photos.primary@us-east`, `2 of web@us-east`.
