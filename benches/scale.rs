@@ -1,12 +1,14 @@
-//! Whole-binary scale measurements: `archc check` on generated designs of
-//! 1,000, 10,000 and 100,000 components, and `archc estimate`, `archc build
-//! --target compose` and `archc simulate --requests 100k` at 1,000 and
-//! 10,000. Each command runs as a child process of the optimised binary, so
+//! Whole-binary scale measurements: `archc check` and `archc estimate` on
+//! generated designs of 1,000, 10,000 and 100,000 components, and `archc
+//! build --target terraform|kubernetes` and `archc simulate --requests 100k`
+//! at 1,000 and 10,000. (Compose refuses designs of this size: a project
+//! runs one datacenter on one host, at most 1,000 containers.) Each command runs as a child process of the optimised binary, so
 //! the figures include reading the file and rendering the output — what a
 //! CI job pays.
 //!
 //! Run: `cargo bench --bench scale` (prints a Markdown table of medians;
-//! `SCALE_RUNS=N` sets the runs per cell, 5 by default, 3 for 100k).
+//! `SCALE_RUNS=N` sets the runs per cell, 5 by default, 3 for 100k;
+//! `SCALE_DIR=DIR` keeps the designs and outputs in DIR).
 
 use std::process::Command;
 use std::time::Instant;
@@ -41,25 +43,43 @@ fn main() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(5);
-    let dir = tempfile::tempdir().expect("temporary directory");
+    let temporary = tempfile::tempdir().expect("temporary directory");
+    let kept = std::env::var_os("SCALE_DIR").map(std::path::PathBuf::from);
+    if let Some(k) = &kept {
+        std::fs::create_dir_all(k).expect("SCALE_DIR can be created");
+    }
+    let dir = kept.as_deref().unwrap_or(temporary.path());
     let sizes = [1_000usize, 10_000, 100_000];
     let mut check_medians = Vec::new();
     println!("| command | components | median s | runs | exit |");
     println!("|---|---:|---:|---:|---:|");
     for &n in &sizes {
-        let path = dir.path().join(format!("design-{n}.arch"));
+        let path = dir.join(format!("design-{n}.arch"));
         std::fs::write(&path, generator::generate_design(n, 42)).expect("write design");
         let file = path.to_str().expect("UTF-8 path");
-        let out = dir.path().join(format!("out-{n}"));
-        let out = out.to_str().expect("UTF-8 path");
-        let mut cases: Vec<(&str, Vec<&str>)> =
-            vec![("check", vec!["check", "--format", "json", file])];
+        let outs: Vec<String> = ["terraform", "kubernetes"]
+            .iter()
+            .map(|t| {
+                dir.join(format!("out-{n}-{t}"))
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect();
+        let mut cases: Vec<(&str, Vec<&str>)> = vec![
+            ("check", vec!["check", "--format", "json", file]),
+            ("estimate", vec!["estimate", "--format", "json", file]),
+        ];
         if n <= 10_000 {
-            cases.push(("estimate", vec!["estimate", "--format", "json", file]));
-            cases.push((
-                "build --target compose",
-                vec!["build", file, "--target", "compose", "-o", out, "--force"],
-            ));
+            for (target, out) in ["terraform", "kubernetes"].into_iter().zip(&outs) {
+                cases.push((
+                    if target == "terraform" {
+                        "build --target terraform"
+                    } else {
+                        "build --target kubernetes"
+                    },
+                    vec!["build", file, "--target", target, "-o", out, "--force"],
+                ));
+            }
             cases.push((
                 "simulate --requests 100k",
                 vec!["simulate", file, "--requests", "100k", "--format", "json"],

@@ -903,20 +903,26 @@ impl Builder<'_> {
         self.tf.albs.sort_by_key(|a| (a.order, a.dc));
         self.tf.target_groups.sort_by_key(|t| (t.order, t.dc));
         self.tf.roles.sort_by_key(|r| r.order);
-        let group_rank: BTreeMap<String, usize> = self
+        let group_rank: HashMap<&str, usize> = self
             .tf
             .security_groups
             .iter()
             .enumerate()
-            .map(|(i, g)| (g.id.clone(), i))
+            .map(|(i, g)| (g.id.as_str(), i))
             .collect();
         self.tf
             .rules
-            .sort_by_key(|r| group_rank.get(&r.sg).copied().unwrap_or(usize::MAX));
-        self.tf.services.sort_by_key(|s| {
-            view.components
-                .iter()
-                .position(|c| c.name == s.component)
+            .sort_by_cached_key(|r| group_rank.get(r.sg.as_str()).copied().unwrap_or(usize::MAX));
+        let design_rank: HashMap<&str, usize> = view
+            .components
+            .iter()
+            .rev()
+            .map(|c| (c.name.as_str(), c.index))
+            .collect();
+        self.tf.services.sort_by_cached_key(|s| {
+            design_rank
+                .get(s.component.as_str())
+                .copied()
                 .unwrap_or(usize::MAX)
         });
         for d in 0..self.tf.dcs.len() {

@@ -15,7 +15,7 @@ use crate::model::{
     Class, ComponentId, CopyEdgeKind, DcId, FailoverMode, Fallback, Kind, Model, Session,
 };
 use petgraph::graph::NodeIndex;
-use petgraph::visit::{EdgeFiltered, EdgeRef};
+use petgraph::visit::EdgeFiltered;
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Report {
@@ -150,10 +150,8 @@ fn downstream(g: &Graph, node: NodeIndex, class: Class, forced: Option<DcId>, a:
             continue;
         }
         let targets: Vec<(NodeIndex, f64)> = model
-            .graph
-            .edges(node)
-            .filter(|e| e.weight().kind == CopyEdgeKind::Call(fid))
-            .map(|e| (e.target(), e.weight().fraction))
+            .call_edges(node, fid)
+            .map(|(_, target, e)| (target, e.fraction))
             .collect();
         let forced_targets: Vec<(NodeIndex, f64)> = match forced {
             Some(d) if from_global && targets.len() > 1 => targets

@@ -331,17 +331,20 @@ fn live_edges(
     failed: Option<DcId>,
     flow: Option<usize>,
 ) -> Vec<(EdgeIndex, NodeIndex, f64)> {
-    let mut out: Vec<(EdgeIndex, NodeIndex, f64)> = model
-        .graph
-        .edges(node)
-        .filter(|er| match (er.weight().kind, flow) {
-            (CopyEdgeKind::Call(f), Some(want)) => f == want,
-            (CopyEdgeKind::Consume, None) => true,
-            _ => false,
-        })
-        .filter(|er| failed.is_none() || model.graph[er.target()].dc != failed)
-        .map(|er| (er.id(), er.target(), er.weight().fraction))
-        .collect();
+    let live = |t: &NodeIndex| failed.is_none() || model.graph[*t].dc != failed;
+    let mut out: Vec<(EdgeIndex, NodeIndex, f64)> = match flow {
+        Some(want) => model
+            .call_edges(node, want)
+            .filter(|(_, t, _)| live(t))
+            .map(|(e, t, w)| (e, t, w.fraction))
+            .collect(),
+        None => model
+            .graph
+            .edges(node)
+            .filter(|er| er.weight().kind == CopyEdgeKind::Consume && live(&er.target()))
+            .map(|er| (er.id(), er.target(), er.weight().fraction))
+            .collect(),
+    };
     let total: f64 = out.iter().map(|x| x.2).sum();
     if total > 0.0 {
         for x in &mut out {

@@ -340,6 +340,8 @@ impl Cx {
             by_name: comp_ids.clone(),
             flows_out: Vec::new(),
             flows_in: Vec::new(),
+            call_edges: Vec::new(),
+            consumers: Vec::new(),
         };
         model.index_flows();
         place(&mut model);
@@ -2620,6 +2622,7 @@ fn place(model: &mut Model) {
     }
     model.graph = graph;
     model.copies = copies;
+    model.index_graph();
 }
 
 /// Every client, split by share; without clients, every component no flow

@@ -21,7 +21,7 @@ pub use build::{BuildOptions, build, fmt_num, fmt_secs};
 pub use defaults::{DEFAULTS_TABLE, kind_defaults};
 
 use crate::diagnostic::Span;
-use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -744,6 +744,13 @@ pub struct Model {
     /// flow list (a 10,000-component design has as many flows).
     flows_out: Vec<Vec<FlowId>>,
     flows_in: Vec<Vec<FlowId>>,
+    /// Call edges leaving each copy, sorted by flow id; within one flow in
+    /// the order `graph.edges` yields them. A global component (a DNS in
+    /// front of every datacenter's balancers) can have thousands of flows
+    /// and edges: looking one flow's edges up must not scan them all.
+    call_edges: Vec<Vec<(FlowId, EdgeIndex)>>,
+    /// Services consuming each queue, in component order.
+    consumers: Vec<Vec<ComponentId>>,
 }
 
 impl Model {
@@ -819,17 +826,62 @@ impl Model {
         }
     }
 
-    /// Services consuming a queue.
+    /// Services consuming a queue, in component order.
     pub fn consumers_of(&self, queue: ComponentId) -> impl Iterator<Item = ComponentId> + '_ {
-        self.components
+        self.consumers
+            .get(queue)
+            .map_or(&[][..], Vec::as_slice)
             .iter()
-            .enumerate()
-            .filter_map(move |(i, c)| {
-                c.service()
-                    .and_then(|s| s.consumes.as_ref())
-                    .filter(|q| q.value == queue)
-                    .map(|_| i)
+            .copied()
+    }
+
+    /// The copy edges carrying flow `flow` out of copy `node`, as (edge,
+    /// target, weight), in the order `graph.edges(node)` yields them.
+    pub fn call_edges(
+        &self,
+        node: NodeIndex,
+        flow: FlowId,
+    ) -> impl Iterator<Item = (EdgeIndex, NodeIndex, &CopyEdge)> + '_ {
+        let all = self
+            .call_edges
+            .get(node.index())
+            .map_or(&[][..], Vec::as_slice);
+        let from = all.partition_point(|(f, _)| *f < flow);
+        let to = all.partition_point(|(f, _)| *f <= flow);
+        all[from..to].iter().map(|&(_, e)| {
+            let target = self.graph.raw_edges()[e.index()].target();
+            (e, target, &self.graph[e])
+        })
+    }
+
+    /// Rebuilds the edge and consumer indexes after `graph` is set.
+    fn index_graph(&mut self) {
+        use petgraph::visit::EdgeRef;
+        self.call_edges = self
+            .graph
+            .node_indices()
+            .map(|n| {
+                let mut v: Vec<(FlowId, EdgeIndex)> = self
+                    .graph
+                    .edges(n)
+                    .filter_map(|e| match e.weight().kind {
+                        CopyEdgeKind::Call(f) => Some((f, e.id())),
+                        _ => None,
+                    })
+                    .collect();
+                // Stable: a flow's edges keep the graph's order.
+                v.sort_by_key(|x| x.0);
+                v
             })
+            .collect();
+        self.consumers = vec![Vec::new(); self.components.len()];
+        for (i, c) in self.components.iter().enumerate() {
+            if let Some(q) = c.service().and_then(|s| s.consumes.as_ref())
+                && let Some(list) = self.consumers.get_mut(q.value)
+            {
+                list.push(i);
+            }
+        }
     }
 
     /// Where "absent" findings point: the `system` line, else line 1.

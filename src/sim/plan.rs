@@ -593,16 +593,8 @@ impl Builder<'_> {
                         continue;
                     }
                     let mut edges: Vec<(u32, f64, bool)> = model
-                        .graph
-                        .edges(node)
-                        .filter(|e| e.weight().kind == CopyEdgeKind::Call(fid))
-                        .map(|e| {
-                            (
-                                e.target().index() as u32,
-                                e.weight().fraction,
-                                e.weight().cross_dc,
-                            )
-                        })
+                        .call_edges(node, fid)
+                        .map(|(_, target, e)| (target.index() as u32, e.fraction, e.cross_dc))
                         .collect();
                     if edges.is_empty() {
                         continue;
