@@ -640,6 +640,21 @@ fn a_project_past_one_hosts_containers_is_refused_with_its_count() {
     let err = build_source(src, "x.arch", Target::Compose, None).unwrap_err();
     assert_eq!(
         err,
+        "service `web`: 1200 replica(s) need 1200 containers, more than the 1000 one compose project runs; build for terraform or kubernetes"
+    );
+    // Found by fuzzing: 210 million cache replicas exhausted memory before
+    // any check; they are now counted before anything is laid out.
+    let src = "client u\nservice web\ncache page { replicas = 210M  ttl = 1h }\nu -> web -> page\n";
+    let err = build_source(src, "x.arch", Target::Compose, None).unwrap_err();
+    assert_eq!(
+        err,
+        "cache `page`: 210000000 replica(s) need 210000000 containers, more than the 1000 one compose project runs; build for terraform or kubernetes"
+    );
+    // No component too many on its own, but together: 600 + 600.
+    let src = "client u\nservice web { replicas = 600 }\nservice api { replicas = 600 }\nu -> web\nu -> api\n";
+    let err = build_source(src, "x.arch", Target::Compose, None).unwrap_err();
+    assert_eq!(
+        err,
         "system `x`: the project runs 1200 containers on one host, more than 1000; build for terraform or kubernetes"
     );
     // At the limit it builds.

@@ -236,6 +236,32 @@ const STARTED: &str = "service_started";
 const HEALTHY: &str = "service_healthy";
 const COMPLETED: &str = "service_completed_successfully";
 
+/// How many containers a component's copy becomes in a project, and how
+/// the design asks for them (for the error when they are too many).
+fn containers(c: &ComponentView, copy: &view::CopyView) -> (u64, String) {
+    let replicas = |n: u32| {
+        let n = n.max(1);
+        (u64::from(n), format!("{n} replica(s)"))
+    };
+    match Kind::parse(c.kind) {
+        Some(Kind::Service | Kind::Lb) => replicas(copy.instances),
+        Some(Kind::Cache | Kind::Queue) if !c.managed => replicas(c.replicas),
+        Some(Kind::Storage) if !c.managed => replicas(c.replicas),
+        Some(Kind::Database) if !c.managed => match &c.database {
+            Some(db) => {
+                let shards = db.total_shards.max(1);
+                (
+                    (shards as u64).saturating_mul(1 + u64::from(db.replicas)),
+                    format!("{shards} shard(s) with {} replica(s) each", db.replicas),
+                )
+            }
+            None => replicas(1),
+        },
+        Some(Kind::Cdn | Kind::Cache | Kind::Queue | Kind::Storage | Kind::Database) => replicas(1),
+        _ => (0, String::new()),
+    }
+}
+
 /// Files of the compose target: one project per datacenter, or the one
 /// named by `datacenter`.
 pub(crate) fn jobs(view: &View, datacenter: Option<&str>) -> Result<Vec<Job>, Vec<BuildError>> {
@@ -288,23 +314,53 @@ pub(crate) fn jobs(view: &View, datacenter: Option<&str>) -> Result<Vec<Job>, Ve
             current: 0,
             notes: Vec::new(),
         };
-        b.build(dc.index);
-        let containers: u64 = b
-            .project
-            .services
-            .iter()
-            .map(|s| u64::from(s.replicas.unwrap_or(1)))
-            .sum();
-        if containers > MAX_CONTAINERS && b.errors.is_empty() {
-            b.errors.push(BuildError::Unsupported {
-                component: match b.dc {
-                    Some(dc) => format!("datacenter `{}`", dc.name),
-                    None => format!("system `{}`", view.system),
-                },
-                message: format!(
-                    "the project runs {containers} containers on one host, more than {MAX_CONTAINERS}; build for terraform or kubernetes"
-                ),
-            });
+        // Count before laying anything out: a design may ask for millions
+        // of replicas, and building them first would exhaust memory.
+        let mut total: u64 = 0;
+        for c in &view.components {
+            let copy = if c.global {
+                c.copies.first()
+            } else {
+                c.copy_in(dc.index)
+            };
+            let Some(copy) = copy else { continue };
+            let (n, why) = containers(c, copy);
+            if n > MAX_CONTAINERS {
+                b.unsupported(
+                    c,
+                    format!(
+                        "{why} need {n} containers, more than the {MAX_CONTAINERS} one compose project runs; build for terraform or kubernetes"
+                    ),
+                );
+            }
+            total = total.saturating_add(n);
+        }
+        let system = match b.dc {
+            Some(dc) => format!("datacenter `{}`", dc.name),
+            None => format!("system `{}`", view.system),
+        };
+        let too_many = |component: String, n: u64| BuildError::Unsupported {
+            component,
+            message: format!(
+                "the project runs {n} containers on one host, more than {MAX_CONTAINERS}; build for terraform or kubernetes"
+            ),
+        };
+        if b.errors.is_empty() && total > MAX_CONTAINERS {
+            b.errors.push(too_many(system.clone(), total));
+        }
+        if b.errors.is_empty() {
+            b.build(dc.index);
+            // The count above, checked against what was laid out
+            // (monitoring adds its own containers).
+            let built: u64 = b
+                .project
+                .services
+                .iter()
+                .map(|s| u64::from(s.replicas.unwrap_or(1)))
+                .sum();
+            if built > MAX_CONTAINERS {
+                b.errors.push(too_many(system, built));
+            }
         }
         errors.append(&mut b.errors);
         let project = b.project;
@@ -978,18 +1034,6 @@ impl Builder<'_> {
                 return None;
             }
         };
-        let containers = db.total_shards.max(1) as u64 * (1 + u64::from(db.replicas));
-        if containers > MAX_CONTAINERS {
-            self.unsupported(
-                c,
-                format!(
-                    "{} shard(s) with {} replica(s) each need {containers} containers, more than the {MAX_CONTAINERS} one compose project runs; build for terraform or kubernetes",
-                    db.total_shards.max(1),
-                    db.replicas
-                ),
-            );
-            return None;
-        }
         if db.cross_dc != "none" {
             self.note(format!(
                 "database `{}`: cross_dc = {} is not mapped; each datacenter's project has its own primaries",
