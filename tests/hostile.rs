@@ -200,6 +200,22 @@ fn chain_of_100k_declared_components() {
     assert!(json["diagnostics"].is_array());
 }
 
+/// The same chain through the verbs that walk the call graph themselves:
+/// the simulator's plan measured its call depth recursively and overflowed
+/// the stack here too, and the diagram's layout scanned every edge per node.
+#[test]
+fn chain_of_100k_declared_components_simulates_and_draws() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "chain.arch", chain(100_000, true));
+    let run = archc(&["simulate", &file, "--requests", "1000", "--format", "json"]);
+    assert!(run.code <= 1, "simulate exit {}: {}", run.code, run.stderr);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert!(json.is_object());
+    let run = archc(&["graph", &file, "--format", "svg"]);
+    assert_eq!(run.code, 0, "graph: {}", run.stderr);
+    assert!(run.stdout.contains("s99999"));
+}
+
 #[test]
 fn chain_of_100k_undeclared_components() {
     let dir = tempfile::tempdir().unwrap();

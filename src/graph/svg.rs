@@ -32,11 +32,18 @@ pub fn render(d: &Diagram) -> String {
             .cmp(&layer[*b])
             .then(d.nodes[*a].id.cmp(&d.nodes[*b].id))
     });
+    // Each node's incoming and outgoing edges, in edge order.
+    let mut ins_of: Vec<Vec<usize>> = vec![Vec::new(); n];
+    let mut outs_of: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (k, e) in d.edges.iter().enumerate() {
+        ins_of[e.to].push(k);
+        outs_of[e.from].push(k);
+    }
     for &i in &order {
-        let preds: Vec<f64> = d
-            .edges
+        let preds: Vec<f64> = ins_of[i]
             .iter()
-            .filter(|e| e.to == i && layer[e.from] < layer[i])
+            .map(|&k| &d.edges[k])
+            .filter(|e| layer[e.from] < layer[i])
             .map(|e| y_rank[e.from])
             .collect();
         let bary = if preds.is_empty() {
@@ -139,7 +146,7 @@ pub fn render(d: &Diagram) -> String {
     let mut in_port = vec![0.5; d.edges.len()];
     let mut out_port = vec![0.5; d.edges.len()];
     for v in 0..n {
-        let mut ins: Vec<usize> = (0..d.edges.len()).filter(|k| d.edges[*k].to == v).collect();
+        let mut ins = std::mem::take(&mut ins_of[v]);
         ins.sort_by(|a, b| {
             pos[d.edges[*a].from]
                 .1
@@ -149,9 +156,7 @@ pub fn render(d: &Diagram) -> String {
         for (j, k) in ins.iter().enumerate() {
             in_port[*k] = (j as f64 + 1.0) / (ins.len() as f64 + 1.0);
         }
-        let mut outs: Vec<usize> = (0..d.edges.len())
-            .filter(|k| d.edges[*k].from == v)
-            .collect();
+        let mut outs = std::mem::take(&mut outs_of[v]);
         outs.sort_by(|a, b| {
             pos[d.edges[*a].to]
                 .1
@@ -258,9 +263,11 @@ fn layers(d: &Diagram) -> Vec<usize> {
     // Iterative DFS marking back edges.
     let mut state = vec![0u8; n];
     let mut back = vec![false; d.edges.len()];
-    let mut roots: Vec<usize> = (0..n)
-        .filter(|i| !d.edges.iter().any(|e| e.to == *i))
-        .collect();
+    let mut has_in = vec![false; n];
+    for e in &d.edges {
+        has_in[e.to] = true;
+    }
+    let mut roots: Vec<usize> = (0..n).filter(|i| !has_in[*i]).collect();
     roots.extend(0..n);
     for r in roots {
         if state[r] != 0 {
