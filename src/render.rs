@@ -14,10 +14,13 @@
 
 use std::fmt;
 
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+use miette::{
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
+    SourceSpan, SpanContents,
+};
 use serde::Serialize;
 
-use crate::diagnostic::{Diagnostic, RuleInfo, Severity, Span, line_col};
+use crate::diagnostic::{Diagnostic, RuleInfo, Severity, Span};
 
 /// One checked file: its name as the user gave it, its text, and what was
 /// found in it.
@@ -135,8 +138,12 @@ impl LineIndex {
 }
 
 impl Position {
-    /// [`Position::of`] with a prepared index of the same source.
+    /// Where `span` lies in `source`, located through `index` (built from
+    /// the same source).
     fn at(index: &LineIndex, source: &str, span: Span) -> Position {
+        // Spans come from the parser and are always inside the text, but a
+        // renderer must not panic or print garbage on a stage's off-by-one,
+        // so every span is clamped before it is sliced or handed to miette.
         let end = ceil_char_boundary(source, span.end.min(source.len()));
         let start = floor_char_boundary(source, span.start.min(end));
         let (line, column, char_offset) = index.locate(source, start);
@@ -150,26 +157,6 @@ impl Position {
             end_column,
             char_offset,
             char_length: end_chars - char_offset,
-        }
-    }
-
-    fn of(source: &str, span: Span) -> Position {
-        // Spans come from the parser and are always inside the text, but a
-        // renderer must not panic or print garbage on a stage's off-by-one,
-        // so every span is clamped before it is sliced or handed to miette.
-        let end = ceil_char_boundary(source, span.end.min(source.len()));
-        let start = floor_char_boundary(source, span.start.min(end));
-        let (line, column) = line_col(source, start);
-        let (end_line, end_column) = line_col(source, end);
-        Position {
-            start,
-            end,
-            line,
-            column,
-            end_line,
-            end_column,
-            char_offset: source[..start].chars().count(),
-            char_length: source[start..end].chars().count(),
         }
     }
 
@@ -200,8 +187,83 @@ fn ceil_char_boundary(s: &str, mut i: usize) -> usize {
 /// borrows everything so rendering copies no source text per finding.
 struct MietteView<'a> {
     diag: &'a Diagnostic,
-    source: &'a NamedSource<String>,
+    source: &'a IndexedSource<'a>,
+    /// The file as read (without the newline `human` may add), and its
+    /// line index.
     text: &'a str,
+    index: &'a LineIndex,
+}
+
+/// A file as miette reads it. miette's own sources find a label's lines by
+/// scanning from the first byte, once per label: with thousands of findings
+/// in a large design that is quadratic. This one cuts, through the line
+/// index, a window of whole lines around the label and lets miette read
+/// that, then shifts the result back to the file's offsets and lines.
+struct IndexedSource<'a> {
+    name: &'a str,
+    text: &'a str,
+    /// Where each line starts, with miette's line breaks: `\n`, `\r\n`,
+    /// and a lone `\r`.
+    starts: Vec<usize>,
+}
+
+impl<'a> IndexedSource<'a> {
+    fn new(name: &'a str, text: &'a str) -> IndexedSource<'a> {
+        let bytes = text.as_bytes();
+        let mut starts = vec![0];
+        for (i, b) in bytes.iter().enumerate() {
+            if *b == b'\n' || (*b == b'\r' && bytes.get(i + 1) != Some(&b'\n')) {
+                starts.push(i + 1);
+            }
+        }
+        IndexedSource { name, text, starts }
+    }
+
+    fn line_of(&self, offset: usize) -> usize {
+        self.starts
+            .partition_point(|s| *s <= offset)
+            .saturating_sub(1)
+    }
+}
+
+impl miette::SourceCode for IndexedSource<'_> {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let (start, end) = (span.offset(), span.offset() + span.len());
+        if end > self.text.len() {
+            return Err(MietteError::OutOfBounds);
+        }
+        // One line of slack on each side, so miette sees the same
+        // neighbourhood it would in the whole file.
+        let lines = self.starts.len();
+        let first = self.line_of(start).saturating_sub(context_lines_before + 1);
+        let last = (self.line_of(end) + context_lines_after + 1).min(lines - 1);
+        let from = self.starts[first];
+        let to = self
+            .starts
+            .get(last + 1)
+            .copied()
+            .unwrap_or(self.text.len());
+        let window = &self.text[from..to];
+        let inner = window.read_span(
+            &SourceSpan::from((start - from, span.len())),
+            context_lines_before,
+            context_lines_after,
+        )?;
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name.to_string(),
+            inner.data(),
+            SourceSpan::from((inner.span().offset() + from, inner.span().len())),
+            inner.line() + first,
+            inner.column(),
+            // miette counts the line breaks up to the end of what it read.
+            inner.line_count() + first,
+        )))
+    }
 }
 
 impl fmt::Debug for MietteView<'_> {
@@ -244,7 +306,7 @@ impl miette::Diagnostic for MietteView<'_> {
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         let span = |s: Span| {
-            let p = Position::of(self.text, s);
+            let p = Position::at(self.index, self.text, s);
             // miette draws nothing for an empty span after the final newline
             // (a syntax error at the end of the file), so such a span points
             // at the end of the last line instead. `human` gives miette a copy
@@ -291,20 +353,21 @@ pub fn human(reports: &[FileReport], color: bool, width: usize) -> String {
 
     let mut out = String::new();
     for report in reports {
-        // miette's `NamedSource` needs an owned `'static` source, so each
-        // file is copied once, not once per finding. The copy ends in a
+        // Each file is copied once, not once per finding. The copy ends in a
         // newline so that miette can show a label at the very end of a file
         // that lacks one (see `MietteView::labels`).
         let mut text = report.source.to_string();
         if !text.ends_with('\n') {
             text.push('\n');
         }
-        let source = NamedSource::new(report.name, text);
+        let source = IndexedSource::new(report.name, &text);
+        let index = LineIndex::new(report.source);
         for diag in report.diagnostics {
             let view = MietteView {
                 diag,
                 source: &source,
                 text: report.source,
+                index: &index,
             };
             // Notes go in miette's footer, which is per handler, so only
             // findings that carry notes pay for a handler of their own.
@@ -803,6 +866,40 @@ mod tests {
         "system shop\n# café ☕\nservice web { label = \"naïve\"; replicas = 1 }\ndatabase db {}\n";
     const FILE: &str = "examples/shop.arch";
 
+    /// The indexed source reads exactly what miette's own source reads, for
+    /// every span between character boundaries and every context size.
+    #[test]
+    fn indexed_source_reads_what_miettes_own_source_reads() {
+        use miette::SourceCode;
+        let text = "a\n\nservice web { x = 1 }\r\n# café ☕\n\rlone\r\n\n\nlast line\n";
+        let indexed = IndexedSource::new("f.arch", text);
+        let named = miette::NamedSource::new("f.arch", text.to_string());
+        let bounds: Vec<usize> = (0..=text.len())
+            .filter(|i| text.is_char_boundary(*i))
+            .collect();
+        let mut compared = 0;
+        for &start in &bounds {
+            for &end in bounds.iter().filter(|e| **e >= start) {
+                let span = SourceSpan::from(start..end);
+                for (before, after) in [(0, 0), (1, 1), (2, 3), (5, 0)] {
+                    let want = named.read_span(&span, before, after).unwrap();
+                    let got = indexed.read_span(&span, before, after).unwrap();
+                    let at = format!("{start}..{end} ±{before},{after}");
+                    assert_eq!(got.data(), want.data(), "{at}");
+                    assert_eq!(got.span(), want.span(), "{at}");
+                    assert_eq!(got.line(), want.line(), "{at}");
+                    assert_eq!(got.column(), want.column(), "{at}");
+                    assert_eq!(got.line_count(), want.line_count(), "{at}");
+                    assert_eq!(got.name(), want.name(), "{at}");
+                    compared += 1;
+                }
+            }
+        }
+        assert!(compared > 1000);
+        let past = SourceSpan::from(text.len()..text.len() + 1);
+        assert!(indexed.read_span(&past, 0, 0).is_err());
+    }
+
     fn diagnostics() -> Vec<Diagnostic> {
         vec![
             Diagnostic::error(
@@ -993,9 +1090,9 @@ mod tests {
     fn out_of_range_spans_are_clamped() {
         // A span past the end, and one starting inside `é`, must neither
         // panic nor point outside the text.
-        let p = Position::of(SOURCE, Span::new(200, 300));
+        let p = Position::at(&LineIndex::new(SOURCE), SOURCE, Span::new(200, 300));
         assert_eq!((p.start, p.end, p.line, p.column), (86, 86, 5, 1));
-        let p = Position::of(SOURCE, Span::new(18, 19));
+        let p = Position::at(&LineIndex::new(SOURCE), SOURCE, Span::new(18, 19));
         assert_eq!((p.start, p.end), (17, 19));
         assert_eq!((p.line, p.column, p.char_length), (2, 6, 1));
     }
