@@ -7,12 +7,13 @@
 //! target, so a later backend (Kubernetes) starts from the same view.
 
 use super::escape::{Namer, Style, ident};
-use crate::estimate::{CopyEstimate, Estimate};
+use crate::estimate::{CopyEstimate, Estimate, StorageEstimate};
 use crate::model::{
     Algorithm, Component, CrossDc, Eviction, FailoverMode, Fallback, Invalidation, Kind, Model,
     ReadFrom, Role, Routing, Session,
 };
 use serde::Serialize;
+use std::collections::HashMap;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct View {
@@ -330,6 +331,14 @@ pub fn build(model: &Model, est: &Estimate, source: &str) -> View {
         envs.reserve(&fixed.replace('-', "_").to_ascii_uppercase());
     }
 
+    // Storage figures by (component, datacenter), looked up per copy.
+    let mut storage: StorageIndex = HashMap::new();
+    for s in &est.storage {
+        storage
+            .entry((s.component.as_str(), s.datacenter.as_deref()))
+            .or_default()
+            .push(s);
+    }
     let mut components: Vec<ComponentView> = model
         .components
         .iter()
@@ -338,6 +347,7 @@ pub fn build(model: &Model, est: &Estimate, source: &str) -> View {
             component_view(
                 model,
                 est,
+                &storage,
                 i,
                 c,
                 target,
@@ -427,10 +437,14 @@ pub fn build(model: &Model, est: &Estimate, source: &str) -> View {
     }
 }
 
+/// The estimator's storage figures of each (component, datacenter).
+type StorageIndex<'a> = HashMap<(&'a str, Option<&'a str>), Vec<&'a StorageEstimate>>;
+
 #[allow(clippy::too_many_arguments)]
 fn component_view(
     model: &Model,
     est: &Estimate,
+    storage: &StorageIndex,
     index: usize,
     c: &Component,
     target: f64,
@@ -474,7 +488,7 @@ fn component_view(
 
     let copies = model
         .copies_of(index)
-        .map(|(dc, node)| copy_view(model, est, c, dc, est.copy(node), target))
+        .map(|(dc, node)| copy_view(model, est, storage, c, dc, est.copy(node), target))
         .collect();
 
     let engine = match &c.spec {
@@ -615,21 +629,24 @@ fn cross_dc(c: CrossDc) -> &'static str {
 fn copy_view(
     model: &Model,
     est: &Estimate,
+    storage: &StorageIndex,
     c: &Component,
     dc: Option<usize>,
     ce: &CopyEstimate,
     target: f64,
 ) -> CopyView {
     let dc_name = model.dc_name(dc).map(String::from);
-    let storage: Vec<_> = est
-        .storage
-        .iter()
-        .filter(|s| s.component == c.name && s.datacenter == dc_name)
-        .collect();
+    let storage: &[&StorageEstimate] = storage
+        .get(&(c.name.as_str(), dc_name.as_deref()))
+        .map_or(&[], Vec::as_slice);
+    // The first figure of each shard, as a search in order would find.
+    let mut by_shard: HashMap<Option<usize>, &StorageEstimate> = HashMap::new();
+    for s in storage {
+        by_shard.entry(s.shard).or_insert(s);
+    }
     let copy_storage = |shard: Option<usize>| {
-        storage
-            .iter()
-            .find(|s| s.shard == shard)
+        by_shard
+            .get(&shard)
             .map(|s| (s.bytes_per_day, s.bytes_retained))
     };
     let (per_day, retained) = if storage.len() == 1 {
