@@ -184,7 +184,10 @@ pub fn did_you_mean<'a>(
     if word.len() > MAX_SUGGESTED_LEN {
         return None;
     }
-    let mut best: Option<(f64, &str)> = None;
+    // The fewest edits win (a swapped pair of letters is one edit, so `wbe`
+    // means `web`, not `db`); among equals, the higher Jaro-Winkler score
+    // (which favours a shared prefix); among those, the first candidate.
+    let mut best: Option<(usize, f64, &str)> = None;
     for c in candidates {
         if c.len() > MAX_SUGGESTED_LEN {
             continue;
@@ -192,11 +195,12 @@ pub fn did_you_mean<'a>(
         let score = strsim::jaro_winkler(word, c);
         let dist = strsim::damerau_levenshtein(word, c);
         let close = dist <= 2.max(word.len() / 4) || score >= 0.88;
-        if close && best.is_none_or(|(s, _)| score > s) {
-            best = Some((score, c));
+        let better = best.is_none_or(|(d, s, _)| dist < d || (dist == d && score > s));
+        if close && better {
+            best = Some((dist, score, c));
         }
     }
-    best.map(|(_, c)| c)
+    best.map(|(_, _, c)| c)
 }
 
 /// Line and column (both from 1, columns in characters) of a byte offset.
@@ -242,5 +246,26 @@ impl RuleInfo {
             .map(|l| l.strip_prefix(' ').unwrap_or(l))
             .collect();
         lines.join("\n").trim().to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::did_you_mean;
+
+    #[test]
+    fn suggestions_prefer_the_fewest_edits() {
+        let names = ["users", "web", "db", "cache"];
+        // A swapped pair is one edit: `web`, though `db` is two edits too.
+        assert_eq!(did_you_mean("wbe", names), Some("web"));
+        assert_eq!(did_you_mean("dbb", names), Some("db"));
+        assert_eq!(did_you_mean("cahce", names), Some("cache"));
+        assert_eq!(did_you_mean("user", names), Some("users"));
+        assert_eq!(did_you_mean("payments", names), None);
+        // Keywords: `replica` is one letter from `replicas`.
+        assert_eq!(
+            did_you_mean("replica", ["latency", "replicas", "capacity"]),
+            Some("replicas")
+        );
     }
 }
