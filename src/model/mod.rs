@@ -848,13 +848,14 @@ impl Model {
             .map_or(&[][..], Vec::as_slice);
         let from = all.partition_point(|(f, _)| *f < flow);
         let to = all.partition_point(|(f, _)| *f <= flow);
-        all[from..to].iter().map(|&(_, e)| {
-            let target = self.graph.raw_edges()[e.index()].target();
-            (e, target, &self.graph[e])
+        all[from..to].iter().filter_map(|&(_, e)| {
+            let (_, target) = self.graph.edge_endpoints(e)?;
+            Some((e, target, self.graph.edge_weight(e)?))
         })
     }
 
-    /// Rebuilds the edge and consumer indexes after `graph` is set.
+    /// Rebuilds the edge and consumer indexes after `graph` is set (the
+    /// graph is built once, in `build`, and never changed after).
     fn index_graph(&mut self) {
         use petgraph::visit::EdgeRef;
         self.call_edges = self

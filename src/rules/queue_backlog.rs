@@ -54,18 +54,11 @@ impl Rule for QueueBacklog {
         if !est.has_traffic {
             return;
         }
-        // Consuming services per queue, gathered once.
-        let mut consumers_of: Vec<Vec<usize>> = vec![Vec::new(); m.components.len()];
-        for (sid, s) in m.components.iter().enumerate() {
-            if let Some(q) = s.service().and_then(|x| x.consumes.as_ref()) {
-                consumers_of[q.value].push(sid);
-            }
-        }
         for (id, c) in m.components.iter().enumerate() {
             if c.kind != Kind::Queue {
                 continue;
             }
-            let consumers = &consumers_of[id];
+            let consumers: Vec<usize> = m.consumers_of(id).collect();
             if consumers.is_empty() {
                 // `queue-no-consumer` reports it.
                 continue;
