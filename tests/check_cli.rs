@@ -58,6 +58,24 @@ fn findings(v: &serde_json::Value) -> Vec<(String, String, String)> {
         .collect()
 }
 
+/// The first diagnostic of `rule` in a JSON report.
+fn first_of<'a>(v: &'a serde_json::Value, rule: &str) -> &'a serde_json::Value {
+    v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["rule"] == rule)
+        .unwrap_or_else(|| panic!("no `{rule}` in {v}"))
+}
+
+/// `archc check --format json` on a scratch design, from its folder.
+fn check_scratch(dir: &tempfile::TempDir, path: &Path) -> Output {
+    archc(
+        &["check", "--format", "json", path.to_str().unwrap()],
+        dir.path(),
+    )
+}
+
 fn rules_named(v: &serde_json::Value, rule: &str) -> usize {
     findings(v).iter().filter(|f| f.0 == rule).count()
 }
@@ -253,17 +271,9 @@ fn config_assumptions_reach_the_rules() {
     // cross-datacenter latency, 60ms by default, 80ms from the project file.
     let design = "datacenter a { weight = 50% }\ndatacenter b { weight = 50% }\nclient c\ndns names\nlb front { replicas = 2 }\nc -> names -> front\n";
     let (dir, path) = scratch(design, Some("[assumptions]\ncross_dc_latency = 0.08\n"));
-    let out = archc(
-        &["check", "--format", "json", path.to_str().unwrap()],
-        dir.path(),
-    );
+    let out = check_scratch(&dir, &path);
     let v = json(&out);
-    let geo = v["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|d| d["rule"] == "geo-routing")
-        .unwrap();
+    let geo = first_of(&v, "geo-routing");
     assert!(
         geo["message"].as_str().unwrap().contains("pay 80ms more"),
         "{geo}"
@@ -285,10 +295,7 @@ fn config_assumptions_reach_the_rules() {
 fn allow_with_reason_suppresses() {
     let design = spof_with_comment("# allow(spof): the single box is accepted until launch");
     let (dir, path) = scratch(&design, None);
-    let out = archc(
-        &["check", "--format", "json", path.to_str().unwrap()],
-        dir.path(),
-    );
+    let out = check_scratch(&dir, &path);
     let v = json(&out);
     let spofs: Vec<_> = findings(&v).into_iter().filter(|f| f.0 == "spof").collect();
     assert_eq!(
@@ -300,10 +307,7 @@ fn allow_with_reason_suppresses() {
 
     let future = spof_with_comment("# allow(spof): accepted until launch until 2999-12-31");
     let (dir, path) = scratch(&future, None);
-    let out = archc(
-        &["check", "--format", "json", path.to_str().unwrap()],
-        dir.path(),
-    );
+    let out = check_scratch(&dir, &path);
     assert_eq!(rules_named(&json(&out), "spof"), 1);
 }
 
@@ -311,36 +315,20 @@ fn allow_with_reason_suppresses() {
 fn allow_without_reason_is_a_finding() {
     let design = spof_with_comment("# allow(spof)");
     let (dir, path) = scratch(&design, None);
-    let out = archc(
-        &["check", "--format", "json", path.to_str().unwrap()],
-        dir.path(),
-    );
+    let out = check_scratch(&dir, &path);
     let v = json(&out);
     assert_eq!(rules_named(&v, "invalid-suppression"), 1);
     // Not suppressed: both single points of failure are still reported.
     assert_eq!(rules_named(&v, "spof"), 2);
-    let bad = v["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|d| d["rule"] == "invalid-suppression")
-        .unwrap();
+    let bad = first_of(&v, "invalid-suppression");
     assert_eq!(bad["message"], "suppression of `spof` without a reason");
     assert_eq!(bad["span"]["line"], 7, "points at the comment");
 
     let unknown = spof_with_comment("# allow(spfo): a typo");
     let (dir, path) = scratch(&unknown, None);
-    let out = archc(
-        &["check", "--format", "json", path.to_str().unwrap()],
-        dir.path(),
-    );
+    let out = check_scratch(&dir, &path);
     let v = json(&out);
-    let bad = v["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|d| d["rule"] == "invalid-suppression")
-        .unwrap();
+    let bad = first_of(&v, "invalid-suppression");
     assert_eq!(bad["message"], "suppression of unknown rule `spfo`");
     assert_eq!(bad["help"], "did you mean `spof`?");
 }
@@ -351,18 +339,10 @@ fn allow_must_sit_directly_above_what_it_silences() {
     let source = std::fs::read_to_string(Path::new(ROOT).join(SPOF)).unwrap();
     let design = source.replace("traffic {", "# allow(spof): meant for web\ntraffic {");
     let (dir, path) = scratch(&design, None);
-    let out = archc(
-        &["check", "--format", "json", path.to_str().unwrap()],
-        dir.path(),
-    );
+    let out = check_scratch(&dir, &path);
     let v = json(&out);
     assert_eq!(rules_named(&v, "spof"), 2);
-    let bad = v["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|d| d["rule"] == "invalid-suppression")
-        .unwrap();
+    let bad = first_of(&v, "invalid-suppression");
     assert_eq!(
         bad["message"],
         "suppression of `spof` is not directly above a component or flow"
@@ -374,10 +354,7 @@ fn allow_must_sit_directly_above_what_it_silences() {
         "service web {\n  # allow(spof): meant for web\n  replicas = 1\n  capacity = 1000/s\n}",
     );
     let (dir, path) = scratch(&design, None);
-    let out = archc(
-        &["check", "--format", "json", path.to_str().unwrap()],
-        dir.path(),
-    );
+    let out = check_scratch(&dir, &path);
     let v = json(&out);
     assert_eq!(rules_named(&v, "spof"), 2);
     assert_eq!(rules_named(&v, "invalid-suppression"), 1);
@@ -385,10 +362,7 @@ fn allow_must_sit_directly_above_what_it_silences() {
     // Other comments between the allow and the block are fine.
     let design = spof_with_comment("# allow(spof): accepted for the demo\n# the one web server");
     let (dir, path) = scratch(&design, None);
-    let out = archc(
-        &["check", "--format", "json", path.to_str().unwrap()],
-        dir.path(),
-    );
+    let out = check_scratch(&dir, &path);
     let v = json(&out);
     assert_eq!(rules_named(&v, "spof"), 1);
     assert_eq!(rules_named(&v, "invalid-suppression"), 0);
@@ -396,10 +370,7 @@ fn allow_must_sit_directly_above_what_it_silences() {
     // A flow statement can be silenced too: `missing-lb` points at the edge.
     let design = "client browsers\nservice web { replicas = 2 }\nmonitoring { logs = loki }\n# allow(missing-lb): the CDN in front balances\nbrowsers -> web\n";
     let (dir, path) = scratch(design, None);
-    let out = archc(
-        &["check", "--format", "json", path.to_str().unwrap()],
-        dir.path(),
-    );
+    let out = check_scratch(&dir, &path);
     let v = json(&out);
     assert_eq!(rules_named(&v, "missing-lb"), 0);
     assert_eq!(rules_named(&v, "invalid-suppression"), 0);
@@ -409,10 +380,7 @@ fn allow_must_sit_directly_above_what_it_silences() {
 fn expired_allow_brings_the_finding_back_with_a_note() {
     let design = spof_with_comment("# allow(spof): replaced in Q3 until 2020-09-30");
     let (dir, path) = scratch(&design, None);
-    let out = archc(
-        &["check", "--format", "json", path.to_str().unwrap()],
-        dir.path(),
-    );
+    let out = check_scratch(&dir, &path);
     assert_eq!(rules_named(&json(&out), "spof"), 2);
     assert_eq!(code(&out), 1);
     let human = archc(

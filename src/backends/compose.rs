@@ -447,9 +447,36 @@ impl Builder<'_> {
         name
     }
 
-    fn config(&mut self, name: String, file: String) {
-        if !self.project.configs.iter().any(|c| c.name == name) {
+    /// Declares the project config `name` (a file of the project), once;
+    /// whether this call declared it.
+    fn config(&mut self, name: String, file: String) -> bool {
+        let new = !self.project.configs.iter().any(|c| c.name == name);
+        if new {
             self.project.configs.push(ConfigFile { name, file });
+        }
+        new
+    }
+
+    /// Declares the config `name` (the project file `file`) and mounts it
+    /// into `svc` at `target`.
+    fn mount(&mut self, svc: &mut Service, name: String, file: &str, target: &str) {
+        self.config(name.clone(), format!("./{file}"));
+        svc.configs.push(ConfigMount {
+            source: name,
+            target: target.to_string(),
+        });
+    }
+
+    /// How callers reach an HTTP component: its name, `<ENV>_URL`, and the
+    /// address a proxy in front of it forwards to.
+    fn http_endpoint(c: &ComponentView) -> Endpoint {
+        Endpoint {
+            services: vec![(c.label.clone(), STARTED)],
+            env: vec![env(
+                format!("{}_URL", c.env),
+                format!("http://{}:{SERVICE_PORT}", c.label),
+            )],
+            http: Some((c.label.clone(), SERVICE_PORT, "/".to_string())),
         }
     }
 
@@ -693,14 +720,7 @@ impl Builder<'_> {
             self.wire(to, &mut svc);
         }
         self.push(svc);
-        Endpoint {
-            services: vec![(c.label.clone(), STARTED)],
-            env: vec![env(
-                format!("{}_URL", c.env),
-                format!("http://{}:{SERVICE_PORT}", c.label),
-            )],
-            http: Some((c.label.clone(), SERVICE_PORT, "/".to_string())),
-        }
+        Self::http_endpoint(c)
     }
 
     fn lb(&mut self, c: &ComponentView, copy: &view::CopyView) -> Option<Endpoint> {
@@ -757,12 +777,12 @@ impl Builder<'_> {
             svc.networks = vec!["public", "internal"];
         }
         let file = format!("haproxy/{}.cfg", c.label);
-        let config = format!("{}-haproxy", c.label);
-        self.config(config.clone(), format!("./{file}"));
-        svc.configs.push(ConfigMount {
-            source: config,
-            target: "/usr/local/etc/haproxy/haproxy.cfg".to_string(),
-        });
+        self.mount(
+            &mut svc,
+            format!("{}-haproxy", c.label),
+            &file,
+            "/usr/local/etc/haproxy/haproxy.cfg",
+        );
         let balance = match lb.algorithm {
             "least-connections" => "leastconn",
             "ip-hash" => "source",
@@ -785,14 +805,7 @@ impl Builder<'_> {
             &cfg,
         ));
         self.push(svc);
-        Some(Endpoint {
-            services: vec![(c.label.clone(), STARTED)],
-            env: vec![env(
-                format!("{}_URL", c.env),
-                format!("http://{}:{SERVICE_PORT}", c.label),
-            )],
-            http: Some((c.label.clone(), SERVICE_PORT, "/".to_string())),
-        })
+        Some(Self::http_endpoint(c))
     }
 
     fn cdn(&mut self, c: &ComponentView) -> Option<Endpoint> {
@@ -821,12 +834,12 @@ impl Builder<'_> {
             svc.networks = vec!["public", "internal"];
         }
         let file = format!("nginx/{}.conf", c.label);
-        let config = format!("{}-nginx", c.label);
-        self.config(config.clone(), format!("./{file}"));
-        svc.configs.push(ConfigMount {
-            source: config,
-            target: "/etc/nginx/conf.d/default.conf".to_string(),
-        });
+        self.mount(
+            &mut svc,
+            format!("{}-nginx", c.label),
+            &file,
+            "/etc/nginx/conf.d/default.conf",
+        );
         self.wire_deps(origin_id, &mut svc);
         let cfg = NginxCdn {
             component: c.name.clone(),
@@ -847,14 +860,7 @@ impl Builder<'_> {
             &cfg,
         ));
         self.push(svc);
-        Some(Endpoint {
-            services: vec![(c.label.clone(), STARTED)],
-            env: vec![env(
-                format!("{}_URL", c.env),
-                format!("http://{}:{SERVICE_PORT}", c.label),
-            )],
-            http: Some((c.label.clone(), SERVICE_PORT, "/".to_string())),
-        })
+        Some(Self::http_endpoint(c))
     }
 
     fn cache(&mut self, c: &ComponentView) -> Option<Endpoint> {
@@ -1063,8 +1069,7 @@ impl Builder<'_> {
                 Engine::Postgres => ("postgres-primary-init", "postgres-primary.sh.j2"),
                 Engine::Mysql => ("mysql-primary-init", "mysql-primary.sh.j2"),
             };
-            if !self.project.configs.iter().any(|x| x.name == config) {
-                self.config(config.to_string(), format!("./{script_file}"));
+            if self.config(config.to_string(), format!("./{script_file}")) {
                 self.jobs.push(Job::new(
                     format!("{}{script_file}", self.dir),
                     template,
@@ -1074,16 +1079,11 @@ impl Builder<'_> {
                 ));
             }
             if engine == Engine::Mysql
-                && !self
-                    .project
-                    .configs
-                    .iter()
-                    .any(|x| x.name == "mysql-replica-init")
-            {
-                self.config(
+                && self.config(
                     "mysql-replica-init".to_string(),
                     "./mysql/replica-init.sh".to_string(),
-                );
+                )
+            {
                 self.jobs.push(Job::new(
                     format!("{}mysql/replica-init.sh", self.dir),
                     "mysql-replica.sh.j2",
@@ -1838,20 +1838,19 @@ impl Builder<'_> {
             let mut svc = self.base_service("prometheus".into(), images::PROMETHEUS.into());
             svc.comments
                 .push("monitoring: Prometheus scrapes what exposes metrics".into());
-            self.config(
+            self.mount(
+                &mut svc,
                 "prometheus-config".into(),
-                "./prometheus/prometheus.yml".into(),
+                "prometheus/prometheus.yml",
+                "/etc/prometheus/prometheus.yml",
             );
-            svc.configs.push(ConfigMount {
-                source: "prometheus-config".into(),
-                target: "/etc/prometheus/prometheus.yml".into(),
-            });
             if alerts {
-                self.config("prometheus-alerts".into(), "./prometheus/alerts.yml".into());
-                svc.configs.push(ConfigMount {
-                    source: "prometheus-alerts".into(),
-                    target: "/etc/prometheus/alerts.yml".into(),
-                });
+                self.mount(
+                    &mut svc,
+                    "prometheus-alerts".into(),
+                    "prometheus/alerts.yml",
+                    "/etc/prometheus/alerts.yml",
+                );
             }
             let vol = self.volume("prometheus-data".into());
             svc.volumes.push(format!("{vol}:/prometheus"));
@@ -1880,14 +1879,12 @@ impl Builder<'_> {
                     "alerts: Alertmanager; add a receiver (pager, e-mail) in alertmanager/alertmanager.yml"
                         .into(),
                 );
-                self.config(
+                self.mount(
+                    &mut am,
                     "alertmanager-config".into(),
-                    "./alertmanager/alertmanager.yml".into(),
+                    "alertmanager/alertmanager.yml",
+                    "/etc/alertmanager/alertmanager.yml",
                 );
-                am.configs.push(ConfigMount {
-                    source: "alertmanager-config".into(),
-                    target: "/etc/alertmanager/alertmanager.yml".into(),
-                });
                 self.push(am);
                 self.jobs.push(Job::new(
                     format!("{}alertmanager/alertmanager.yml", self.dir),
@@ -1911,11 +1908,12 @@ impl Builder<'_> {
             svc.comments
                 .push("tracing: Tempo, receiving OTLP on 4317 (gRPC) and 4318 (HTTP)".into());
             svc.command = Some(vec!["-config.file=/etc/tempo/tempo.yaml".into()]);
-            self.config("tempo-config".into(), "./tempo/tempo.yaml".into());
-            svc.configs.push(ConfigMount {
-                source: "tempo-config".into(),
-                target: "/etc/tempo/tempo.yaml".into(),
-            });
+            self.mount(
+                &mut svc,
+                "tempo-config".into(),
+                "tempo/tempo.yaml",
+                "/etc/tempo/tempo.yaml",
+            );
             self.push(svc);
             self.jobs.push(Job::new(
                 format!("{}tempo/tempo.yaml", self.dir),
@@ -1933,14 +1931,12 @@ impl Builder<'_> {
                 .push("dashboards: Grafana, published on the loopback interface only".into());
             svc.environment
                 .push(env("GF_SECURITY_ADMIN_PASSWORD".into(), password));
-            self.config(
+            self.mount(
+                &mut svc,
                 "grafana-datasources".into(),
-                "./grafana/datasources.yaml".into(),
+                "grafana/datasources.yaml",
+                "/etc/grafana/provisioning/datasources/archc.yaml",
             );
-            svc.configs.push(ConfigMount {
-                source: "grafana-datasources".into(),
-                target: "/etc/grafana/provisioning/datasources/archc.yaml".into(),
-            });
             let vol = self.volume("grafana-data".into());
             svc.volumes.push(format!("{vol}:/var/lib/grafana"));
             svc.ports
