@@ -19,6 +19,7 @@
 //!   the CLI refuses to overwrite a file without it.
 
 pub mod compose;
+pub mod engines;
 pub mod escape;
 pub mod hclfmt;
 pub mod kubernetes;
