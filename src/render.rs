@@ -1133,7 +1133,7 @@ mod tests {
     fn sarif_validates_against_the_official_schema() {
         let path = concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../shared/schemas/sarif-schema-2.1.0.json"
+            "/tests/schemas/sarif-schema-2.1.0.json"
         );
         let schema_text = std::fs::read_to_string(path).expect("SARIF schema readable");
         let schema: serde_json::Value = serde_json::from_str(&schema_text).expect("schema is JSON");

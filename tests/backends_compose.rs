@@ -18,10 +18,10 @@ fn validator() -> &'static jsonschema::Validator {
     V.get_or_init(|| {
         let path = concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../shared/schemas/compose-spec.json"
+            "/tests/schemas/compose-spec.json"
         );
         let text =
-            std::fs::read_to_string(path).expect("compose-spec.json (see preamble: ../shared)");
+            std::fs::read_to_string(path).expect("tests/schemas/compose-spec.json");
         let schema: Value = serde_json::from_str(&text).expect("schema is JSON");
         jsonschema::validator_for(&schema).expect("schema compiles")
     })

@@ -442,7 +442,7 @@ fn baseline_reports_only_new_findings() {
 
 #[test]
 fn sarif_validates_against_the_official_schema() {
-    let schema_path = Path::new(ROOT).join("../shared/schemas/sarif-schema-2.1.0.json");
+    let schema_path = Path::new(ROOT).join("tests/schemas/sarif-schema-2.1.0.json");
     let schema: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(schema_path).unwrap()).unwrap();
     let validator = jsonschema::draft4::new(&schema).unwrap();
