@@ -523,8 +523,29 @@ struct SarifRun<'a> {
     /// count Unicode characters, and saying so keeps columns exact past
     /// characters outside the Basic Multilingual Plane.
     column_kind: &'static str,
+    /// Declares `%SRCROOT%`, the base every relative artifact location is
+    /// resolved against: the folder archc was run in, which a CI job runs
+    /// from the repository's root. It carries no `uri`, since the library
+    /// does no I/O and does not know that folder's absolute path;
+    /// code-scanning services supply it as the checkout.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    original_uri_base_ids: Option<SarifBaseIds>,
     results: Vec<SarifResult<'a>>,
 }
+
+#[derive(Serialize)]
+struct SarifBaseIds {
+    #[serde(rename = "%SRCROOT%")]
+    src_root: SarifBaseId,
+}
+
+#[derive(Serialize)]
+struct SarifBaseId {
+    description: SarifMessage,
+}
+
+/// The base id relative artifact locations name.
+const SRCROOT: &str = "%SRCROOT%";
 
 #[derive(Serialize)]
 struct SarifTool<'a> {
@@ -607,8 +628,11 @@ struct SarifPhysicalLocation {
 }
 
 #[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 struct SarifArtifactLocation {
     uri: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    uri_base_id: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -640,25 +664,56 @@ fn sarif_level(severity: Severity) -> &'static str {
     }
 }
 
-/// A file name as a relative URI reference: forward slashes, and anything
-/// outside URI's unreserved characters percent-encoded so names with spaces
-/// or `#` still validate and resolve.
-fn file_uri(name: &str) -> String {
-    let mut uri = String::with_capacity(name.len());
-    for byte in name.bytes() {
+/// Percent-encodes a path for a URI: forward slashes for separators, and
+/// anything outside URI's unreserved characters encoded, so names with
+/// spaces or `#` still validate and resolve. `keep` lists further bytes
+/// left as they are (the `:` of a Windows drive).
+fn encode_path(path: &str, keep: &[u8]) -> String {
+    let mut uri = String::with_capacity(path.len());
+    for byte in path.bytes() {
         match byte {
             b'\\' | b'/' => uri.push('/'),
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
                 uri.push(char::from(byte));
             }
+            _ if keep.contains(&byte) => uri.push(char::from(byte)),
             _ => uri.push_str(&format!("%{byte:02X}")),
         }
     }
     uri
 }
 
+/// A file name as SARIF wants it, with the base id it is relative to: an
+/// absolute path (`/x/a.arch`, `C:\x\a.arch`, `\\host\share\a.arch`) becomes
+/// a `file:` URI with no base; a relative one a relative reference
+/// against `%SRCROOT%`, without a leading `./`.
+fn file_uri(name: &str) -> (String, Option<&'static str>) {
+    let bytes = name.as_bytes();
+    let windows_drive = bytes.len() >= 3
+        && bytes[0].is_ascii_alphabetic()
+        && bytes[1] == b':'
+        && matches!(bytes[2], b'\\' | b'/');
+    if windows_drive {
+        return (format!("file:///{}", encode_path(name, b":")), None);
+    }
+    if let Some(unc) = name.strip_prefix("\\\\") {
+        return (format!("file://{}", encode_path(unc, b"")), None);
+    }
+    if name.starts_with('/') || name.starts_with('\\') {
+        return (format!("file://{}", encode_path(name, b"")), None);
+    }
+    let mut relative = name;
+    while let Some(rest) = relative
+        .strip_prefix("./")
+        .or_else(|| relative.strip_prefix(".\\"))
+    {
+        relative = rest;
+    }
+    (encode_path(relative, b""), Some(SRCROOT))
+}
+
 fn sarif_location(
-    uri: &str,
+    (uri, base): &(String, Option<&'static str>),
     index: &LineIndex,
     source: &str,
     span: Span,
@@ -670,7 +725,8 @@ fn sarif_location(
         id,
         physical_location: SarifPhysicalLocation {
             artifact_location: SarifArtifactLocation {
-                uri: uri.to_string(),
+                uri: uri.clone(),
+                uri_base_id: *base,
             },
             region: SarifRegion {
                 start_line: p.line,
@@ -721,8 +777,10 @@ pub fn sarif(reports: &[FileReport], rules: &[RuleInfo]) -> String {
         .collect();
 
     let mut results = Vec::new();
+    let mut relative = false;
     for report in reports {
         let uri = file_uri(report.name);
+        relative |= uri.1.is_some();
         let index = LineIndex::new(report.source);
         for d in report.diagnostics {
             // The first descriptor with the name wins, so a duplicated
@@ -791,6 +849,13 @@ pub fn sarif(reports: &[FileReport], rules: &[RuleInfo]) -> String {
                 },
             },
             column_kind: "unicodeCodePoints",
+            original_uri_base_ids: relative.then(|| SarifBaseIds {
+                src_root: SarifBaseId {
+                    description: SarifMessage {
+                        text: "The folder archc was run in (the repository root in CI)".into(),
+                    },
+                },
+            }),
             results,
         }],
     };
@@ -1211,10 +1276,42 @@ mod tests {
             })
         );
         assert_eq!(results[1]["level"], "warning");
+        assert_eq!(location["artifactLocation"]["uriBaseId"], "%SRCROOT%");
+        assert!(
+            log["runs"][0]["originalUriBaseIds"]["%SRCROOT%"]["description"]["text"].is_string(),
+            "the base id a relative location names is declared"
+        );
+    }
+
+    #[test]
+    fn sarif_locations_are_relative_to_srcroot_or_file_uris() {
+        let relative = |u: &str| (u.to_string(), Some("%SRCROOT%"));
+        let absolute = |u: &str| (u.to_string(), None);
         assert_eq!(
             file_uri("dir with space\\ok.arch"),
-            "dir%20with%20space/ok.arch"
+            relative("dir%20with%20space/ok.arch")
         );
+        assert_eq!(file_uri("./a/b.arch"), relative("a/b.arch"));
+        assert_eq!(file_uri("../up.arch"), relative("../up.arch"));
+        assert_eq!(file_uri("/tmp/x y/a.arch"), absolute("file:///tmp/x%20y/a.arch"));
+        assert_eq!(
+            file_uri("C:\\designs\\a#1.arch"),
+            absolute("file:///C:/designs/a%231.arch")
+        );
+        assert_eq!(
+            file_uri("\\\\host\\share\\a.arch"),
+            absolute("file://host/share/a.arch")
+        );
+
+        // A run with only absolute paths declares no base id.
+        let diags = diagnostics();
+        let mut r = report(&diags);
+        r.name = "/abs/shop.arch";
+        let log: serde_json::Value = serde_json::from_str(&sarif(&[r], &[])).expect("JSON");
+        let location = &log["runs"][0]["results"][0]["locations"][0]["physicalLocation"];
+        assert_eq!(location["artifactLocation"]["uri"], "file:///abs/shop.arch");
+        assert!(location["artifactLocation"].get("uriBaseId").is_none());
+        assert!(log["runs"][0].get("originalUriBaseIds").is_none());
     }
 
     #[test]
