@@ -8,7 +8,8 @@
 //!
 //! Run: `cargo bench --bench scale` (prints a Markdown table of medians;
 //! `SCALE_RUNS=N` sets the runs per cell, 5 by default, 3 for 100k;
-//! `SCALE_DIR=DIR` keeps the designs and outputs in DIR).
+//! `SCALE_DIR=DIR` keeps the designs and outputs in DIR;
+//! `SCALE_GENERATE_ONLY=1` with `SCALE_DIR` only writes the designs).
 
 use std::process::Command;
 use std::time::Instant;
@@ -50,6 +51,16 @@ fn main() {
     }
     let dir = kept.as_deref().unwrap_or(temporary.path());
     let sizes = [1_000usize, 10_000, 100_000];
+    // `SCALE_GENERATE_ONLY=1` writes the designs into SCALE_DIR and stops,
+    // for measuring one command by hand (`/usr/bin/time -v`).
+    if std::env::var_os("SCALE_GENERATE_ONLY").is_some() {
+        for &n in &sizes {
+            let path = dir.join(format!("design-{n}.arch"));
+            std::fs::write(&path, generator::generate_design(n, 42)).expect("write design");
+            println!("{}", path.display());
+        }
+        return;
+    }
     let mut check_medians = Vec::new();
     println!("| command | components | median s | runs | exit |");
     println!("|---|---:|---:|---:|---:|");

@@ -15,6 +15,7 @@ pub mod model;
 pub mod render;
 pub mod rules;
 pub mod sim;
+pub mod stream;
 pub mod syntax;
 
 pub use estimate::{Estimate, estimate};

@@ -1293,7 +1293,10 @@ mod tests {
         );
         assert_eq!(file_uri("./a/b.arch"), relative("a/b.arch"));
         assert_eq!(file_uri("../up.arch"), relative("../up.arch"));
-        assert_eq!(file_uri("/tmp/x y/a.arch"), absolute("file:///tmp/x%20y/a.arch"));
+        assert_eq!(
+            file_uri("/tmp/x y/a.arch"),
+            absolute("file:///tmp/x%20y/a.arch")
+        );
         assert_eq!(
             file_uri("C:\\designs\\a#1.arch"),
             absolute("file:///C:/designs/a%231.arch")

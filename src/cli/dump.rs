@@ -18,6 +18,10 @@ pub fn run(args: Args) -> u8 {
         Ok(x) => x,
         Err(code) => return code,
     };
-    super::emit(&format!("{}\n", archc::model::dump::to_json(&model)));
+    // Streamed into standard output, one component at a time.
+    if let Err(e) = super::emit_json(&archc::model::dump::Dump(&model)) {
+        eprintln!("error: cannot write the model as JSON: {e}");
+        return super::EXIT_INPUT;
+    }
     EXIT_OK
 }

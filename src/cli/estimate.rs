@@ -65,20 +65,18 @@ pub fn run(args: Args) -> u8 {
         name: &input.name,
         sets: &args.sets,
     };
-    let text = match args.format {
-        EstimateFormat::Human => report::human(&model, &est, &source),
+    match args.format {
+        EstimateFormat::Human => write_stdout(&report::human(&model, &est, &source)),
         EstimateFormat::Json => {
-            let value = report::json(&model, &est, &source);
-            match serde_json::to_string_pretty(&value) {
-                Ok(s) => s + "\n",
-                Err(e) => {
-                    eprintln!("error: cannot write the estimate as JSON: {e}");
-                    return EXIT_INPUT;
-                }
+            // Streamed: the report is serialised straight into standard
+            // output, one copy at a time, so a design of 100,000
+            // components never holds its whole JSON in memory.
+            if let Err(e) = super::emit_json(&report::JsonReport::new(&model, &est, &source)) {
+                eprintln!("error: cannot write the estimate as JSON: {e}");
+                return EXIT_INPUT;
             }
         }
-    };
-    write_stdout(&text);
+    }
     EXIT_OK
 }
 

@@ -171,6 +171,24 @@ pub fn emit(text: &str) {
     }
 }
 
+/// Serialises `value` as pretty JSON (and a newline) straight into
+/// standard output through a buffer, without building the text first. A
+/// reader that went away (`… | head`) ends the output quietly; any other
+/// failure is returned.
+pub fn emit_json<T: serde::Serialize + ?Sized>(value: &T) -> Result<(), std::io::Error> {
+    use std::io::Write;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    let written = serde_json::to_writer_pretty(&mut out, value)
+        .map_err(std::io::Error::from)
+        .and_then(|()| out.write_all(b"\n"))
+        .and_then(|()| out.flush());
+    match written {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

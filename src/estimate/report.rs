@@ -11,6 +11,7 @@
 
 use super::{CopyEstimate, Estimate, ShardEstimate, availability};
 use crate::model::{Class, Component, Copy, Kind, Model, Setting};
+use crate::stream::Lazy;
 use petgraph::graph::NodeIndex;
 use serde_json::{Map, Value, json};
 use std::fmt::Write as _;
@@ -1170,47 +1171,179 @@ fn shard_json(model: &Model, est: &Estimate, node: NodeIndex, s: &ShardEstimate)
 }
 
 /// The estimate as one JSON object (see `docs/estimator.md`).
+/// The estimate as a JSON value (CLI.md's `estimate --format json`).
+/// Large designs should serialise [`JsonReport`] straight to a writer
+/// instead, which never holds more than one copy's object at a time.
 pub fn json(model: &Model, est: &Estimate, source: &Source) -> Value {
-    let mut components = Vec::new();
-    for (_, nodes) in copy_groups(model) {
-        for node in nodes {
-            components.push(copy_json(model, est, node));
-            let e = est.copy(node);
-            if e.shards.len() > 1 {
-                for s in &e.shards {
-                    components.push(shard_json(model, est, node, s));
-                }
-            }
-        }
-    }
-    let classes: Vec<Value> = est
-        .classes
-        .iter()
-        .map(|ce| {
-            let check = availability::failover_check(model, est, ce.class);
-            let combine = if !check.multi_dc {
-                "single"
-            } else if check.ok {
-                "parallel"
-            } else {
-                "weighted"
-            };
-            let mut assumed = latency_assumptions(model, est, ce.class);
-            assumed.extend(availability_assumptions(model, est, ce.class));
-            json!({
-                "class": ce.class.as_str(),
-                "avg_rps": if est.has_traffic { num(ce.avg_rps) } else { Value::Null },
-                "peak_rps": if est.has_traffic { num(ce.peak_rps) } else { Value::Null },
-                "mean_latency_ms": if est.has_traffic { ms(ce.mean_latency_s) } else { Value::Null },
-                "p99_latency_ms": if est.has_traffic { ms(ce.p99_estimate_s) } else { Value::Null },
-                "availability": num_avail(ce.availability),
-                "datacenters": combine,
-                "assumed": assumed,
-            })
-        })
-        .collect();
+    serde_json::to_value(JsonReport::new(model, est, source)).unwrap_or(Value::Null)
+}
 
-    let traffic = model.traffic.as_ref().map_or(Value::Null, |t| {
+/// `estimate --format json`, serialised field by field: the arrays that
+/// grow with the design (components, shards, stores, datacenter-loss
+/// tables) are produced one element at a time while writing, so memory
+/// stays flat however large the design. Field order is alphabetical,
+/// which is the order a [`serde_json::Value`] object prints in, so both
+/// paths give the same bytes.
+pub struct JsonReport<'a> {
+    model: &'a Model,
+    est: &'a Estimate,
+    source: &'a Source<'a>,
+}
+
+impl<'a> JsonReport<'a> {
+    pub fn new(model: &'a Model, est: &'a Estimate, source: &'a Source<'a>) -> Self {
+        JsonReport { model, est, source }
+    }
+}
+
+impl serde::Serialize for JsonReport<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let (model, est, source) = (self.model, self.est, self.source);
+        let components = Lazy(|| {
+            copy_groups(model).into_iter().flat_map(move |(_, nodes)| {
+                nodes.into_iter().flat_map(move |node| {
+                    let e = est.copy(node);
+                    let shards = if e.shards.len() > 1 {
+                        &e.shards[..]
+                    } else {
+                        &[]
+                    };
+                    std::iter::once(copy_json(model, est, node)).chain(
+                        shards
+                            .iter()
+                            .map(move |sh| shard_json(model, est, node, sh)),
+                    )
+                })
+            })
+        });
+        let dc_loss = Lazy(|| {
+            est.dc_loss.iter().map(move |loss| {
+                let comps = Lazy(move || {
+                    model
+                        .graph
+                        .node_indices()
+                        .filter(move |n| model.graph[*n].dc != Some(loss.datacenter))
+                        .map(move |n| dc_loss_copy(model, loss, n))
+                });
+                DcLossJson {
+                    components: comps,
+                    datacenter: &model.datacenters[loss.datacenter].name,
+                }
+            })
+        });
+        let mut m = s.serialize_map(Some(15))?;
+        m.serialize_entry("assumptions", &assumptions_json(model))?;
+        m.serialize_entry("availability", &num_avail(est.availability))?;
+        m.serialize_entry("bandwidth", &bandwidth_json(est))?;
+        m.serialize_entry("classes", &Lazy(|| classes_json(model, est)))?;
+        m.serialize_entry("components", &components)?;
+        m.serialize_entry("dc_loss", &dc_loss)?;
+        m.serialize_entry("file", source.name)?;
+        m.serialize_entry("has_traffic", &est.has_traffic)?;
+        m.serialize_entry("queue_loop_unbounded", &est.unbounded)?;
+        m.serialize_entry("sets", source.sets)?;
+        m.serialize_entry("slo", &slo_json(model, est))?;
+        m.serialize_entry("storage", &StorageJson { est, model })?;
+        m.serialize_entry("system", &model.system)?;
+        m.serialize_entry("traffic", &traffic_json(model, est))?;
+        m.serialize_entry("version", &JSON_VERSION)?;
+        m.end()
+    }
+}
+
+/// One datacenter-loss table; fields in alphabetical order.
+#[derive(serde::Serialize)]
+struct DcLossJson<'a, C: serde::Serialize> {
+    components: C,
+    datacenter: &'a str,
+}
+
+fn dc_loss_copy(model: &Model, loss: &super::DcLoss, n: NodeIndex) -> Value {
+    let copy = model.graph[n];
+    let c = &model.components[copy.component];
+    json!({
+        "component": c.name,
+        "datacenter": dc_value(model, copy.dc),
+        "peak_rps": num(loss.peak_rps[n.index()]),
+        "utilization_at_max": if c.capacity.value.is_some() {
+            num(loss.utilization_at_max[n.index()])
+        } else {
+            Value::Null
+        },
+    })
+}
+
+/// The storage section: the per-store list is written lazily.
+struct StorageJson<'a> {
+    est: &'a Estimate,
+    model: &'a Model,
+}
+
+impl serde::Serialize for StorageJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let est = self.est;
+        if !est.has_traffic {
+            return s.serialize_unit();
+        }
+        let assumed = self
+            .model
+            .traffic
+            .as_ref()
+            .is_some_and(|t| t.write_size.is_default());
+        let stores = Lazy(|| {
+            est.storage.iter().map(|st| {
+                json!({
+                    "component": st.component,
+                    "datacenter": st.datacenter,
+                    "shard": st.shard,
+                    "storage_bytes_per_day": num(st.bytes_per_day),
+                    "storage_bytes_retained": opt(st.bytes_retained),
+                })
+            })
+        });
+        let mut m = s.serialize_map(Some(4))?;
+        let assumed: &[&str] = if assumed {
+            &["traffic.write_size"]
+        } else {
+            &[]
+        };
+        m.serialize_entry("assumed", assumed)?;
+        m.serialize_entry("storage_bytes_per_day", &num(est.storage_bytes_per_day))?;
+        m.serialize_entry("storage_bytes_retained", &opt(est.storage_bytes_retained))?;
+        m.serialize_entry("stores", &stores)?;
+        m.end()
+    }
+}
+
+fn classes_json<'a>(model: &'a Model, est: &'a Estimate) -> impl Iterator<Item = Value> + 'a {
+    est.classes.iter().map(move |ce| {
+        let check = availability::failover_check(model, est, ce.class);
+        let combine = if !check.multi_dc {
+            "single"
+        } else if check.ok {
+            "parallel"
+        } else {
+            "weighted"
+        };
+        let mut assumed = latency_assumptions(model, est, ce.class);
+        assumed.extend(availability_assumptions(model, est, ce.class));
+        json!({
+            "class": ce.class.as_str(),
+            "avg_rps": if est.has_traffic { num(ce.avg_rps) } else { Value::Null },
+            "peak_rps": if est.has_traffic { num(ce.peak_rps) } else { Value::Null },
+            "mean_latency_ms": if est.has_traffic { ms(ce.mean_latency_s) } else { Value::Null },
+            "p99_latency_ms": if est.has_traffic { ms(ce.p99_estimate_s) } else { Value::Null },
+            "availability": num_avail(ce.availability),
+            "datacenters": combine,
+            "assumed": assumed,
+        })
+    })
+}
+
+fn traffic_json(model: &Model, est: &Estimate) -> Value {
+    model.traffic.as_ref().map_or(Value::Null, |t| {
         let mut assumed = Vec::new();
         for (name, d) in [
             ("traffic.peak", t.peak.is_default()),
@@ -1240,98 +1373,35 @@ pub fn json(model: &Model, est: &Estimate, source: &Source) -> Value {
             },
             "assumed": assumed,
         })
-    });
+    })
+}
 
-    let storage = if est.has_traffic {
-        let assumed = model
-            .traffic
-            .as_ref()
-            .is_some_and(|t| t.write_size.is_default());
-        json!({
-            "storage_bytes_per_day": num(est.storage_bytes_per_day),
-            "storage_bytes_retained": opt(est.storage_bytes_retained),
-            "stores": est.storage.iter().map(|s| json!({
-                "component": s.component,
-                "datacenter": s.datacenter,
-                "shard": s.shard,
-                "storage_bytes_per_day": num(s.bytes_per_day),
-                "storage_bytes_retained": opt(s.bytes_retained),
-            })).collect::<Vec<_>>(),
-            "assumed": if assumed { vec!["traffic.write_size"] } else { Vec::new() },
-        })
-    } else {
-        Value::Null
-    };
-
-    let bandwidth = est.bandwidth.as_ref().map_or(Value::Null, |b| {
+fn bandwidth_json(est: &Estimate) -> Value {
+    est.bandwidth.as_ref().map_or(Value::Null, |b| {
         json!({
             "cdn_bytes_per_s": num(b.cdn_bytes_per_s),
             "origin_bytes_per_s": num(b.origin_bytes_per_s),
         })
-    });
+    })
+}
 
-    let dc_loss: Vec<Value> = est
-        .dc_loss
-        .iter()
-        .map(|loss| {
-            let comps: Vec<Value> = model
-                .graph
-                .node_indices()
-                .filter(|n| model.graph[*n].dc != Some(loss.datacenter))
-                .map(|n| {
-                    let copy = model.graph[n];
-                    let c = &model.components[copy.component];
-                    json!({
-                        "component": c.name,
-                        "datacenter": dc_value(model, copy.dc),
-                        "peak_rps": num(loss.peak_rps[n.index()]),
-                        "utilization_at_max": if c.capacity.value.is_some() {
-                            num(loss.utilization_at_max[n.index()])
-                        } else {
-                            Value::Null
-                        },
-                    })
-                })
-                .collect();
-            json!({
-                "datacenter": model.datacenters[loss.datacenter].name,
-                "components": comps,
-            })
-        })
-        .collect();
-
+fn assumptions_json(model: &Model) -> Value {
     let a = &model.assumptions;
     let assumption = |value: Value, s: bool| json!({"value": value, "assumed": s});
-    let assumptions = json!({
+    json!({
         "target_utilization": assumption(num(a.target_utilization.value), a.target_utilization.is_default()),
         "instance_availability": assumption(num_avail(a.instance_availability.value), a.instance_availability.is_default()),
         "hop_latency_ms": assumption(ms(a.hop_latency.value), a.hop_latency.is_default()),
         "cross_dc_latency_ms": assumption(ms(a.cross_dc_latency.value), a.cross_dc_latency.is_default()),
         "hotspot_factor": assumption(num(a.hotspot_factor.value), a.hotspot_factor.is_default()),
-    });
+    })
+}
 
-    let slo = json!({
+fn slo_json(model: &Model, est: &Estimate) -> Value {
+    json!({
         "latency_p99_ms": opt(model.slo.latency_p99.as_ref().map(|s| s.value * 1e3)),
         "latency_mean_ms": opt(model.slo.latency_mean.as_ref().map(|s| s.value * 1e3)),
         "availability": model.slo.availability.as_ref().map_or(Value::Null, |s| num_avail(s.value)),
         "availability_met": model.slo.availability.as_ref().map(|s| est.availability >= s.value),
-    });
-
-    json!({
-        "version": JSON_VERSION,
-        "system": model.system,
-        "file": source.name,
-        "sets": source.sets,
-        "has_traffic": est.has_traffic,
-        "traffic": traffic,
-        "components": components,
-        "classes": classes,
-        "availability": num_avail(est.availability),
-        "slo": slo,
-        "storage": storage,
-        "bandwidth": bandwidth,
-        "dc_loss": dc_loss,
-        "assumptions": assumptions,
-        "queue_loop_unbounded": est.unbounded,
     })
 }
