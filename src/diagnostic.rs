@@ -101,8 +101,15 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn error(rule: &str, span: Span, message: impl Into<String>) -> Self {
-        Diagnostic::new(rule, Severity::Error, span, message)
+    /// A compile diagnostic under `code`, at the code's severity.
+    pub fn error(code: crate::codes::Code, span: Span, message: impl Into<String>) -> Self {
+        Diagnostic::new(code.as_str(), code.severity(), span, message)
+    }
+
+    /// The compile-diagnostic code this carries, if it is one (lint rules
+    /// are not).
+    pub fn code(&self) -> Option<crate::codes::Code> {
+        crate::codes::Code::from_name(&self.rule)
     }
 
     pub fn new(rule: &str, severity: Severity, span: Span, message: impl Into<String>) -> Self {

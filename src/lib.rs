@@ -7,6 +7,7 @@
 //! values; the `archc` binary reads files, renders and picks exit codes.
 
 pub mod backends;
+pub mod codes;
 pub mod diagnostic;
 pub mod estimate;
 pub mod fmt;
@@ -99,7 +100,12 @@ fn build_parsed(
     options: &BuildOptions,
 ) -> Compiled {
     let failed = diagnostics.iter().any(|d| {
-        d.rule == "syntax" || d.rule == "invalid-override" || d.rule == "unknown-reference"
+        matches!(
+            d.code(),
+            Some(
+                codes::Code::Syntax | codes::Code::InvalidOverride | codes::Code::UnknownReference
+            )
+        )
     });
     let model = if failed {
         None

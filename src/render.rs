@@ -914,6 +914,7 @@ pub fn github(reports: &[FileReport]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::codes::Code;
 
     // Line 2 holds a two-byte `é` and a three-byte `☕`, line 3 a two-byte
     // `ï` before the spans under test, so a column computed from bytes
@@ -967,8 +968,9 @@ mod tests {
 
     fn diagnostics() -> Vec<Diagnostic> {
         vec![
-            Diagnostic::error(
+            Diagnostic::new(
                 "spof",
+                Severity::Error,
                 Span::new(32, 35),
                 "`web` runs as one instance in `us-east`: losing it fails 100% of requests",
             )
@@ -1372,7 +1374,7 @@ mod tests {
         // the last character; miette alone would drop its label.
         for source in ["system a {\n  web\n", "system a {\n  web"] {
             let diags = [Diagnostic::error(
-                "syntax",
+                Code::Syntax,
                 Span::new(source.len(), source.len()),
                 "unexpected end of file",
             )

@@ -2,6 +2,7 @@
 //! `.arch` file below it, in sorted order; an unreadable path is an input
 //! error (exit 2) reported with its cause, never a panic.
 
+use archc::codes::Code;
 use archc::diagnostic::{Diagnostic, Span};
 use std::path::{Path, PathBuf};
 
@@ -22,7 +23,7 @@ impl std::fmt::Display for LoadError {
 }
 
 fn unreadable(name: &str, message: String) -> LoadError {
-    let diagnostic = Diagnostic::error("unreadable-file", Span::new(0, 0), message.clone())
+    let diagnostic = Diagnostic::error(Code::UnreadableFile, Span::new(0, 0), message.clone())
         .label("cannot read this file")
         .help("check the path and its permissions");
     LoadError {
@@ -118,7 +119,7 @@ fn read_one(path: &Path, inputs: &mut Vec<Input>, errors: &mut Vec<LoadError>) {
                     .next()
                     .map_or(at, |c| at + c.len_utf8());
                 let diagnostic = Diagnostic::error(
-                    "invalid-utf8",
+                    Code::InvalidUtf8,
                     Span::new(at, end),
                     format!("invalid UTF-8 at byte {at}"),
                 )

@@ -5,6 +5,7 @@
 //! resolved.
 
 use super::*;
+use crate::codes::Code;
 use crate::diagnostic::{Diagnostic, Span, did_you_mean};
 use crate::estimate::shards::{KeyDist, Sharding};
 use crate::syntax::ast::{self, Attribute, Item, SingletonKind, Unit, Value, ValueKind};
@@ -165,10 +166,14 @@ impl Cx {
                 Item::System(s) => {
                     if let Some(first) = system {
                         self.push(
-                            Diagnostic::error("duplicate-block", s.span, "a second `system` line")
-                                .label("second `system` line")
-                                .related(first.span, "first `system` line here")
-                                .help("keep one `system` line per file"),
+                            Diagnostic::error(
+                                Code::DuplicateBlock,
+                                s.span,
+                                "a second `system` line",
+                            )
+                            .label("second `system` line")
+                            .related(first.span, "first `system` line here")
+                            .help("keep one `system` line per file"),
                         );
                     } else {
                         system = Some(s);
@@ -178,7 +183,7 @@ impl Cx {
                     if let Some(first) = singletons.get(&s.kind) {
                         self.push(
                             Diagnostic::error(
-                                "duplicate-block",
+                                Code::DuplicateBlock,
                                 s.keyword,
                                 format!("a second `{}` block", s.kind.as_str()),
                             )
@@ -213,7 +218,7 @@ impl Cx {
                             "assumptions",
                         ]);
                         let mut diag = Diagnostic::error(
-                            "unknown-kind",
+                            Code::UnknownKind,
                             d.kind.span,
                             format!("unknown component kind `{kind_word}`"),
                         )
@@ -230,7 +235,7 @@ impl Cx {
                     let name = d.name.name.clone();
                     if let Some((first, _)) = names.get(&name) {
                         self.push(
-                            Diagnostic::error("duplicate-name", d.name.span, format!("`{name}` is defined twice"))
+                            Diagnostic::error(Code::DuplicateName, d.name.span, format!("`{name}` is defined twice"))
                                 .label("second definition")
                                 .related(*first, "first defined here")
                                 .help("rename one of them; components and datacenters share one namespace"),
@@ -373,7 +378,7 @@ impl Cx {
             let name = a.name.name.as_str();
             if !allowed.contains(&name) {
                 let mut d = Diagnostic::error(
-                    "unknown-attribute",
+                    Code::UnknownAttribute,
                     a.name.span,
                     format!("unknown attribute `{name}` for {what}"),
                 )
@@ -388,7 +393,7 @@ impl Cx {
             if let Some(first) = map.get(name) {
                 self.push(
                     Diagnostic::error(
-                        "duplicate-attribute",
+                        Code::DuplicateAttribute,
                         a.name.span,
                         format!("`{name}` is set twice"),
                     )
@@ -407,7 +412,7 @@ impl Cx {
         let found = a.value.kind.describe();
         self.push(
             Diagnostic::error(
-                "type-mismatch",
+                Code::TypeMismatch,
                 a.value.span,
                 format!("`{}` expects {expected}, found {found}", a.name.name),
             )
@@ -421,7 +426,7 @@ impl Cx {
 
     fn invalid(&mut self, span: Span, message: String, help: &str) {
         self.push(
-            Diagnostic::error("invalid-value", span, message)
+            Diagnostic::error(Code::InvalidValue, span, message)
                 .label("invalid value")
                 .help(help),
         );
@@ -650,7 +655,7 @@ impl Cx {
         };
         if bad {
             let mut diag = Diagnostic::error(
-                "weight-sum",
+                Code::WeightSum,
                 weight_spans[weight_spans.len() - 1],
                 format!(
                     "datacenter weights sum to {}%, not 100%",
@@ -718,7 +723,7 @@ impl Cx {
         if let (Some(r), Some(a)) = (&replicas_given, &autoscale) {
             self.push(
                 Diagnostic::error(
-                    "invalid-value",
+                    Code::InvalidValue,
                     a.span.unwrap_or(d.name.span),
                     "`autoscale` together with `replicas`",
                 )
@@ -732,7 +737,7 @@ impl Cx {
                 if let Some(a) = attrs.get(attr) {
                     self.push(
                         Diagnostic::error(
-                            "invalid-value",
+                            Code::InvalidValue,
                             a.name.span,
                             format!("`{attr}` on managed {} `{name}`", kind.as_str()),
                         )
@@ -817,7 +822,7 @@ impl Cx {
         if matches!(kind, Kind::Database | Kind::Cache) {
             self.push(
                 Diagnostic::error(
-                    "invalid-value",
+                    Code::InvalidValue,
                     a.name.span,
                     format!("a {} cannot autoscale", kind.as_str()),
                 )
@@ -897,7 +902,7 @@ impl Cx {
                 },
                 other => self.push(
                     Diagnostic::error(
-                        "type-mismatch",
+                        Code::TypeMismatch,
                         v.span,
                         format!(
                             "`datacenters` lists datacenter names, found {}",
@@ -915,7 +920,7 @@ impl Cx {
 
     fn unknown_dc(&mut self, n: &str, span: Span, names: &Names) {
         let mut d = Diagnostic::error(
-            "unknown-reference",
+            Code::UnknownReference,
             span,
             format!("no datacenter named `{n}`"),
         )
@@ -935,7 +940,7 @@ impl Cx {
     /// `kind` is the kind the reference needs, for the "declare it" hint.
     fn unknown_component(&mut self, n: &str, span: Span, names: &Names, kind: &str) {
         let mut d = Diagnostic::error(
-            "unknown-reference",
+            Code::UnknownReference,
             span,
             format!("no component named `{n}`"),
         )
@@ -1184,7 +1189,7 @@ impl Cx {
     ) {
         self.push(
             Diagnostic::error(
-                "wrong-kind",
+                Code::WrongKind,
                 span,
                 format!("`{name}` is a `{}`, but {rule}", kind.as_str()),
             )
@@ -1324,7 +1329,7 @@ impl Cx {
                             } => keys.push(fmt_num(*value)),
                             other => self.push(
                                 Diagnostic::error(
-                                    "type-mismatch",
+                                    Code::TypeMismatch,
                                     v.span,
                                     format!("`dedicated` lists keys, found {}", other.describe()),
                                 )
@@ -1430,7 +1435,7 @@ impl Cx {
                 }
                 ref other => self.push(
                     Diagnostic::error(
-                        "type-mismatch",
+                        Code::TypeMismatch,
                         v.span,
                         format!(
                             "a hot key's share is a percentage, found {}",
@@ -1480,7 +1485,7 @@ impl Cx {
         };
         if bad {
             let mut d = Diagnostic::error(
-                "share-sum",
+                Code::ShareSum,
                 spans[spans.len() - 1],
                 format!("client shares sum to {}%, not 100%", fmt_num(given * 100.0)),
             )
@@ -1552,7 +1557,7 @@ impl Cx {
                     .map_or(s.keyword, |a| a.name.span);
                 self.push(
                     Diagnostic::error(
-                        "invalid-value",
+                        Code::InvalidValue,
                         r.span.unwrap_or(s.keyword),
                         "`rate` together with `users`/`per_user`",
                     )
@@ -1573,7 +1578,7 @@ impl Cx {
                 let at = attrs.get(have).map_or(s.keyword, |a| a.name.span);
                 self.push(
                     Diagnostic::error(
-                        "missing-attribute",
+                        Code::MissingAttribute,
                         at,
                         format!("`traffic` has `{have}` but no `{missing}`"),
                     )
@@ -1588,7 +1593,7 @@ impl Cx {
                 if attrs.map.is_empty() || !s.body.attributes.is_empty() {
                     self.push(
                         Diagnostic::error(
-                            "missing-attribute",
+                            Code::MissingAttribute,
                             s.keyword,
                             "`traffic` gives no request rate",
                         )
@@ -1700,7 +1705,7 @@ impl Cx {
                         other => {
                             labels_ok = false;
                             let mut d = Diagnostic::error(
-                                "invalid-label",
+                                Code::InvalidLabel,
                                 id.span,
                                 format!("`{other}` is not a request class"),
                             )
@@ -1717,7 +1722,7 @@ impl Cx {
                             labels_ok = false;
                             self.push(
                                 Diagnostic::error(
-                                    "invalid-label",
+                                    Code::InvalidLabel,
                                     *sp,
                                     "a flow carries at most one share",
                                 )
@@ -1728,7 +1733,7 @@ impl Cx {
                         } else if *v > 1.0 + 1e-12 {
                             labels_ok = false;
                             self.push(
-                                Diagnostic::error("flow-share", *sp, format!("a share of {}%, above 100%", fmt_num(v * 100.0)))
+                                Diagnostic::error(Code::FlowShare, *sp, format!("a share of {}%, above 100%", fmt_num(v * 100.0)))
                                     .label("above 100%")
                                     .help("a share is the fraction of matching requests that take the edge: at most 100%"),
                             );
@@ -1740,7 +1745,7 @@ impl Cx {
                         labels_ok = false;
                         self.push(
                             Diagnostic::error(
-                                "invalid-label",
+                                Code::InvalidLabel,
                                 v.span,
                                 format!(
                                     "a flow share is a percentage, found {}",
@@ -1763,7 +1768,7 @@ impl Cx {
                     if names.dc_ids.contains_key(&e.component.name) {
                         self.push(
                             Diagnostic::error(
-                                "wrong-kind",
+                                Code::WrongKind,
                                 e.component.span,
                                 format!("`{}` is a datacenter, not a component", e.component.name),
                             )
@@ -1789,7 +1794,7 @@ impl Cx {
                             "primary" => Some(Role::Primary),
                             other => {
                                 let mut d = Diagnostic::error(
-                                    "unknown-role",
+                                    Code::UnknownRole,
                                     r.span,
                                     format!("`{other}` is not a database role"),
                                 )
@@ -1833,7 +1838,7 @@ impl Cx {
                 let to_kind = components[to].kind;
                 if from_role.is_some() {
                     self.push(
-                        Diagnostic::error("sink-outgoing", pair[0].span, "a database role cannot call onward")
+                        Diagnostic::error(Code::SinkOutgoing, pair[0].span, "a database role cannot call onward")
                             .label("a database role as caller")
                             .help("a database answers everything it receives; end the chain at the database"),
                     );
@@ -1842,7 +1847,7 @@ impl Cx {
                 if to_kind == Kind::Client {
                     self.push(
                         Diagnostic::error(
-                            "client-incoming",
+                            Code::ClientIncoming,
                             pair[1].span,
                             format!("client `{}` receives a flow", components[to].name),
                         )
@@ -1862,7 +1867,7 @@ impl Cx {
                     };
                     self.push(
                         Diagnostic::error(
-                            "sink-outgoing",
+                            Code::SinkOutgoing,
                             span,
                             format!(
                                 "{} `{}` cannot call `{}`",
@@ -1917,7 +1922,7 @@ impl Cx {
                 if total > 1.0 + 1e-9 && matching.len() > 1 {
                     let last = matching[matching.len() - 1];
                     let mut d = Diagnostic::error(
-                        "flow-share",
+                        Code::FlowShare,
                         last.span,
                         format!(
                             "`{}` sends {}% of its {} requests over shared edges, above 100%",
@@ -2002,7 +2007,7 @@ impl Cx {
                 .max_by_key(|i| edges[*i].span.start)
                 .unwrap_or(path_edges[0]);
             let mut d = Diagnostic::error(
-                "flow-cycle",
+                Code::FlowCycle,
                 edges[closing].span,
                 format!("synchronous calls form a cycle: {}", names.join(" -> ")),
             )
@@ -2035,7 +2040,7 @@ impl Cx {
             {
                 self.push(
                     Diagnostic::error(
-                        "invalid-time",
+                        Code::InvalidTime,
                         e.at.span,
                         format!(
                             "event at {} is after the scenario's end at {}",
@@ -2063,7 +2068,7 @@ impl Cx {
                     ref other => {
                         self.push(
                             Diagnostic::error(
-                                "type-mismatch",
+                                Code::TypeMismatch,
                                 v.span,
                                 format!(
                                     "`traffic` expects a multiplier, found {}",
@@ -2111,7 +2116,7 @@ impl Cx {
             ref other => {
                 self.push(
                     Diagnostic::error(
-                        "type-mismatch",
+                        Code::TypeMismatch,
                         v.span,
                         format!("{what} expects a time, found {}", other.describe()),
                     )
@@ -2148,7 +2153,7 @@ impl Cx {
             Some(v) => {
                 self.push(
                     Diagnostic::error(
-                        "invalid-value",
+                        Code::InvalidValue,
                         v.span,
                         "an instance count is a whole number, 1 or more",
                     )
@@ -2179,7 +2184,7 @@ impl Cx {
         }
         let Some(comp) = model.component_id(name) else {
             let mut d = Diagnostic::error(
-                "unknown-reference",
+                Code::UnknownReference,
                 t.name.span,
                 format!("no component or datacenter named `{name}`"),
             )
@@ -2206,7 +2211,7 @@ impl Cx {
                     if !c.datacenters.value.contains(&d) {
                         self.push(
                             Diagnostic::error(
-                                "unknown-reference",
+                                Code::UnknownReference,
                                 t.span,
                                 format!(
                                     "`{name}` is not placed in `{}`",
@@ -2229,7 +2234,7 @@ impl Cx {
             if role.name != "primary" {
                 self.push(
                     Diagnostic::error(
-                        "unknown-role",
+                        Code::UnknownRole,
                         role.span,
                         format!("`{}` is not a failure target role", role.name),
                     )
@@ -2241,7 +2246,7 @@ impl Cx {
             if c.kind != Kind::Database {
                 self.push(
                     Diagnostic::error(
-                        "wrong-kind",
+                        Code::WrongKind,
                         role.span,
                         format!(
                             "`{name}` is a `{}`; only a database has a primary",
@@ -2296,7 +2301,7 @@ impl Cx {
                 let Some(t) = &x.argument else {
                     self.push(
                         Diagnostic::error(
-                            "invalid-value",
+                            Code::InvalidValue,
                             x.metric.span,
                             "`utilization` needs a copy to measure",
                         )
@@ -2313,7 +2318,7 @@ impl Cx {
                     _ => {
                         self.push(
                             Diagnostic::error(
-                                "invalid-value",
+                                Code::InvalidValue,
                                 t.span,
                                 "`utilization` measures one copy",
                             )
@@ -2326,7 +2331,7 @@ impl Cx {
             }
             _ => {
                 let mut d = Diagnostic::error(
-                    "unknown-metric",
+                    Code::UnknownMetric,
                     x.metric.span,
                     format!("unknown metric `{m}`"),
                 )
@@ -2358,7 +2363,7 @@ impl Cx {
                 };
                 self.push(
                     Diagnostic::error(
-                        "type-mismatch",
+                        Code::TypeMismatch,
                         x.value.span,
                         format!(
                             "`{m}` is compared with {expected}, found {}",
@@ -2383,7 +2388,7 @@ impl Cx {
                 if a >= b {
                     self.push(
                         Diagnostic::error(
-                            "invalid-time",
+                            Code::InvalidTime,
                             lo.span.to(hi.span),
                             format!(
                                 "the window {}..{} is empty or backwards",
@@ -2401,7 +2406,7 @@ impl Cx {
                 {
                     self.push(
                         Diagnostic::error(
-                            "invalid-time",
+                            Code::InvalidTime,
                             lo.span.to(hi.span),
                             format!("the window starts after the run ends at {}", fmt_secs(d)),
                         )

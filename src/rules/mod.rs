@@ -48,7 +48,7 @@ mod sticky_sessions;
 mod unused_replicas;
 mod write_to_replica;
 
-use crate::diagnostic::{Diagnostic, RuleInfo, Severity, sort_diagnostics};
+use crate::diagnostic::{Diagnostic, RuleInfo, sort_diagnostics};
 use crate::estimate::Estimate;
 use crate::model::Model;
 
@@ -141,60 +141,9 @@ pub static RULES: &[&dyn Rule] = &[
     &no_monitoring::NoMonitoring,
 ];
 
-/// Compile-error names, for SARIF's rule index and `archc explain`.
-pub static COMPILE_ERRORS: &[RuleInfo] = &[
-    compile_error("syntax", "fix the syntax at the marked place"),
-    compile_error(
-        "invalid-escape",
-        "use one of the escapes \\\", \\\\, \\n, \\t",
-    ),
-    compile_error("unknown-kind", "use a component kind or `datacenter`"),
-    compile_error("unknown-attribute", "use an attribute the kind takes"),
-    compile_error(
-        "type-mismatch",
-        "give a value of the expected type and unit",
-    ),
-    compile_error("invalid-value", "give a value in the allowed range or set"),
-    compile_error("missing-attribute", "add the attribute the block needs"),
-    compile_error("duplicate-name", "rename one of the two definitions"),
-    compile_error("duplicate-block", "merge the two blocks"),
-    compile_error("duplicate-attribute", "remove one of the two settings"),
-    compile_error("unknown-reference", "name something that is declared"),
-    compile_error("wrong-kind", "name a component of the right kind"),
-    compile_error("unknown-role", "address `.primary` or `.replicas`"),
-    compile_error("weight-sum", "make datacenter weights sum to 100%"),
-    compile_error("share-sum", "make client shares sum to 100%"),
-    compile_error(
-        "invalid-label",
-        "label flows with static, read, write and a share",
-    ),
-    compile_error(
-        "flow-share",
-        "keep shared edges of one caller at or under 100%",
-    ),
-    compile_error("flow-cycle", "break the cycle of synchronous calls"),
-    compile_error("client-incoming", "clients only call; reverse the flow"),
-    compile_error("sink-outgoing", "end the chain at the data store or queue"),
-    compile_error(
-        "unknown-metric",
-        "use p50, p90, p99, p999, mean, error_rate, throughput or utilization",
-    ),
-    compile_error("invalid-time", "keep scenario times inside the run"),
-    compile_error(
-        "invalid-suppression",
-        "give the suppression a reason and a known rule",
-    ),
-];
-
-const fn compile_error(name: &'static str, summary: &'static str) -> RuleInfo {
-    RuleInfo {
-        name,
-        severity: Severity::Error,
-        category: "compile",
-        summary,
-        doc: "A compile error: the design cannot be used until it is fixed. The message says what was expected at the marked place.",
-    }
-}
+/// Compile-diagnostic names, for SARIF's rule index and `archc explain`:
+/// generated from [`crate::codes::Code`].
+pub static COMPILE_ERRORS: &[RuleInfo] = crate::codes::INFOS;
 
 pub fn lookup(name: &str) -> Option<&'static dyn Rule> {
     RULES.iter().copied().find(|r| r.info().name == name)

@@ -3,6 +3,7 @@
 //! that rule's findings inside it. A missing reason or unknown rule is
 //! itself reported; after the date the finding comes back with a note.
 
+use crate::codes::Code;
 use crate::diagnostic::{Diagnostic, Severity, Span};
 use crate::model::Model;
 
@@ -151,9 +152,14 @@ fn split_until(text: &str) -> (String, Option<String>) {
 }
 
 fn bad(span: Span, message: &str, help: &str) -> Diagnostic {
-    Diagnostic::new("invalid-suppression", Severity::Warning, span, message)
-        .label("this suppression")
-        .help(help)
+    Diagnostic::new(
+        Code::InvalidSuppression.as_str(),
+        Severity::Warning,
+        span,
+        message,
+    )
+    .label("this suppression")
+    .help(help)
 }
 
 fn is_date(s: &str) -> bool {

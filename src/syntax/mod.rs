@@ -7,6 +7,7 @@
 pub mod ast;
 pub mod overrides;
 
+use crate::codes::Code;
 use crate::diagnostic::{Diagnostic, Span};
 use ast::*;
 use pest::Parser;
@@ -72,7 +73,7 @@ pub fn parse_value(text: &str) -> Result<Value, Diagnostic> {
     let body = text.trim();
     if body.is_empty() {
         return Err(Diagnostic::error(
-            "syntax",
+            Code::Syntax,
             Span::new(text.len(), text.len()),
             "expected a value, found nothing",
         )
@@ -90,7 +91,7 @@ pub fn parse_value(text: &str) -> Result<Value, Diagnostic> {
     };
     let Some(pair) = pairs.next() else {
         return Err(Diagnostic::error(
-            "syntax",
+            Code::Syntax,
             Span::new(start, start + body.len()),
             "expected a value",
         ));
@@ -100,7 +101,7 @@ pub fn parse_value(text: &str) -> Result<Value, Diagnostic> {
         let rest = &body[end..];
         let skip = rest.len() - rest.trim_start().len();
         return Err(Diagnostic::error(
-            "syntax",
+            Code::Syntax,
             Span::new(start + end + skip, start + body.len()),
             format!(
                 "unexpected `{}` after the value `{}`",
@@ -160,7 +161,7 @@ pub(crate) fn shift_value(mut v: Value, by: usize) -> Value {
 fn check_encoding(source: &str) -> Option<Diagnostic> {
     let pos = source.find('\0')?;
     Some(
-        Diagnostic::error("syntax", Span::new(pos, pos + 1), "NUL byte in source")
+        Diagnostic::error(Code::Syntax, Span::new(pos, pos + 1), "NUL byte in source")
             .label("NUL byte here")
             .help("remove the NUL byte; `.arch` files are plain UTF-8 text"),
     )
@@ -199,7 +200,7 @@ fn check_nesting(source: &str) -> Option<Diagnostic> {
                 if depth > MAX_NESTING {
                     return Some(
                         Diagnostic::error(
-                            "syntax",
+                            Code::Syntax,
                             Span::new(i, i + 1),
                             format!("brackets nested deeper than {MAX_NESTING} levels"),
                         )
@@ -498,7 +499,7 @@ impl Builder<'_> {
                     let end = base + j + other.len_utf8();
                     self.diags.push(
                         Diagnostic::error(
-                            "invalid-escape",
+                            Code::InvalidEscape,
                             Span::new(base + i, end),
                             format!("unknown escape `\\{other}` in string"),
                         )
@@ -773,7 +774,7 @@ fn syntax_error(source: &str, e: pest::error::Error<Rule>) -> Diagnostic {
         }
     };
     let mut d = Diagnostic::error(
-        "syntax",
+        Code::Syntax,
         span,
         format!("expected {expected_text}, found {found}"),
     )
@@ -821,7 +822,7 @@ fn unterminated_string(source: &str, start: usize) -> Option<Diagnostic> {
     };
     Some(
         Diagnostic::error(
-            "syntax",
+            Code::Syntax,
             span,
             format!("string not closed before the end of the {what}"),
         )
@@ -882,7 +883,7 @@ fn malformed_quantity(source: &str, start: usize) -> Option<Diagnostic> {
     };
     Some(
         Diagnostic::error(
-            "syntax",
+            Code::Syntax,
             Span::new(token_start, token_end),
             format!("`{token}` is not a number or quantity"),
         )

@@ -13,6 +13,7 @@
 
 use super::ast::{Attribute, Body, File, Ident, Item, Singleton, SingletonKind};
 use super::{parse_value, shift_value};
+use crate::codes::Code;
 use crate::diagnostic::{Diagnostic, Span, did_you_mean};
 
 /// One parsed `BLOCK.ATTR=VALUE`.
@@ -55,15 +56,17 @@ pub fn parse_override(text: &str, base: usize) -> Result<Override, Diagnostic> {
     let whole = Span::new(base, base + text.len());
     let usage = "write `--set BLOCK.ATTR=VALUE`, such as `--set traffic.users=50M` or `--set web.replicas=4`";
     if text.contains('\n') || text.contains('\r') {
-        return Err(
-            Diagnostic::error("invalid-override", whole, "a `--set` spans several lines")
-                .label("line break inside")
-                .help(usage),
-        );
+        return Err(Diagnostic::error(
+            Code::InvalidOverride,
+            whole,
+            "a `--set` spans several lines",
+        )
+        .label("line break inside")
+        .help(usage));
     }
     let Some(eq) = text.find('=') else {
         return Err(Diagnostic::error(
-            "invalid-override",
+            Code::InvalidOverride,
             whole,
             format!("`--set {text}` has no `=`"),
         )
@@ -76,7 +79,7 @@ pub fn parse_override(text: &str, base: usize) -> Result<Override, Diagnostic> {
     let path_span = Span::new(base + lead, base + lead + path.len());
     let Some(dot) = path.find('.') else {
         return Err(Diagnostic::error(
-            "invalid-override",
+            Code::InvalidOverride,
             path_span,
             format!("`{path}` names no attribute"),
         )
@@ -88,7 +91,7 @@ pub fn parse_override(text: &str, base: usize) -> Result<Override, Diagnostic> {
     let attr_span = Span::new(block_span.end + 1, path_span.end);
     if block.is_empty() {
         return Err(Diagnostic::error(
-            "invalid-override",
+            Code::InvalidOverride,
             block_span,
             format!("`{path}` names no block"),
         )
@@ -97,7 +100,7 @@ pub fn parse_override(text: &str, base: usize) -> Result<Override, Diagnostic> {
     }
     if !is_ident(attr) {
         return Err(Diagnostic::error(
-            "invalid-override",
+            Code::InvalidOverride,
             attr_span,
             format!("`{attr}` is not an attribute name"),
         )
@@ -158,7 +161,7 @@ pub fn apply_overrides(file: &mut File, overrides: &[Override]) -> Vec<Diagnosti
                 }
             }
             let mut d = Diagnostic::error(
-                "unknown-reference",
+                Code::UnknownReference,
                 o.target.span,
                 format!(
                     "`--set` names `{}`, which the design does not have",
