@@ -117,6 +117,7 @@ const fn info(name: &'static str, severity: Severity, summary: &'static str) -> 
         category: "compile",
         summary,
         doc: "A compile error: the design cannot be used until it is fixed. The message says what was expected at the marked place.",
+        needs_traffic: false,
     }
 }
 

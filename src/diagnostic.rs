@@ -241,6 +241,9 @@ pub struct RuleInfo {
     /// The full documentation (What it flags / Why it matters / Example /
     /// Instead), Markdown, as the doc comment gave it.
     pub doc: &'static str,
+    /// Whether every finding needs traffic figures: such a rule is not run
+    /// on a design without a `traffic` block.
+    pub needs_traffic: bool,
 }
 
 impl RuleInfo {

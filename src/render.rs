@@ -997,6 +997,7 @@ mod tests {
             category: "redundancy",
             summary: "give the component a second instance",
             doc: "## What it flags\n\nA component copy with a single instance.",
+            needs_traffic: false,
         }]
     }
 

@@ -1,7 +1,7 @@
 use super::failure::{and_list, percent};
 use super::{Context, Rule};
 use crate::declare_rule;
-use crate::diagnostic::{Diagnostic, RuleInfo};
+use crate::diagnostic::Diagnostic;
 use crate::estimate::cold::cold_caches;
 
 declare_rule! {
@@ -35,19 +35,12 @@ declare_rule! {
     /// ```arch
     /// database photos { replicas = 3  capacity = 2000/s }
     /// ```
-    pub struct CacheFailureOverload = "cache-failure-overload", Warning, "redundancy", "size what is behind the cache for the load the cache absorbs";
+    pub struct CacheFailureOverload = "cache-failure-overload", Warning, "redundancy", "size what is behind the cache for the load the cache absorbs"; needs traffic;
 }
 
 impl Rule for CacheFailureOverload {
-    fn info(&self) -> &'static RuleInfo {
-        &Self::INFO
-    }
-
     fn check(&self, cx: &Context, out: &mut Vec<Diagnostic>) {
         let (m, est) = (cx.model, cx.estimate);
-        if !est.has_traffic {
-            return;
-        }
         for cold in cold_caches(m, est) {
             // Only what the cache's help keeps under 100% counts here.
             let overloaded: Vec<_> = cold

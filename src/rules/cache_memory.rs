@@ -1,7 +1,7 @@
 use super::figures::{bytes, count, pct};
 use super::{Context, Rule};
 use crate::declare_rule;
-use crate::diagnostic::{Diagnostic, RuleInfo};
+use crate::diagnostic::Diagnostic;
 use crate::estimate::shards::{KeyDist, ShardSpec, keys_for_mass, top_mass};
 use crate::model::Kind;
 use std::collections::HashMap;
@@ -40,18 +40,11 @@ declare_rule! {
     /// ```arch
     /// cache hot { replicas = 2  memory = 8GB  hit_ratio = 80%  item_size = 1KB  overprovision = 25% }
     /// ```
-    pub struct CacheMemory = "cache-memory", Warning, "cache", "give the cache enough `memory` for its hit ratio, or lower `hit_ratio`";
+    pub struct CacheMemory = "cache-memory", Warning, "cache", "give the cache enough `memory` for its hit ratio, or lower `hit_ratio`"; needs traffic;
 }
 
 impl Rule for CacheMemory {
-    fn info(&self) -> &'static RuleInfo {
-        &Self::INFO
-    }
-
     fn check(&self, cx: &Context, out: &mut Vec<Diagnostic>) {
-        if !cx.estimate.has_traffic {
-            return;
-        }
         let m = cx.model;
         let mut behind: Vec<Vec<usize>> = vec![Vec::new(); m.components.len()];
         for f in &m.flows {

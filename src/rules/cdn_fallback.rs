@@ -1,7 +1,7 @@
 use super::figures::{pct, rate};
 use super::{Context, Rule};
 use crate::declare_rule;
-use crate::diagnostic::{Diagnostic, RuleInfo};
+use crate::diagnostic::Diagnostic;
 use crate::model::{Class, Fallback};
 
 declare_rule! {
@@ -30,10 +30,6 @@ declare_rule! {
 }
 
 impl Rule for CdnFallback {
-    fn info(&self) -> &'static RuleInfo {
-        &Self::INFO
-    }
-
     fn check(&self, cx: &Context, out: &mut Vec<Diagnostic>) {
         let m = cx.model;
         let total: f64 =

@@ -1,6 +1,6 @@
 use super::{Context, Rule};
 use crate::declare_rule;
-use crate::diagnostic::{Diagnostic, RuleInfo};
+use crate::diagnostic::Diagnostic;
 use crate::model::Invalidation;
 
 declare_rule! {
@@ -27,10 +27,6 @@ declare_rule! {
 }
 
 impl Rule for CdnInvalidation {
-    fn info(&self) -> &'static RuleInfo {
-        &Self::INFO
-    }
-
     fn check(&self, cx: &Context, out: &mut Vec<Diagnostic>) {
         for c in &cx.model.components {
             let Some(cdn) = c.cdn() else { continue };

@@ -1,6 +1,6 @@
 use super::{Context, Rule};
 use crate::declare_rule;
-use crate::diagnostic::{Diagnostic, RuleInfo};
+use crate::diagnostic::Diagnostic;
 
 declare_rule! {
     /// ## What it flags
@@ -27,10 +27,6 @@ declare_rule! {
 }
 
 impl Rule for CdnTtl {
-    fn info(&self) -> &'static RuleInfo {
-        &Self::INFO
-    }
-
     fn check(&self, cx: &Context, out: &mut Vec<Diagnostic>) {
         for c in &cx.model.components {
             let Some(cdn) = c.cdn() else { continue };

@@ -1,7 +1,7 @@
 use super::failure::and_list;
 use super::{Context, Rule};
 use crate::declare_rule;
-use crate::diagnostic::{Diagnostic, RuleInfo};
+use crate::diagnostic::Diagnostic;
 use crate::estimate::availability::failover_check;
 use crate::model::Class;
 
@@ -38,10 +38,6 @@ declare_rule! {
 }
 
 impl Rule for DcDataSync {
-    fn info(&self) -> &'static RuleInfo {
-        &Self::INFO
-    }
-
     fn check(&self, cx: &Context, out: &mut Vec<Diagnostic>) {
         let m = cx.model;
         // Per stateful component: the classes that need it, and the dns.

@@ -2,7 +2,7 @@ use super::figures::{dc_of, pct, rate};
 use super::overload::{capacity_related, instances_phrase, max_instances, span_of};
 use super::{Context, Rule};
 use crate::declare_rule;
-use crate::diagnostic::{Diagnostic, RuleInfo};
+use crate::diagnostic::Diagnostic;
 
 declare_rule! {
     /// ## What it flags
@@ -32,20 +32,13 @@ declare_rule! {
     /// ```arch
     /// service web { autoscale = 2..4  capacity = 400/s }  # one side carries 1000/s
     /// ```
-    pub struct DcFailoverCapacity = "dc-failover-capacity", Error, "capacity", "size each datacenter to carry the others' traffic after a failover";
+    pub struct DcFailoverCapacity = "dc-failover-capacity", Error, "capacity", "size each datacenter to carry the others' traffic after a failover"; needs traffic;
 }
 
 impl Rule for DcFailoverCapacity {
-    fn info(&self) -> &'static RuleInfo {
-        &Self::INFO
-    }
-
     fn check(&self, cx: &Context, out: &mut Vec<Diagnostic>) {
         let m = cx.model;
         let est = cx.estimate;
-        if !est.has_traffic {
-            return;
-        }
         let fails_over = m
             .components
             .iter()

@@ -1,6 +1,6 @@
 use super::{Context, Rule};
 use crate::declare_rule;
-use crate::diagnostic::{Diagnostic, RuleInfo};
+use crate::diagnostic::Diagnostic;
 use crate::model::Routing;
 
 declare_rule! {
@@ -34,10 +34,6 @@ declare_rule! {
 }
 
 impl Rule for GeoRouting {
-    fn info(&self) -> &'static RuleInfo {
-        &Self::INFO
-    }
-
     fn check(&self, cx: &Context, out: &mut Vec<Diagnostic>) {
         let m = cx.model;
         if !(m.has_datacenters() && m.datacenters.len() >= 2) {

@@ -2,7 +2,7 @@ use super::figures::{dc_of, pct_pair};
 use super::overload::{at_max, capacity_related, help, span_of};
 use super::{Context, Rule};
 use crate::declare_rule;
-use crate::diagnostic::{Diagnostic, RuleInfo};
+use crate::diagnostic::Diagnostic;
 
 declare_rule! {
     /// ## What it flags
@@ -30,18 +30,11 @@ declare_rule! {
     /// traffic { rate = 1000/s }
     /// service web { autoscale = 4..8  capacity = 300/s }
     /// ```
-    pub struct HighUtilization = "high-utilization", Warning, "capacity", "allow more instances or raise `capacity` to get under the target";
+    pub struct HighUtilization = "high-utilization", Warning, "capacity", "allow more instances or raise `capacity` to get under the target"; needs traffic;
 }
 
 impl Rule for HighUtilization {
-    fn info(&self) -> &'static RuleInfo {
-        &Self::INFO
-    }
-
     fn check(&self, cx: &Context, out: &mut Vec<Diagnostic>) {
-        if !cx.estimate.has_traffic {
-            return;
-        }
         let m = cx.model;
         let target = m.assumptions.target_utilization.value;
         for ce in &cx.estimate.copies {

@@ -1,7 +1,7 @@
 use super::figures::{dc_of, pct, pct_pair, rate, share};
 use super::{Context, Rule};
 use crate::declare_rule;
-use crate::diagnostic::{Diagnostic, RuleInfo, Severity};
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::estimate::ShardEstimate;
 use crate::model::Component;
 
@@ -51,10 +51,6 @@ declare_rule! {
 }
 
 impl Rule for HotspotKey {
-    fn info(&self) -> &'static RuleInfo {
-        &Self::INFO
-    }
-
     fn check(&self, cx: &Context, out: &mut Vec<Diagnostic>) {
         let m = cx.model;
         let factor = m.assumptions.hotspot_factor.value;

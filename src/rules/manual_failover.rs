@@ -1,6 +1,6 @@
 use super::{Context, Rule};
 use crate::declare_rule;
-use crate::diagnostic::{Diagnostic, RuleInfo};
+use crate::diagnostic::Diagnostic;
 use crate::model::FailoverMode;
 
 declare_rule! {
@@ -29,10 +29,6 @@ declare_rule! {
 }
 
 impl Rule for ManualFailover {
-    fn info(&self) -> &'static RuleInfo {
-        &Self::INFO
-    }
-
     fn check(&self, cx: &Context, out: &mut Vec<Diagnostic>) {
         let (m, est) = (cx.model, cx.estimate);
         for (id, c) in m.components.iter().enumerate() {

@@ -58,9 +58,16 @@ pub struct Context<'a> {
     pub estimate: &'a Estimate,
 }
 
-pub trait Rule: Sync {
+/// A rule's metadata; [`declare_rule!`] implements it, so a rule file
+/// only writes [`Rule::check`].
+pub trait Info {
     fn info(&self) -> &'static RuleInfo;
-    /// Appends this rule's findings, at the rule's default severity.
+}
+
+pub trait Rule: Info + Sync {
+    /// Appends this rule's findings, at the rule's default severity. A
+    /// rule declared `needs traffic` is not run on a design without a
+    /// `traffic` block.
     fn check(&self, cx: &Context, out: &mut Vec<Diagnostic>);
 }
 
@@ -74,12 +81,25 @@ pub trait Rule: Sync {
 ///     pub struct CacheTtl = "cache-ttl", Warning, "cache", "give the cache a `ttl`";
 /// }
 /// ```
+///
+/// A rule whose every finding is computed from traffic figures ends the
+/// declaration with `needs traffic;` and is skipped on a design without a
+/// `traffic` block, instead of checking for it itself.
 #[macro_export]
 macro_rules! declare_rule {
     (
         $(#[doc = $doc:literal])*
         pub struct $name:ident = $id:literal, $sev:ident, $cat:literal, $fix:literal;
     ) => {
+        $crate::declare_rule! { @ $(#[doc = $doc])* $name, $id, $sev, $cat, $fix, false }
+    };
+    (
+        $(#[doc = $doc:literal])*
+        pub struct $name:ident = $id:literal, $sev:ident, $cat:literal, $fix:literal; needs traffic;
+    ) => {
+        $crate::declare_rule! { @ $(#[doc = $doc])* $name, $id, $sev, $cat, $fix, true }
+    };
+    (@ $(#[doc = $doc:literal])* $name:ident, $id:literal, $sev:ident, $cat:literal, $fix:literal, $traffic:literal) => {
         $(#[doc = $doc])*
         pub struct $name;
 
@@ -90,7 +110,14 @@ macro_rules! declare_rule {
                 category: $cat,
                 summary: $fix,
                 doc: concat!($($doc, "\n"),*),
+                needs_traffic: $traffic,
             };
+        }
+
+        impl $crate::rules::Info for $name {
+            fn info(&self) -> &'static $crate::diagnostic::RuleInfo {
+                &Self::INFO
+            }
         }
     };
 }
@@ -176,6 +203,9 @@ pub fn check(
             config::Level::Default => info.severity,
             config::Level::Set(s) => s,
         };
+        if info.needs_traffic && !estimate.has_traffic {
+            continue;
+        }
         let mut found = Vec::new();
         rule.check(&cx, &mut found);
         for mut d in found {

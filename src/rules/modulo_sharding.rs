@@ -1,7 +1,7 @@
 use super::figures::pct;
 use super::{Context, Rule};
 use crate::declare_rule;
-use crate::diagnostic::{Diagnostic, RuleInfo};
+use crate::diagnostic::Diagnostic;
 use crate::estimate::shards::{Sharding, moved_fraction};
 
 declare_rule! {
@@ -30,10 +30,6 @@ declare_rule! {
 }
 
 impl Rule for ModuloSharding {
-    fn info(&self) -> &'static RuleInfo {
-        &Self::INFO
-    }
-
     fn check(&self, cx: &Context, out: &mut Vec<Diagnostic>) {
         for c in &cx.model.components {
             let Some(db) = c.database() else { continue };

@@ -1,6 +1,6 @@
 use super::{Context, Rule};
 use crate::declare_rule;
-use crate::diagnostic::{Diagnostic, RuleInfo};
+use crate::diagnostic::Diagnostic;
 
 declare_rule! {
     /// ## What it flags
@@ -26,10 +26,6 @@ declare_rule! {
 }
 
 impl Rule for NoMonitoring {
-    fn info(&self) -> &'static RuleInfo {
-        &Self::INFO
-    }
-
     fn check(&self, cx: &Context, out: &mut Vec<Diagnostic>) {
         let m = cx.model;
         match &m.monitoring {

@@ -1,7 +1,7 @@
 use super::failure;
 use super::{Context, Rule};
 use crate::declare_rule;
-use crate::diagnostic::{Diagnostic, RuleInfo};
+use crate::diagnostic::Diagnostic;
 use crate::model::Class;
 
 declare_rule! {
@@ -36,10 +36,6 @@ declare_rule! {
 }
 
 impl Rule for NoRedundancy {
-    fn info(&self) -> &'static RuleInfo {
-        &Self::INFO
-    }
-
     fn check(&self, cx: &Context, out: &mut Vec<Diagnostic>) {
         let model = cx.model;
         let analysis = failure::analyse(model, cx.estimate);

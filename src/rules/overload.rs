@@ -1,7 +1,7 @@
 use super::figures::{dc_of, pct, rate};
 use super::{Context, Rule};
 use crate::declare_rule;
-use crate::diagnostic::{Diagnostic, RuleInfo};
+use crate::diagnostic::Diagnostic;
 use crate::estimate::CopyEstimate;
 use crate::model::{Component, Model};
 use petgraph::graph::NodeIndex;
@@ -34,7 +34,7 @@ declare_rule! {
     /// traffic { rate = 1500/s }
     /// service web { autoscale = 2..10  capacity = 300/s }
     /// ```
-    pub struct Overload = "overload", Error, "capacity", "allow more instances or raise `capacity` until peak fits";
+    pub struct Overload = "overload", Error, "capacity", "allow more instances or raise `capacity` until peak fits"; needs traffic;
 }
 
 /// What a copy's utilisation at its largest instance count rests on.
@@ -181,14 +181,7 @@ pub(super) fn span_of(comp: &Component) -> crate::diagnostic::Span {
 }
 
 impl Rule for Overload {
-    fn info(&self) -> &'static RuleInfo {
-        &Self::INFO
-    }
-
     fn check(&self, cx: &Context, out: &mut Vec<Diagnostic>) {
-        if !cx.estimate.has_traffic {
-            return;
-        }
         let m = cx.model;
         let target = m.assumptions.target_utilization.value;
         for ce in &cx.estimate.copies {

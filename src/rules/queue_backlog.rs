@@ -2,7 +2,7 @@ use super::figures::{count, dc_of, rate};
 use super::overload::max_instances;
 use super::{Context, Rule};
 use crate::declare_rule;
-use crate::diagnostic::{Diagnostic, RuleInfo};
+use crate::diagnostic::Diagnostic;
 use crate::estimate::load::sum;
 use crate::model::{CopyEdgeKind, Kind};
 use petgraph::Direction;
@@ -40,20 +40,13 @@ declare_rule! {
     /// ```arch
     /// service workers { autoscale = 2..6  capacity = 100/s  consumes = jobs }
     /// ```
-    pub struct QueueBacklog = "queue-backlog", Error, "capacity", "let the consumers drain at least the peak message rate";
+    pub struct QueueBacklog = "queue-backlog", Error, "capacity", "let the consumers drain at least the peak message rate"; needs traffic;
 }
 
 impl Rule for QueueBacklog {
-    fn info(&self) -> &'static RuleInfo {
-        &Self::INFO
-    }
-
     fn check(&self, cx: &Context, out: &mut Vec<Diagnostic>) {
         let m = cx.model;
         let est = cx.estimate;
-        if !est.has_traffic {
-            return;
-        }
         for (id, c) in m.components.iter().enumerate() {
             if c.kind != Kind::Queue {
                 continue;

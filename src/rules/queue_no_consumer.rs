@@ -1,7 +1,7 @@
 use super::figures::rate;
 use super::{Context, Rule};
 use crate::declare_rule;
-use crate::diagnostic::{Diagnostic, RuleInfo};
+use crate::diagnostic::Diagnostic;
 use crate::model::Kind;
 
 declare_rule! {
@@ -33,10 +33,6 @@ declare_rule! {
 }
 
 impl Rule for QueueNoConsumer {
-    fn info(&self) -> &'static RuleInfo {
-        &Self::INFO
-    }
-
     fn check(&self, cx: &Context, out: &mut Vec<Diagnostic>) {
         let m = cx.model;
         let mut consumed = vec![false; m.components.len()];

@@ -2,7 +2,7 @@ use super::figures::availability_pair;
 use super::reach::{Cdn, classes_reaching};
 use super::{Context, Rule};
 use crate::declare_rule;
-use crate::diagnostic::{Diagnostic, RuleInfo};
+use crate::diagnostic::Diagnostic;
 use crate::estimate::availability::copy_availability;
 use crate::model::{Class, Classes, Component, FailoverMode, Model};
 
@@ -53,10 +53,6 @@ declare_rule! {
 }
 
 impl Rule for SloAvailability {
-    fn info(&self) -> &'static RuleInfo {
-        &Self::INFO
-    }
-
     fn check(&self, cx: &Context, out: &mut Vec<Diagnostic>) {
         let m = cx.model;
         let est = cx.estimate;

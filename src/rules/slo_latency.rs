@@ -1,7 +1,7 @@
 use super::figures::{ms, target_secs};
 use super::{Context, Rule};
 use crate::declare_rule;
-use crate::diagnostic::{Diagnostic, RuleInfo, Severity, Span};
+use crate::diagnostic::{Diagnostic, Severity, Span};
 use crate::estimate::{ClassEstimate, Estimate};
 use crate::model::{Class, Model, Setting};
 
@@ -40,20 +40,13 @@ declare_rule! {
     /// slo { latency_p99 = 100ms }
     /// service web { replicas = 4  capacity = 200/s  latency = 15ms }
     /// ```
-    pub struct SloLatency = "slo-latency", Error, "capacity", "shorten the slowest part of the path, or relax the objective";
+    pub struct SloLatency = "slo-latency", Error, "capacity", "shorten the slowest part of the path, or relax the objective"; needs traffic;
 }
 
 impl Rule for SloLatency {
-    fn info(&self) -> &'static RuleInfo {
-        &Self::INFO
-    }
-
     fn check(&self, cx: &Context, out: &mut Vec<Diagnostic>) {
         let m = cx.model;
         let est = cx.estimate;
-        if !est.has_traffic {
-            return;
-        }
         let slo = &m.slo;
         let span_of = |s: &Setting<f64>| s.span.or(slo.span).unwrap_or_else(|| m.top_span());
         for ce in &est.classes {

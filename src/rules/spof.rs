@@ -1,7 +1,7 @@
 use super::failure::{self, UnitKind};
 use super::{Context, Rule};
 use crate::declare_rule;
-use crate::diagnostic::{Diagnostic, RuleInfo};
+use crate::diagnostic::Diagnostic;
 
 declare_rule! {
     /// ## What it flags
@@ -51,10 +51,6 @@ declare_rule! {
 }
 
 impl Rule for Spof {
-    fn info(&self) -> &'static RuleInfo {
-        &Self::INFO
-    }
-
     fn check(&self, cx: &Context, out: &mut Vec<Diagnostic>) {
         let model = cx.model;
         let analysis = failure::analyse(model, cx.estimate);

@@ -1,7 +1,7 @@
 use super::failure::percent;
 use super::{Context, Rule};
 use crate::declare_rule;
-use crate::diagnostic::{Diagnostic, RuleInfo, Span};
+use crate::diagnostic::{Diagnostic, Span};
 use crate::model::{ComponentId, Kind, Model, Session};
 
 declare_rule! {
@@ -110,10 +110,6 @@ pub(super) fn elsewhere(range: (u32, u32)) -> String {
 }
 
 impl Rule for StatefulTier {
-    fn info(&self) -> &'static RuleInfo {
-        &Self::INFO
-    }
-
     fn check(&self, cx: &Context, out: &mut Vec<Diagnostic>) {
         let model = cx.model;
         for s in local_sessions(model) {

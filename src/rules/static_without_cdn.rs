@@ -2,7 +2,7 @@ use super::figures::{pct, rate};
 use super::reach::{Cdn, classes_reaching};
 use super::{Context, Rule};
 use crate::declare_rule;
-use crate::diagnostic::{Diagnostic, RuleInfo};
+use crate::diagnostic::Diagnostic;
 use crate::model::{Class, Kind};
 
 declare_rule! {
@@ -35,10 +35,6 @@ declare_rule! {
 }
 
 impl Rule for StaticWithoutCdn {
-    fn info(&self) -> &'static RuleInfo {
-        &Self::INFO
-    }
-
     fn check(&self, cx: &Context, out: &mut Vec<Diagnostic>) {
         let m = cx.model;
         let Some(t) = &m.traffic else { return };

@@ -2,7 +2,7 @@ use super::failure::percent;
 use super::stateful_tier::local_sessions;
 use super::{Context, Rule};
 use crate::declare_rule;
-use crate::diagnostic::{Diagnostic, RuleInfo};
+use crate::diagnostic::Diagnostic;
 
 declare_rule! {
     /// ## What it flags
@@ -37,10 +37,6 @@ declare_rule! {
 }
 
 impl Rule for StickySessions {
-    fn info(&self) -> &'static RuleInfo {
-        &Self::INFO
-    }
-
     fn check(&self, cx: &Context, out: &mut Vec<Diagnostic>) {
         let model = cx.model;
         for s in local_sessions(model) {
