@@ -342,7 +342,7 @@ fn copy_estimate(
     }
     // Managed services and global kinds scale inside their provider: one
     // instance of unlimited or stated capacity.
-    let instances = if comp.managed || comp.kind.is_global() {
+    let instances = if comp.provider_scaled() {
         1
     } else if let Some(a) = &comp.autoscale {
         let (lo, hi) = a.value;
@@ -363,7 +363,7 @@ fn copy_estimate(
     e.capacity_rps = capacity.map(|c| c * f64::from(instances));
     e.utilization = s.utilization;
     e.utilization_at_max = capacity.map_or(0.0, |c| {
-        let max = if comp.managed || comp.kind.is_global() {
+        let max = if comp.provider_scaled() {
             1
         } else {
             comp.max_instances()

@@ -444,6 +444,25 @@ impl Component {
             .map_or(self.replicas.value, |a| a.value.1)
     }
 
+    /// Whether the component scales inside its provider instead of by an
+    /// instance count: a managed service, or a global kind (client, dns,
+    /// cdn). Each copy is then one station of unlimited or stated
+    /// capacity, and no single instance of it can fail on its own.
+    pub fn provider_scaled(&self) -> bool {
+        self.managed || self.kind.is_global()
+    }
+
+    /// The most servers (in the M/M/c sense) one copy can run: one for a
+    /// provider-scaled component, whose capacity is what was provisioned;
+    /// otherwise [`Component::max_instances`], at least one.
+    pub fn max_servers(&self) -> u32 {
+        if self.provider_scaled() {
+            1
+        } else {
+            self.max_instances().max(1)
+        }
+    }
+
     pub fn client(&self) -> Option<&ClientSpec> {
         match &self.spec {
             KindSpec::Client(s) => Some(s),

@@ -1,5 +1,5 @@
 use super::figures::{dc_of, pct, rate};
-use super::overload::{capacity_related, instances_phrase, max_instances, span_of};
+use super::overload::{capacity_related, instances_phrase, span_of};
 use super::{Context, Rule};
 use crate::declare_rule;
 use crate::diagnostic::Diagnostic;
@@ -101,7 +101,7 @@ impl Rule for DcFailoverCapacity {
                     ),
                 )
             } else {
-                let max = max_instances(comp);
+                let max = comp.max_servers();
                 let limit = instances_phrase(comp, max);
                 let needed = (peak / (per_instance * target)).ceil().max(1.0);
                 (

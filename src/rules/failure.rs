@@ -111,7 +111,7 @@ fn worst_shard(est: &Estimate, node: NodeIndex) -> (usize, f64) {
 
 fn unit_kind(model: &Model, node: NodeIndex) -> Option<UnitKind> {
     let comp = &model.components[model.graph[node].component];
-    if comp.managed || comp.kind.is_global() {
+    if comp.provider_scaled() {
         return None;
     }
     match comp.database() {

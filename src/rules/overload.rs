@@ -73,7 +73,7 @@ pub(super) fn at_max(m: &Model, ce: &CopyEstimate, target: f64) -> Option<AtMax>
             primary_bound,
         });
     }
-    let max = max_instances(comp);
+    let max = comp.max_servers();
     let limit = instances_phrase(comp, max);
     let needed = (ce.peak_rps / (per_instance * target)).ceil();
     Some(AtMax {
@@ -103,16 +103,6 @@ pub(super) fn instances_phrase(comp: &Component, max: u32) -> String {
         "with its one instance, which serves".to_string()
     } else {
         format!("with all {max} instances, which serve")
-    }
-}
-
-/// The largest instance count of a copy (one for a managed service, whose
-/// capacity is what was provisioned).
-pub(super) fn max_instances(comp: &Component) -> u32 {
-    if comp.managed || comp.kind.is_global() {
-        1
-    } else {
-        comp.max_instances().max(1)
     }
 }
 

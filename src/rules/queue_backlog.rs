@@ -1,5 +1,4 @@
 use super::figures::{count, dc_of, rate};
-use super::overload::max_instances;
 use super::{Context, Rule};
 use crate::declare_rule;
 use crate::diagnostic::Diagnostic;
@@ -86,7 +85,7 @@ impl Rule for QueueBacklog {
                     } else {
                         1.0 / feeds.len().max(1) as f64
                     };
-                    drain += part * per_instance * f64::from(max_instances(comp));
+                    drain += part * per_instance * f64::from(comp.max_servers());
                 }
                 if unlimited || messages <= drain * (1.0 + 1e-9) {
                     continue;
@@ -99,7 +98,7 @@ impl Rule for QueueBacklog {
                         format!(
                             "`{}` {} × {}",
                             sc.name,
-                            max_instances(sc),
+                            sc.max_servers(),
                             rate(sc.capacity.value.unwrap_or(0.0))
                         )
                     })

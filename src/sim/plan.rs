@@ -400,7 +400,7 @@ impl Builder<'_> {
         let copy = model.graph[node];
         let comp = &model.components[copy.component];
         let (k, mean) = estimate::workers(capacity, comp.latency.value);
-        let single = db.is_some() || comp.managed || comp.kind.is_global();
+        let single = db.is_some() || comp.provider_scaled();
         let (max_instances, start_instances, autoscale) = if single {
             (1, 1, None)
         } else if let Some(a) = &comp.autoscale {
