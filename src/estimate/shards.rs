@@ -21,44 +21,9 @@ pub const HEAVIEST_LISTED: usize = 5;
 /// Zipf partial sums are exact below this rank and Euler–Maclaurin from it on.
 const EM_START: u64 = 1_000;
 
-/// How keys map to the K hashed shards.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Sharding {
-    /// `XXH64(key) mod K`.
-    Hash,
-    /// A ring of `K × 100` virtual nodes.
-    Consistent,
-    /// K equal ranges of ranks.
-    Range,
-}
-
-/// The popularity of keys `"1"`, `"2"`, … by rank.
-#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum KeyDist {
-    /// Every key equally likely.
-    Uniform,
-    /// `P(rank r) ∝ 1 / r^s`.
-    Zipf(f64),
-}
-
-/// What §9 needs from a `database` block.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ShardSpec {
-    /// K, the number of hashed shards (0 is read as 1).
-    pub shards: u32,
-    /// How keys map to the hashed shards.
-    pub sharding: Sharding,
-    /// The distribution of the keys named by rank.
-    pub keys: KeyDist,
-    /// How many keys the distribution has (0 is read as 1).
-    pub key_count: u64,
-    /// Explicit key → share of the database's requests.
-    pub hot_keys: Vec<(String, f64)>,
-    /// Keys that get a shard each, numbered after the K hashed ones.
-    pub dedicated: Vec<String>,
-}
+// The vocabulary (how keys map to shards, their distribution, a
+// database's layout) belongs to the model; this module computes with it.
+pub use crate::model::{KeyDist, ShardSpec, Sharding};
 
 /// The load of one shard.
 #[derive(Clone, Debug, PartialEq)]

@@ -7,7 +7,6 @@
 use super::*;
 use crate::codes::Code;
 use crate::diagnostic::{Diagnostic, Span, did_you_mean};
-use crate::estimate::shards::{KeyDist, Sharding};
 use crate::syntax::ast::{self, Attribute, Item, SingletonKind, Unit, Value, ValueKind};
 use std::collections::{HashMap, HashSet};
 
@@ -2421,7 +2420,7 @@ impl Cx {
         Some(Expectation {
             text: expectation_text(x, metric, model),
             metric,
-            op: x.op,
+            op: x.op.into(),
             bound,
             during,
             span: x.span,

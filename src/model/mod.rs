@@ -255,7 +255,8 @@ pub enum DataModel {
     Graph,
 }
 
-pub use crate::estimate::shards::{KeyDist, Sharding};
+mod vocab;
+pub use vocab::{Comparison, KeyDist, ShardSpec, Sharding};
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "kebab-case", tag = "kind", content = "store")]
@@ -341,8 +342,8 @@ pub struct DatabaseSpec {
 
 impl DatabaseSpec {
     /// The shard layout this database's keys follow (§9).
-    pub fn shard_spec(&self) -> crate::estimate::shards::ShardSpec {
-        crate::estimate::shards::ShardSpec {
+    pub fn shard_spec(&self) -> ShardSpec {
+        ShardSpec {
             shards: self.shards.value,
             sharding: self.sharding.value,
             keys: self.keys.value,
@@ -716,7 +717,7 @@ pub struct Expectation {
     pub text: String,
     pub metric: Metric,
     #[serde(skip)]
-    pub op: crate::syntax::ast::Comparison,
+    pub op: Comparison,
     /// In base units: seconds for latencies, a fraction for rates and
     /// utilisation, per second for throughput.
     pub bound: f64,

@@ -9,11 +9,11 @@
 
 use crate::estimate::shards::ShardSampler;
 use crate::estimate::{self, Estimate, queueing, shards::PlacementCache};
+use crate::model::Comparison;
 use crate::model::{
     Class, CopyEdgeKind, CrossDc, DcId, FailoverMode, Kind, Metric, Model, ReadFrom, Role,
     Scenario, ScenarioAction, TargetRef,
 };
-use crate::syntax::ast::Comparison;
 use petgraph::graph::NodeIndex;
 use petgraph::visit::EdgeRef;
 

@@ -8,7 +8,6 @@ use serde::Serialize;
 use super::Options;
 use super::measure::{CAUSES, LatencySummary, RunResult};
 use super::plan::{Exec, ExpectPlan, MetricPlan, Plan};
-use crate::syntax::ast::Comparison;
 
 pub const VERSION: &str = "0.1";
 
@@ -365,15 +364,6 @@ pub fn metric_value(run: &RunResult, x: &ExpectPlan) -> Option<f64> {
     }
 }
 
-pub fn holds(measured: f64, op: Comparison, bound: f64) -> bool {
-    match op {
-        Comparison::Lt => measured < bound,
-        Comparison::Le => measured <= bound,
-        Comparison::Gt => measured > bound,
-        Comparison::Ge => measured >= bound,
-    }
-}
-
 fn metric_name(m: MetricPlan, plan: &Plan) -> String {
     match m {
         MetricPlan::P50 => "p50".into(),
@@ -407,7 +397,7 @@ fn expectations(plan: &Plan, runs: &[RunResult]) -> Vec<ExpectationOut> {
                 bound: round(x.bound * scale, digits),
                 measured: mean.map(|m| round(m * scale, digits)),
                 ci95: ci.map(|c| round(c * scale, digits)),
-                passed: mean.is_some_and(|m| holds(m, x.op, x.bound)),
+                passed: mean.is_some_and(|m| x.op.holds(m, x.bound)),
             }
         })
         .collect()
@@ -721,14 +711,5 @@ mod tests {
         assert_eq!(fmt_rate(8301.2), "8,301/s");
         assert_eq!(thousands(1_000_000), "1,000,000");
         assert_eq!(round(-0.0000001, 3).to_string(), "0");
-    }
-
-    #[test]
-    fn comparisons() {
-        assert!(holds(1.0, Comparison::Lt, 2.0));
-        assert!(!holds(2.0, Comparison::Lt, 2.0));
-        assert!(holds(2.0, Comparison::Le, 2.0));
-        assert!(holds(3.0, Comparison::Gt, 2.0));
-        assert!(holds(2.0, Comparison::Ge, 2.0));
     }
 }
