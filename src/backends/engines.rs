@@ -57,7 +57,9 @@ pub enum Aws {
         version: &'static str,
     },
     /// Amazon ElastiCache with this engine name.
-    ElastiCache { engine: &'static str },
+    ElastiCache {
+        engine: &'static str,
+    },
     DynamoDb,
     Sqs,
     S3,
@@ -154,7 +156,10 @@ pub const ENGINES: &[Engine] = &[
         port: 4566,
         port_name: "dynamodb",
         data_path: "/var/lib/localstack",
-        user: User { uid: 1000, gid: 1000 },
+        user: User {
+            uid: 1000,
+            gid: 1000,
+        },
         password_env: None,
         user_env: None,
         health: &[],
@@ -172,7 +177,10 @@ pub const ENGINES: &[Engine] = &[
         port_name: "kafka",
         data_path: "/var/lib/kafka/data",
         // The image's `appuser`.
-        user: User { uid: 1000, gid: 1000 },
+        user: User {
+            uid: 1000,
+            gid: 1000,
+        },
         password_env: None,
         user_env: None,
         health: &[
@@ -217,7 +225,10 @@ pub const ENGINES: &[Engine] = &[
         port_name: "s3",
         data_path: "/data",
         // The image runs as any user that owns its data folder.
-        user: User { uid: 1000, gid: 1000 },
+        user: User {
+            uid: 1000,
+            gid: 1000,
+        },
         password_env: Some("MINIO_ROOT_PASSWORD"),
         user_env: Some(("MINIO_ROOT_USER", "archc")),
         health: &["mc", "ready", "local"],
@@ -256,7 +267,10 @@ pub const ENGINES: &[Engine] = &[
         port_name: "nats",
         data_path: "/data",
         // The server runs as any user that owns its store folder.
-        user: User { uid: 1000, gid: 1000 },
+        user: User {
+            uid: 1000,
+            gid: 1000,
+        },
         password_env: None,
         user_env: None,
         health: &["wget", "-q", "-O", "-", "http://127.0.0.1:8222/healthz"],
@@ -313,7 +327,10 @@ pub const ENGINES: &[Engine] = &[
         port_name: "redis",
         data_path: "/data",
         // The image's `redis` user.
-        user: User { uid: 999, gid: 1000 },
+        user: User {
+            uid: 999,
+            gid: 1000,
+        },
         password_env: None,
         user_env: None,
         health: &["redis-cli", "ping"],
@@ -330,7 +347,10 @@ pub const ENGINES: &[Engine] = &[
         port: 4566,
         port_name: "s3",
         data_path: "/var/lib/localstack",
-        user: User { uid: 1000, gid: 1000 },
+        user: User {
+            uid: 1000,
+            gid: 1000,
+        },
         password_env: None,
         user_env: None,
         health: &[],
@@ -347,7 +367,10 @@ pub const ENGINES: &[Engine] = &[
         port: 4566,
         port_name: "sqs",
         data_path: "/var/lib/localstack",
-        user: User { uid: 1000, gid: 1000 },
+        user: User {
+            uid: 1000,
+            gid: 1000,
+        },
         password_env: None,
         user_env: None,
         health: &[],
