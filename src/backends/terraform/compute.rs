@@ -12,6 +12,11 @@ pub struct Alb {
     pub dc: usize,
     pub name: String,
     pub internal: bool,
+    /// The listener: HTTPS on 443 with the datacenter's certificate when
+    /// internet-facing; HTTP on 80, reached only from the callers' groups,
+    /// when internal.
+    pub port: u16,
+    pub cert_var: Option<String>,
     pub sg: String,
     pub comment: String,
     /// Target group the listener forwards to.
@@ -162,6 +167,8 @@ impl Builder<'_> {
                     dc,
                     name: self.aws_name(&[&c.label], dc, 32),
                     internal,
+                    port: listener_port(internal),
+                    cert_var: (!internal).then(|| self.dc(dc).cert_var.clone()),
                     sg: sg.clone(),
                     comment: format!(
                         "no lb in front of `{}` in the design: {} load balancer of its own",
@@ -186,14 +193,17 @@ impl Builder<'_> {
                     );
                 }
                 if !internal {
-                    self.open(dc, "ingress", &sg, 80, format!("internet to {}", c.name));
+                    self.open(
+                        dc,
+                        "ingress",
+                        &sg,
+                        443,
+                        format!("internet to {} over HTTPS", c.name),
+                    );
                 }
                 self.endpoints[c.index][dc] = Some(Endpoint {
-                    sg: Some((sg, 80)),
-                    env: vec![expr(
-                        format!("{}_URL", c.env),
-                        format!("format(\"http://%s\", aws_lb.{alb}.dns_name)"),
-                    )],
+                    sg: Some((sg, listener_port(internal))),
+                    env: vec![expr(format!("{}_URL", c.env), alb_url(&alb, internal))],
                     iam: Vec::new(),
                 });
             }
@@ -201,7 +211,12 @@ impl Builder<'_> {
         }
     }
 
-    pub(super) fn target_group(&mut self, c: &ComponentView, dc: usize, lb: Option<&ComponentView>) -> String {
+    pub(super) fn target_group(
+        &mut self,
+        c: &ComponentView,
+        dc: usize,
+        lb: Option<&ComponentView>,
+    ) -> String {
         let dcs = self.dc(dc).snake.clone();
         let id = match lb {
             Some(l) => self.tg_ids.name(&format!("{}_{}_{dcs}", l.snake, c.snake)),
@@ -287,32 +302,34 @@ impl Builder<'_> {
                 dc,
                 name: self.aws_name(&[&c.label], dc, 32),
                 internal,
+                port: listener_port(internal),
+                cert_var: (!internal).then(|| self.dc(dc).cert_var.clone()),
                 sg: sg.clone(),
                 comment,
                 target_group: tg_id,
             });
             if !internal {
-                self.open(dc, "ingress", &sg, 80, format!("internet to {}", c.name));
+                self.open(
+                    dc,
+                    "ingress",
+                    &sg,
+                    443,
+                    format!("internet to {} over HTTPS", c.name),
+                );
             }
             if let Some(svc_sg) = self.sg_of(&svc, dc) {
                 self.allow(dc, &sg, &c.name, &svc_sg, &svc.name, SERVICE_PORT);
             }
             self.endpoints[c.index][dc] = Some(Endpoint {
-                sg: Some((sg.clone(), 80)),
-                env: vec![expr(
-                    format!("{}_URL", c.env),
-                    format!("format(\"http://%s\", aws_lb.{alb}.dns_name)"),
-                )],
+                sg: Some((sg.clone(), listener_port(internal))),
+                env: vec![expr(format!("{}_URL", c.env), alb_url(&alb, internal))],
                 iam: Vec::new(),
             });
             // Callers of the service reach it through this balancer.
             if self.endpoints[svc.index][dc].is_none() {
                 self.endpoints[svc.index][dc] = Some(Endpoint {
-                    sg: Some((sg, 80)),
-                    env: vec![expr(
-                        format!("{}_URL", svc.env),
-                        format!("format(\"http://%s\", aws_lb.{alb}.dns_name)"),
-                    )],
+                    sg: Some((sg, listener_port(internal))),
+                    env: vec![expr(format!("{}_URL", svc.env), alb_url(&alb, internal))],
                     iam: Vec::new(),
                 });
             }
@@ -433,7 +450,8 @@ impl Builder<'_> {
                         if reads || writes {
                             actions.extend(&g.write);
                         }
-                    } else if g.sid == "ReadSecret" {
+                    } else if matches!(g.sid, "ReadSecret" | "Connect") {
+                        // Credentials: needed for any use at all.
                         actions.extend(&g.read);
                     } else {
                         if reads {
@@ -553,4 +571,16 @@ impl Builder<'_> {
             statements,
         });
     }
+}
+
+/// The port a balancer listens on: 443 (HTTPS) at the internet, 80 (HTTP)
+/// inside the VPC, where no certificate can name the balancer's address.
+pub(super) fn listener_port(internal: bool) -> u16 {
+    if internal { 80 } else { 443 }
+}
+
+/// The address callers use for a balancer, as a Terraform expression.
+pub(super) fn alb_url(alb: &str, internal: bool) -> String {
+    let scheme = if internal { "http" } else { "https" };
+    format!("format(\"{scheme}://%s\", aws_lb.{alb}.dns_name)")
 }

@@ -2,12 +2,7 @@
 //! DynamoDB, ElastiCache, SQS, S3), chosen by the engine catalogue.
 
 use super::*;
-
-#[derive(Clone, Debug, Serialize)]
-pub struct Password {
-    pub id: String,
-    pub comment: String,
-}
+use crate::backends::engines::Aws;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Database {
@@ -16,13 +11,13 @@ pub struct Database {
     pub component: String,
     pub engine: &'static str,
     pub engine_version: &'static str,
+    /// The logs RDS exports to CloudWatch (the engine catalogue's).
+    pub log_exports: &'static [&'static str],
     pub port: u16,
     pub identifier: String,
     pub instance_var: String,
     pub db_name: String,
-    pub password: String,
     pub sg: String,
-    pub secret: String,
     pub multi_az: bool,
     pub figure: String,
     pub notes: Vec<String>,
@@ -61,6 +56,12 @@ pub struct Cache {
     pub dc: usize,
     pub component: String,
     pub engine: &'static str,
+    pub engine_version: &'static str,
+    pub family: &'static str,
+    pub port: u16,
+    /// A Redis replication group (primary and replicas) rather than a
+    /// Memcached cluster of independent nodes.
+    pub replicated: bool,
     pub group_id: String,
     pub node_var: String,
     pub nodes: u32,
@@ -68,10 +69,20 @@ pub struct Cache {
     pub policy: &'static str,
     pub reserved_percent: u32,
     pub sg: String,
-    pub password: Option<String>,
-    pub secret: Option<String>,
+    /// The IAM-authenticated user services connect as, and the disabled
+    /// `default` user every user group must hold (Redis only).
+    pub user: Option<CacheUsers>,
     pub comment: String,
     pub notes: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct CacheUsers {
+    /// The application user's name and id (IAM authentication needs them
+    /// equal).
+    pub app: String,
+    /// The id of the disabled `default` user.
+    pub default_id: String,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -155,7 +166,11 @@ pub const RDS_MAX_GB: u64 = 65_536;
 /// expects the copy to keep (the estimate counts every instance's copy of
 /// the data, so a primary with `replicas` replicas holds 1 / (1 + replicas)
 /// of it), a quarter on top, between RDS's 20 GB and its 64 TiB.
-pub(super) fn storage_gb(retained: Option<f64>, per_day: Option<f64>, replicas: u32) -> (u64, String) {
+pub(super) fn storage_gb(
+    retained: Option<f64>,
+    per_day: Option<f64>,
+    replicas: u32,
+) -> (u64, String) {
     let min = 20;
     let instances = f64::from(1 + replicas);
     let (bytes, how) = match (retained, per_day) {
@@ -175,32 +190,29 @@ pub(super) fn storage_gb(retained: Option<f64>, per_day: Option<f64>, replicas: 
 }
 
 impl Builder<'_> {
-    pub(super) fn password(&mut self, c: &ComponentView, what: &str) -> String {
-        let id = self.base(c.index, None);
-        self.tf.passwords.push(Password {
-            id: id.clone(),
-            comment: format!(
-                "{what} of `{}`, kept in Terraform state and Secrets Manager",
-                c.name
-            ),
-        });
-        id
-    }
-
     pub(super) fn database(&mut self, c: &ComponentView) {
         let Some(db) = c.database.clone() else { return };
-        if db.engine == "dynamodb" {
-            self.dynamodb(c);
-            return;
-        }
-        let (engine, version, port) = match db.engine.as_str() {
-            "postgres" | "postgresql" => ("postgres", "16", 5432),
-            "mysql" => ("mysql", "8.4", 3306),
-            other => {
+        let entry = engines::lookup(&db.engine).filter(|e| e.serves(engines::Role::Database));
+        let (engine, version, log_exports, port) = match entry.map(|e| (e, e.aws)) {
+            Some((_, Some(Aws::DynamoDb))) => {
+                self.dynamodb(c);
+                return;
+            }
+            Some((
+                e,
+                Some(Aws::Rds {
+                    engine,
+                    version,
+                    log_exports,
+                }),
+            )) => (engine, version, log_exports, e.port),
+            _ => {
                 self.unsupported(
                     c,
                     format!(
-                        "engine `{other}` is not mapped by the terraform backend (it maps postgres and mysql to RDS, dynamodb to DynamoDB)"
+                        "engine `{}` is not mapped by the terraform backend (it maps {})",
+                        db.engine,
+                        mapped(engines::Role::Database)
                     ),
                 );
                 return;
@@ -221,7 +233,6 @@ impl Builder<'_> {
             default_string: Some(default_class),
             sensitive: false,
         });
-        let password = self.password(c, "master password");
         let sharded = db.total_shards > 1;
         let cross = db.cross_dc != "none" && c.copies.len() > 1;
         let mut source: Option<(String, usize)> = None;
@@ -231,7 +242,6 @@ impl Builder<'_> {
             let Some(sg) = self.sg_of(c, dc) else {
                 continue;
             };
-            let secret = id.clone();
             let mut notes = Vec::new();
             if c.public {
                 notes.push(
@@ -296,13 +306,12 @@ impl Builder<'_> {
                 component: c.name.clone(),
                 engine,
                 engine_version: version,
+                log_exports,
                 port,
                 identifier: self.aws_name(&[&c.label], dc, 50),
                 instance_var: instance_var.clone(),
                 db_name: c.snake.clone(),
-                password: password.clone(),
                 sg: sg.clone(),
-                secret: secret.clone(),
                 multi_az: db.failover == "automatic",
                 figure: copy.figure.clone(),
                 notes,
@@ -312,14 +321,38 @@ impl Builder<'_> {
                 storage_comment,
                 replicas: db.replicas,
                 source: this_source.as_ref().map(|s| s.0.clone()),
-                source_dc: this_source.map(|s| s.1),
+                source_dc: this_source.as_ref().map(|s| s.1.clone()),
             });
+            // RDS keeps the master password in Secrets Manager and rotates
+            // it; a replica answers to its source's credentials.
+            let owner = this_source.map_or_else(|| id.clone(), |s| s.0);
+            let secrets: Vec<String> = if sharded {
+                copy.shards
+                    .iter()
+                    .map(|s| {
+                        format!(
+                            "aws_db_instance.{owner}[\"{}\"].master_user_secret[0].secret_arn",
+                            s.index
+                        )
+                    })
+                    .collect()
+            } else {
+                vec![format!(
+                    "aws_db_instance.{owner}.master_user_secret[0].secret_arn"
+                )]
+            };
             let p = &c.env;
             let mut env = vec![
-                expr(
-                    format!("{p}_SECRET_ARN"),
-                    format!("aws_secretsmanager_secret.{secret}.arn"),
-                ),
+                if sharded {
+                    expr(
+                        format!("{p}_SECRET_ARNS"),
+                        format!(
+                            "jsonencode({{ for k, db in aws_db_instance.{owner} : k => db.master_user_secret[0].secret_arn }})"
+                        ),
+                    )
+                } else {
+                    expr(format!("{p}_SECRET_ARN"), secrets[0].clone())
+                },
                 lit(format!("{p}_PORT"), port.to_string()),
                 lit(format!("{p}_DATABASE"), c.snake.clone()),
             ];
@@ -378,7 +411,7 @@ impl Builder<'_> {
                     "ReadSecret",
                     vec!["secretsmanager:GetSecretValue"],
                     Vec::new(),
-                    vec![format!("aws_secretsmanager_secret.{secret}.arn")],
+                    secrets,
                 )],
             });
         }
@@ -456,19 +489,30 @@ impl Builder<'_> {
 
     pub(super) fn cache(&mut self, c: &ComponentView) {
         let Some(cache) = c.cache.clone() else { return };
-        let (engine, port) = match cache.engine.as_str() {
-            "redis" => ("redis", 6379),
-            "memcached" => ("memcached", 11211),
-            other => {
-                self.unsupported(
-                    c,
-                    format!(
-                        "engine `{other}` is not mapped by the terraform backend (it maps redis and memcached to ElastiCache)"
-                    ),
-                );
-                return;
-            }
+        let entry = engines::lookup(&cache.engine).filter(|e| e.serves(engines::Role::Cache));
+        let Some((
+            entry,
+            Aws::ElastiCache {
+                engine,
+                version,
+                family,
+            },
+        )) = entry.and_then(|e| e.aws.map(|a| (e, a)))
+        else {
+            self.unsupported(
+                c,
+                format!(
+                    "engine `{}` is not mapped by the terraform backend (it maps {})",
+                    cache.engine,
+                    mapped(engines::Role::Cache)
+                ),
+            );
+            return;
         };
+        let port = entry.port;
+        // Engines that replicate run as a replication group with users;
+        // the others as a cluster of independent nodes.
+        let replicated = entry.replication != engines::Replication::None;
         let node_var = format!("{}_node_type", c.snake);
         let (default_node, comment) = match (&c.instance, cache.memory_bytes) {
             (Some(i), _) => (
@@ -503,7 +547,6 @@ impl Builder<'_> {
             default_string: Some(default_node),
             sensitive: false,
         });
-        let password = (engine == "redis").then(|| self.password(c, "auth token"));
         let policy = match cache.eviction {
             "lru" => "allkeys-lru",
             "lfu" => "allkeys-lfu",
@@ -529,34 +572,43 @@ impl Builder<'_> {
                         .to_string(),
                 );
             }
-            if engine == "memcached" {
-                notes.push(
-                    "Memcached has no authentication: only the design's callers reach it"
-                        .to_string(),
-                );
+            if !replicated {
+                notes.push(format!(
+                    "{} has no authentication: only the design's callers reach it",
+                    entry.title
+                ));
             }
             let mut n = c.replicas.max(1);
-            if engine == "redis" && n > 6 {
+            if replicated && n > 6 {
                 notes.push(format!(
                     "replicas = {n}: a replication group holds at most 6 nodes (1 primary, 5 replicas)"
                 ));
                 n = 6;
             }
-            let secret = password.as_ref().map(|_| id.clone());
+            let group_id = self.aws_name(&[&c.label], dc, 40);
+            // IAM authentication: the user's name and id are one, and the
+            // instance role's `elasticache:Connect` on it is the credential.
+            let user = replicated.then(|| CacheUsers {
+                app: self.aws_name(&[&c.label, "app"], dc, 40),
+                default_id: self.aws_name(&[&c.label, "off"], dc, 40),
+            });
             self.tf.caches.push(Cache {
                 id: id.clone(),
                 dc,
                 component: c.name.clone(),
                 engine,
-                group_id: self.aws_name(&[&c.label], dc, 40),
+                engine_version: version,
+                family,
+                port,
+                replicated,
+                group_id,
                 node_var: node_var.clone(),
                 nodes: n,
                 failover: n >= 2,
                 policy,
                 reserved_percent: (cache.overprovision * 100.0).round() as u32,
                 sg: sg.clone(),
-                password: password.clone(),
-                secret: secret.clone(),
+                user: user.clone(),
                 comment: format!(
                     "{n} node(s) as designed{}",
                     if n >= 2 {
@@ -568,8 +620,8 @@ impl Builder<'_> {
                 notes,
             });
             let p = &c.env;
-            let (env, iam) = match engine {
-                "redis" => (
+            let (env, iam) = match user {
+                Some(user) => (
                     vec![
                         expr(
                             format!("{p}_HOST"),
@@ -585,19 +637,20 @@ impl Builder<'_> {
                         ),
                         lit(format!("{p}_PORT"), port.to_string()),
                         lit(format!("{p}_TLS"), "true"),
-                        expr(
-                            format!("{p}_SECRET_ARN"),
-                            format!("aws_secretsmanager_secret.{id}.arn"),
-                        ),
+                        lit(format!("{p}_USER"), user.app),
+                        lit(format!("{p}_AUTH"), "iam"),
                     ],
                     vec![grant(
-                        "ReadSecret",
-                        vec!["secretsmanager:GetSecretValue"],
+                        "Connect",
+                        vec!["elasticache:Connect"],
                         Vec::new(),
-                        vec![format!("aws_secretsmanager_secret.{id}.arn")],
+                        vec![
+                            format!("aws_elasticache_replication_group.{id}.arn"),
+                            format!("aws_elasticache_user.{id}.arn"),
+                        ],
                     )],
                 ),
-                _ => (
+                None => (
                     vec![expr(
                         format!("{p}_SERVERS"),
                         format!("aws_elasticache_cluster.{id}.configuration_endpoint"),
@@ -628,7 +681,7 @@ impl Builder<'_> {
             let Some(dc) = copy.dc else { continue };
             let id = self.base(c.index, Some(dc));
             let mut notes = Vec::new();
-            if q.engine != "sqs" {
+            if engines::lookup(&q.engine).and_then(|e| e.aws) != Some(Aws::Sqs) {
                 notes.push(format!(
                     "engine {} in the design: mapped to SQS (Amazon MQ and MSK are not generated)",
                     q.engine
@@ -696,7 +749,9 @@ impl Builder<'_> {
                 dc,
                 component: c.name.clone(),
                 prefix: format!("{}-", self.aws_name(&[&c.label], dc, 36)),
-                comment: if engine == "s3" {
+                comment: if engines::lookup(engine).and_then(|e| e.aws) == Some(Aws::S3)
+                    && engines::lookup(engine).is_some_and(|e| !e.self_hosted())
+                {
                     format!("storage `{}`", c.name)
                 } else {
                     format!(
@@ -753,4 +808,35 @@ impl Builder<'_> {
             });
         }
     }
+}
+
+/// What the terraform backend maps for a role, for error messages: "mysql
+/// and postgres to RDS, dynamodb to DynamoDB".
+pub(super) fn mapped(role: engines::Role) -> String {
+    let mut groups: Vec<(&str, Vec<&str>)> = Vec::new();
+    for e in engines::ENGINES.iter().filter(|e| e.serves(role)) {
+        let service = match e.aws {
+            Some(Aws::Rds { .. }) => "RDS",
+            Some(Aws::ElastiCache { .. }) => "ElastiCache",
+            Some(Aws::DynamoDb) => "DynamoDB",
+            Some(Aws::Sqs) => "SQS",
+            Some(Aws::S3) => "S3",
+            None => continue,
+        };
+        match groups.iter_mut().find(|g| g.0 == service) {
+            Some(g) => g.1.push(e.name),
+            None => groups.push((service, vec![e.name])),
+        }
+    }
+    groups
+        .iter()
+        .map(|(service, names)| {
+            let list = match names.split_last() {
+                Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+                _ => names.join(""),
+            };
+            format!("{list} to {service}")
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }

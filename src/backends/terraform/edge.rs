@@ -22,6 +22,9 @@ pub struct CdnOrigin {
     /// An S3 bucket id, or an ALB id.
     pub bucket: Option<String>,
     pub alb: Option<String>,
+    /// Whether CloudFront reaches the balancer over HTTPS (it is
+    /// internet-facing) rather than HTTP (internal).
+    pub https: bool,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -90,15 +93,18 @@ impl Builder<'_> {
                                 origin_id,
                                 bucket: Some(b.clone()),
                                 alb: None,
+                                https: true,
                             });
                         }
                     }
                     "lb" | "service" => {
                         if let Some(alb) = self.albs.get(&(callee.index, dc)) {
+                            let internal = self.tf.albs.iter().any(|a| &a.id == alb && a.internal);
                             origins.push(CdnOrigin {
                                 origin_id,
                                 bucket: None,
                                 alb: Some(alb.clone()),
+                                https: !internal,
                             });
                         }
                     }

@@ -13,9 +13,9 @@
 //! expressions built only from those names (printed with `|tfexpr`, which
 //! admits no `$`, `{` or `}`), and plain values (printed with `|hcl`).
 
+use super::engines::{self, SERVICE_PORT};
 use super::escape::{Namer, Style, resource_name};
 use super::view::{self, ComponentView, DcView, View};
-use super::engines::{self, SERVICE_PORT};
 use super::{BuildError, Job};
 use crate::model::Kind;
 use minijinja::Value;
@@ -93,6 +93,7 @@ const SUFFIXES: &[&str] = &[
     "_at_max",
     "_cpu",
     "_backlog",
+    "_default",
 ];
 
 /// Everything the Terraform templates lay out.
@@ -115,7 +116,6 @@ pub struct Tf {
     pub queues: Vec<Queue>,
     pub buckets: Vec<Bucket>,
     pub replications: Vec<BucketReplication>,
-    pub passwords: Vec<Password>,
     pub cdns: Vec<Cdn>,
     pub dns: Vec<Dns>,
     pub alarms: Vec<Alarm>,
@@ -151,6 +151,14 @@ pub struct TfDc {
     pub alarms: bool,
     /// The KMS key of RDS, for encrypted cross-region replicas.
     pub rds_kms: bool,
+    /// The variable holding the ACM certificate of the datacenter's
+    /// internet-facing balancers.
+    pub cert_var: String,
+    /// Whether the datacenter has balancers, whose access logs (and the
+    /// VPC's flow logs) go to a log bucket.
+    pub albs: bool,
+    /// `bucket_prefix` of the log bucket (at most 37 characters).
+    pub logs_prefix: String,
     pub weight: f64,
 }
 
@@ -280,6 +288,7 @@ pub(crate) fn jobs(view: &View) -> Result<Vec<Job>, Vec<BuildError>> {
         b.by_snake.insert(c.snake.clone(), c.index);
     }
     b.taken.insert("ec2_assume".to_string());
+    b.taken.insert("rds_monitoring".to_string());
     b.build();
     if !b.errors.is_empty() {
         return Err(b.errors);
@@ -299,12 +308,8 @@ pub(crate) fn jobs(view: &View) -> Result<Vec<Job>, Vec<BuildError>> {
     if !tf.services.is_empty() || !tf.albs.is_empty() {
         jobs.push(Job::shared("compute.tf", "compute.tf.j2", &context));
     }
-    let stores = tf.passwords.len()
-        + tf.databases.len()
-        + tf.tables.len()
-        + tf.caches.len()
-        + tf.queues.len()
-        + tf.buckets.len();
+    let stores =
+        tf.databases.len() + tf.tables.len() + tf.caches.len() + tf.queues.len() + tf.buckets.len();
     if stores > 0 {
         jobs.push(Job::shared("data.tf", "data.tf.j2", &context));
     }
@@ -514,11 +519,49 @@ impl Builder<'_> {
                 self.dns(c);
             }
         }
-        if !self.tf.databases.is_empty() || !self.tf.tables.is_empty() {
+        for d in 0..self.tf.dcs.len() {
+            if self.tf.albs.iter().any(|a| a.dc == d && !a.internal) {
+                let dcv = self.dc(d).clone();
+                self.variable(Variable {
+                    rank: (9, 0),
+                    name: dcv.cert_var.clone(),
+                    description: format!(
+                        "ARN of the ACM certificate{} the internet-facing load balancers serve HTTPS with (in that region)",
+                        dcv.within
+                    ),
+                    kind: "string",
+                    default_literal: None,
+                    default_string: None,
+                    sensitive: false,
+                });
+            }
+        }
+        if !self.tf.cdns.is_empty() {
+            self.variable(Variable {
+                rank: (9, 0),
+                name: "cdn_certificate_arn".into(),
+                description: "ARN of an ACM certificate in us-east-1 for the cdn's own domain names (empty: CloudFront's default certificate)".into(),
+                kind: "string",
+                default_literal: None,
+                default_string: Some(String::new()),
+                sensitive: false,
+            });
+            self.variable(Variable {
+                rank: (9, 0),
+                name: "cdn_domain_names".into(),
+                description: "domain names the cdn answers for, covered by cdn_certificate_arn"
+                    .into(),
+                kind: "list(string)",
+                default_literal: Some("[]".into()),
+                default_string: None,
+                sensitive: false,
+            });
+        }
+        if !self.tf.databases.is_empty() || !self.tf.tables.is_empty() || !self.tf.albs.is_empty() {
             self.variable(Variable {
                 rank: (9, 0),
                 name: "deletion_protection".into(),
-                description: "refuse to delete databases (turn off before `terraform destroy`)"
+                description: "refuse to delete databases and load balancers (turn off before `terraform destroy`)"
                     .into(),
                 kind: "bool",
                 default_literal: Some("true".into()),
@@ -570,6 +613,7 @@ impl Builder<'_> {
                 .iter()
                 .any(|x| x.dc == d && x.source.is_some());
             self.tf.dcs[d].cache = self.tf.caches.iter().any(|x| x.dc == d);
+            self.tf.dcs[d].albs = self.tf.albs.iter().any(|x| x.dc == d);
             self.tf.dcs[d].alarms = self.tf.alarms.iter().any(|x| x.dc == d);
         }
         self.tf.has_rds = !self.tf.databases.is_empty();
@@ -582,7 +626,7 @@ impl Builder<'_> {
             self.tf.outputs.push(Output {
                 name: format!("{}_url", a.id),
                 description: format!("entry point{}", self.dc(a.dc).within),
-                expr: format!("format(\"http://%s\", aws_lb.{}.dns_name)", a.id),
+                expr: compute::alb_url(&a.id, a.internal),
                 sensitive: false,
             });
         }

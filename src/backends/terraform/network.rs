@@ -38,6 +38,8 @@ impl Builder<'_> {
         } else {
             resource_name(&[&self.view.system_label, &d.label], 60)
         };
+        // The log bucket is named after the network, beside the components.
+        self.taken.insert(format!("{alias}_logs"));
         self.tf.dcs.push(TfDc {
             dc_name: d.name.clone(),
             within: if d.implicit {
@@ -59,6 +61,16 @@ impl Builder<'_> {
             cache: false,
             alarms: false,
             rds_kms: false,
+            cert_var: if d.implicit {
+                "certificate_arn".to_string()
+            } else {
+                format!("certificate_arn_{}", d.snake)
+            },
+            albs: false,
+            logs_prefix: format!(
+                "{}-",
+                resource_name(&[&self.view.system_label, &d.label, "logs"], 36)
+            ),
             weight: d.weight,
         });
     }

@@ -85,7 +85,15 @@ impl Builder<'_> {
 
     /// Ingress into a callee's group from a caller's, and the matching
     /// egress out of the caller's.
-    pub(super) fn allow(&mut self, dc: usize, from_sg: &str, from: &str, to_sg: &str, to: &str, port: u16) {
+    pub(super) fn allow(
+        &mut self,
+        dc: usize,
+        from_sg: &str,
+        from: &str,
+        to_sg: &str,
+        to: &str,
+        port: u16,
+    ) {
         let description = format!("{from} to {to}");
         self.push_rule(Rule {
             id: String::new(),
