@@ -76,7 +76,7 @@ for design in "${designs[@]}"; do
   # scan inside .terraform.
   rm -rf "$dir/.terraform" "$dir/.terraform.lock.hcl"
   if ! "$checkov" -d "$dir" --framework terraform --skip-check "$skip" \
-    --quiet --compact --no-guide >"$out/$name.checkov" 2>&1; then
+    --quiet --compact >"$out/$name.checkov" 2>&1; then
     echo "$name: checkov"
     cat "$out/$name.checkov"
     failed=1
