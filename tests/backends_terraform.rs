@@ -279,16 +279,119 @@ fn versions_pin_the_providers() {
             .next()
             .expect("required_providers");
         let aws = attr(&req.body, "aws").expect("aws");
-        let random = attr(&req.body, "random").expect("random");
         assert!(
             aws.contains("source  = \"hashicorp/aws\"") && aws.contains("version = \"~> 5.0\""),
             "{ex}: {aws}"
         );
+        // The AWS provider alone: a machine with only it can `terraform init`.
+        let providers: Vec<String> = req
+            .body
+            .attributes()
+            .map(|a| a.key.as_str().to_string())
+            .collect();
+        assert_eq!(providers, vec!["aws".to_string()], "{ex}");
+    }
+}
+
+#[test]
+fn no_random_provider_and_no_generated_secret() {
+    for (ex, files) in all_examples() {
+        for f in &files {
+            for word in [
+                "random_password",
+                "hashicorp/random",
+                "random_",
+                "auth_token",
+            ] {
+                assert!(!f.contents.contains(word), "{ex}/{}: {word}", f.path);
+            }
+        }
+        let blocks = all_blocks(&files);
         assert!(
-            random.contains("source  = \"hashicorp/random\"") && random.contains("version"),
-            "{ex}: {random}"
+            resources(&blocks, "aws_secretsmanager_secret").is_empty(),
+            "{ex}"
+        );
+        assert!(
+            resources(&blocks, "aws_secretsmanager_secret_version").is_empty(),
+            "{ex}"
         );
     }
+}
+
+#[test]
+fn rds_manages_every_master_password() {
+    let mut primaries = 0;
+    for (ex, files) in all_examples() {
+        let blocks = all_blocks(&files);
+        for db in resources(&blocks, "aws_db_instance") {
+            let name = &db.labels[1];
+            assert!(attr(&db.body, "password").is_none(), "{ex}: {name}");
+            assert_eq!(
+                attr(&db.body, "iam_database_authentication_enabled").as_deref(),
+                Some("true"),
+                "{ex}: {name}"
+            );
+            if attr(&db.body, "replicate_source_db").is_some() {
+                // A replica answers to its source's credentials.
+                assert!(attr(&db.body, "manage_master_user_password").is_none());
+            } else {
+                primaries += 1;
+                assert_eq!(
+                    attr(&db.body, "manage_master_user_password").as_deref(),
+                    Some("true"),
+                    "{ex}: {name}"
+                );
+            }
+        }
+    }
+    assert!(primaries >= 8, "{primaries}");
+}
+
+#[test]
+fn only_https_is_open_to_the_internet() {
+    let mut public = 0;
+    for (ex, files) in all_examples() {
+        let blocks = all_blocks(&files);
+        for rule in resources(&blocks, "aws_vpc_security_group_ingress_rule") {
+            if attr(&rule.body, "cidr_ipv4").is_some() {
+                assert_eq!(
+                    attr(&rule.body, "cidr_ipv4").as_deref(),
+                    Some("\"0.0.0.0/0\"")
+                );
+                assert_eq!(
+                    attr(&rule.body, "from_port").as_deref(),
+                    Some("443"),
+                    "{ex}: {}",
+                    rule.labels[1]
+                );
+            }
+        }
+        for l in resources(&blocks, "aws_lb_listener") {
+            let lb = attr(&l.body, "load_balancer_arn").unwrap();
+            let lb = lb.trim_start_matches("aws_lb.").trim_end_matches(".arn");
+            let internal = attr(&named(&blocks, "aws_lb", lb).body, "internal").unwrap();
+            if internal == "true" {
+                // Inside the VPC only, from the callers' groups.
+                assert_eq!(attr(&l.body, "port").as_deref(), Some("80"), "{ex}: {lb}");
+                continue;
+            }
+            public += 1;
+            assert_eq!(attr(&l.body, "port").as_deref(), Some("443"), "{ex}: {lb}");
+            assert_eq!(
+                attr(&l.body, "protocol").as_deref(),
+                Some("\"HTTPS\""),
+                "{ex}: {lb}"
+            );
+            let policy = attr(&l.body, "ssl_policy").unwrap();
+            assert!(policy.contains("TLS13-1-2"), "{ex}: {lb}: {policy}");
+            assert!(
+                attr(&l.body, "certificate_arn")
+                    .is_some_and(|c| c.starts_with("var.certificate_arn")),
+                "{ex}: {lb}"
+            );
+        }
+    }
+    assert!(public >= 12, "{public}");
 }
 
 #[test]
@@ -386,44 +489,13 @@ fn databases_are_encrypted_private_and_closed_to_the_internet() {
                             .contains(&format!("aws_security_group.{sg_name}.id"))),
                     "{ex}: {sg_name} is open to the internet but belongs to no load balancer"
                 );
-                assert_eq!(port, "80");
+                assert_eq!(port, "443");
             }
         }
     }
     // 04-09 and the worked example have RDS; 09 has 10 shards x 3 x 2.
     assert!(instances >= 15, "{instances}");
     assert!(open_rules >= 10, "{open_rules}");
-}
-
-#[test]
-fn no_password_is_written_literally() {
-    let mut secrets = 0;
-    for (ex, files) in all_examples() {
-        for f in &files {
-            for (n, line) in f.contents.lines().enumerate() {
-                let t = line.trim_start();
-                for key in ["password", "auth_token", "master_password"] {
-                    if let Some(rest) = t.strip_prefix(key)
-                        && let Some(value) = rest.trim_start().strip_prefix('=')
-                    {
-                        secrets += 1;
-                        let value = value.trim();
-                        assert!(
-                            value.starts_with("random_password.") && value.ends_with(".result"),
-                            "{ex}/{}:{}: {key} = {value}",
-                            f.path,
-                            n + 1
-                        );
-                    }
-                }
-            }
-        }
-        let blocks = all_blocks(&files);
-        for pw in resources(&blocks, "random_password") {
-            assert_eq!(attr(&pw.body, "length").as_deref(), Some("32"));
-        }
-    }
-    assert!(secrets > 20, "{secrets}");
 }
 
 fn asg(blocks: &[Resource], name: &str) -> (String, String, String) {
@@ -485,8 +557,8 @@ fn databases_map_to_rds_with_replicas_and_multi_az() {
         Some("\"postgres\"")
     );
     assert_eq!(
-        attr(&primary.body, "password").as_deref(),
-        Some("random_password.photos.result")
+        attr(&primary.body, "manage_master_user_password").as_deref(),
+        Some("true")
     );
     let replicas = named(&blocks, "aws_db_instance", "photos_replica");
     assert_eq!(attr(&replicas.body, "count").as_deref(), Some("2"));
@@ -556,10 +628,15 @@ fn caches_fail_over_automatically_from_two_nodes() {
         attr(&hot.body, "transit_encryption_enabled").as_deref(),
         Some("true")
     );
+    // IAM authentication: a user group, no token.
+    assert!(attr(&hot.body, "auth_token").is_none());
     assert_eq!(
-        attr(&hot.body, "auth_token").as_deref(),
-        Some("random_password.hot.result")
+        attr(&hot.body, "user_group_ids").as_deref(),
+        Some("[aws_elasticache_user_group.hot_us_east.user_group_id]")
     );
+    let user = named(&blocks, "aws_elasticache_user", "hot_us_east");
+    let mode = user.body.get_blocks("authentication_mode").next().unwrap();
+    assert_eq!(attr(&mode.body, "type").as_deref(), Some("\"iam\""));
     let src = "client u\nservice web\ncache c { replicas = 1 }\nu -> web -> c\n";
     let blocks = all_blocks(&build_source(src, "x.arch", Target::Terraform, None).unwrap());
     assert_eq!(
@@ -713,7 +790,7 @@ fn queues_are_sqs_and_alarms_follow_monitoring() {
 #[test]
 fn security_groups_allow_exactly_the_flows() {
     // 02: browsers -> web -> photos. web's balancer takes the internet on
-    // 80, web takes its balancer on 8080, photos takes web on 5432: three
+    // 443, web takes its balancer on 8080, photos takes web on 5432: three
     // ingress rules, nothing else.
     let blocks = all_blocks(&build_example(
         &root().join("examples/02-web-db-split.arch"),
@@ -747,7 +824,7 @@ fn security_groups_allow_exactly_the_flows() {
                 "aws_security_group.web_alb.id",
                 "8080"
             ),
-            s("aws_security_group.web_alb.id", "\"0.0.0.0/0\"", "80"),
+            s("aws_security_group.web_alb.id", "\"0.0.0.0/0\"", "443"),
         ]
     );
 }
@@ -758,7 +835,7 @@ fn engines_the_backend_cannot_run_are_refused_by_name() {
     let err = build_source(src, "x.arch", Target::Terraform, None).unwrap_err();
     assert_eq!(
         err,
-        "database `graph`: engine `neo4j` is not mapped by the terraform backend (it maps postgres and mysql to RDS, dynamodb to DynamoDB)"
+        "database `graph`: engine `neo4j` is not mapped by the terraform backend (it maps dynamodb to DynamoDB, mysql and postgres to RDS)"
     );
     let err = build_source(src, "x.arch", Target::Terraform, Some("a")).unwrap_err();
     assert_eq!(err, "`--datacenter` applies to the compose target only");

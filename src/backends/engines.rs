@@ -55,10 +55,16 @@ pub enum Aws {
     Rds {
         engine: &'static str,
         version: &'static str,
+        /// The logs RDS exports to CloudWatch for this engine
+        /// (`enabled_cloudwatch_logs_exports`).
+        log_exports: &'static [&'static str],
     },
     /// Amazon ElastiCache with this engine name.
     ElastiCache {
         engine: &'static str,
+        /// The engine version, and the parameter group family it takes.
+        version: &'static str,
+        family: &'static str,
     },
     DynamoDb,
     Sqs,
@@ -212,6 +218,8 @@ pub const ENGINES: &[Engine] = &[
         replication: Replication::None,
         aws: Some(Aws::ElastiCache {
             engine: "memcached",
+            version: "1.6.22",
+            family: "memcached1.6",
         }),
     },
     Engine {
@@ -254,6 +262,7 @@ pub const ENGINES: &[Engine] = &[
         aws: Some(Aws::Rds {
             engine: "mysql",
             version: "8.4",
+            log_exports: &["audit", "error", "general", "slowquery"],
         }),
     },
     Engine {
@@ -296,6 +305,7 @@ pub const ENGINES: &[Engine] = &[
         aws: Some(Aws::Rds {
             engine: "postgres",
             version: "16",
+            log_exports: &["postgresql", "upgrade"],
         }),
     },
     Engine {
@@ -335,7 +345,11 @@ pub const ENGINES: &[Engine] = &[
         user_env: None,
         health: &["redis-cli", "ping"],
         replication: Replication::RedisReplicaof,
-        aws: Some(Aws::ElastiCache { engine: "redis" }),
+        aws: Some(Aws::ElastiCache {
+            engine: "redis",
+            version: "7.1",
+            family: "redis7",
+        }),
     },
     Engine {
         name: "s3",
