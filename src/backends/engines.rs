@@ -57,7 +57,9 @@ pub enum Aws {
         version: &'static str,
     },
     /// Amazon ElastiCache with this engine name.
-    ElastiCache { engine: &'static str },
+    ElastiCache {
+        engine: &'static str,
+    },
     DynamoDb,
     Sqs,
     S3,
@@ -98,6 +100,13 @@ pub struct Engine {
     pub health: &'static [&'static str],
     /// How its copies replicate.
     pub replication: Replication,
+    /// The arguments a standalone server runs with (after the image's
+    /// entrypoint); empty for the image's own command.
+    pub args: &'static [&'static str],
+    /// Folders the server writes besides `data_path` (sockets, pid and
+    /// temporary files): `emptyDir` volumes in Kubernetes, where the root
+    /// file system is read-only.
+    pub scratch: &'static [&'static str],
     /// What Terraform builds for it on AWS, if anything.
     pub aws: Option<Aws>,
 }
@@ -154,11 +163,16 @@ pub const ENGINES: &[Engine] = &[
         port: 4566,
         port_name: "dynamodb",
         data_path: "/var/lib/localstack",
-        user: User { uid: 1000, gid: 1000 },
+        user: User {
+            uid: 1000,
+            gid: 1000,
+        },
         password_env: None,
         user_env: None,
         health: &[],
         replication: Replication::Cluster,
+        args: &[],
+        scratch: &[],
         aws: Some(Aws::DynamoDb),
     },
     Engine {
@@ -172,7 +186,10 @@ pub const ENGINES: &[Engine] = &[
         port_name: "kafka",
         data_path: "/var/lib/kafka/data",
         // The image's `appuser`.
-        user: User { uid: 1000, gid: 1000 },
+        user: User {
+            uid: 1000,
+            gid: 1000,
+        },
         password_env: None,
         user_env: None,
         health: &[
@@ -181,6 +198,8 @@ pub const ENGINES: &[Engine] = &[
             "localhost:9092",
         ],
         replication: Replication::Cluster,
+        args: &[],
+        scratch: &["/tmp", "/opt/kafka/logs"],
         aws: None,
     },
     Engine {
@@ -202,6 +221,8 @@ pub const ENGINES: &[Engine] = &[
         user_env: None,
         health: &[],
         replication: Replication::None,
+        args: &[],
+        scratch: &["/tmp"],
         aws: Some(Aws::ElastiCache {
             engine: "memcached",
         }),
@@ -217,11 +238,16 @@ pub const ENGINES: &[Engine] = &[
         port_name: "s3",
         data_path: "/data",
         // The image runs as any user that owns its data folder.
-        user: User { uid: 1000, gid: 1000 },
+        user: User {
+            uid: 1000,
+            gid: 1000,
+        },
         password_env: Some("MINIO_ROOT_PASSWORD"),
         user_env: Some(("MINIO_ROOT_USER", "archc")),
         health: &["mc", "ready", "local"],
         replication: Replication::Cluster,
+        args: &["server", "/data", "--certs-dir", "/tmp/certs"],
+        scratch: &["/tmp"],
         aws: Some(Aws::S3),
     },
     Engine {
@@ -240,6 +266,8 @@ pub const ENGINES: &[Engine] = &[
         user_env: None,
         health: &["mysqladmin", "ping", "-h", "127.0.0.1"],
         replication: Replication::MysqlGtid,
+        args: &[],
+        scratch: &["/tmp", "/var/run/mysqld"],
         aws: Some(Aws::Rds {
             engine: "mysql",
             version: "8.4",
@@ -256,11 +284,16 @@ pub const ENGINES: &[Engine] = &[
         port_name: "nats",
         data_path: "/data",
         // The server runs as any user that owns its store folder.
-        user: User { uid: 1000, gid: 1000 },
+        user: User {
+            uid: 1000,
+            gid: 1000,
+        },
         password_env: None,
         user_env: None,
         health: &["wget", "-q", "-O", "-", "http://127.0.0.1:8222/healthz"],
         replication: Replication::Cluster,
+        args: &["--jetstream", "--store_dir=/data", "--http_port=8222"],
+        scratch: &["/tmp"],
         aws: None,
     },
     Engine {
@@ -279,6 +312,8 @@ pub const ENGINES: &[Engine] = &[
         user_env: None,
         health: &["pg_isready", "-U", "postgres"],
         replication: Replication::PostgresStreaming,
+        args: &[],
+        scratch: &["/tmp", "/var/run/postgresql"],
         aws: Some(Aws::Rds {
             engine: "postgres",
             version: "16",
@@ -300,6 +335,8 @@ pub const ENGINES: &[Engine] = &[
         user_env: Some(("RABBITMQ_DEFAULT_USER", "archc")),
         health: &["rabbitmq-diagnostics", "-q", "ping"],
         replication: Replication::Cluster,
+        args: &[],
+        scratch: &["/tmp"],
         aws: None,
     },
     Engine {
@@ -313,11 +350,16 @@ pub const ENGINES: &[Engine] = &[
         port_name: "redis",
         data_path: "/data",
         // The image's `redis` user.
-        user: User { uid: 999, gid: 1000 },
+        user: User {
+            uid: 999,
+            gid: 1000,
+        },
         password_env: None,
         user_env: None,
         health: &["redis-cli", "ping"],
         replication: Replication::RedisReplicaof,
+        args: &[],
+        scratch: &["/tmp"],
         aws: Some(Aws::ElastiCache { engine: "redis" }),
     },
     Engine {
@@ -330,11 +372,16 @@ pub const ENGINES: &[Engine] = &[
         port: 4566,
         port_name: "s3",
         data_path: "/var/lib/localstack",
-        user: User { uid: 1000, gid: 1000 },
+        user: User {
+            uid: 1000,
+            gid: 1000,
+        },
         password_env: None,
         user_env: None,
         health: &[],
         replication: Replication::Cluster,
+        args: &[],
+        scratch: &[],
         aws: Some(Aws::S3),
     },
     Engine {
@@ -347,11 +394,16 @@ pub const ENGINES: &[Engine] = &[
         port: 4566,
         port_name: "sqs",
         data_path: "/var/lib/localstack",
-        user: User { uid: 1000, gid: 1000 },
+        user: User {
+            uid: 1000,
+            gid: 1000,
+        },
         password_env: None,
         user_env: None,
         health: &[],
         replication: Replication::Cluster,
+        args: &[],
+        scratch: &[],
         aws: Some(Aws::Sqs),
     },
 ];
