@@ -656,7 +656,7 @@ mod tests {
 
     #[test]
     fn instance_sizes() {
-        let s = |m, g| {
+        let s = |m: u32, g: u32| {
             Some(Size {
                 millicpu: m,
                 mebibytes: g * 1024,
