@@ -244,7 +244,7 @@ proptest! {
              lb {lb}\n\
              service {web} {{ image = {image} }}\n\
              database {db} {{ replicas = 1 }}\n\
-             cache {loose_name} {{ engine = redis }}\n\
+             cache {loose_name} {{ engine = redis  replicas = 2 }}\n\
              users -> {lb} -> {web}\n\
              {web} -> {db}\n",
             sys = arch_string(&system),
@@ -290,6 +290,27 @@ proptest! {
             }
         }
         prop_assert!(defaults.contains(&image), "image {:?} not among {:?}", image, defaults);
+
+        // Kubernetes, with the replication scripts of the replicated
+        // database and cache in ConfigMaps: every file parses, and the
+        // image comes back as written.
+        let k8s = build_source(&source, "prop.arch", Target::Kubernetes, None)
+            .map_err(TestCaseError::fail)?;
+        let mut k8s_images = Vec::new();
+        let mut scripts = 0;
+        for f in &k8s {
+            prop_assert!(archc::backends::is_generated(&f.contents), "{} lacks the header", f.path);
+            let docs: Vec<serde_json::Value> = serde_saphyr::from_multiple(&f.contents)
+                .map_err(|e| TestCaseError::fail(format!("{}: {e}\n{}", f.path, f.contents)))?;
+            for d in docs {
+                scripts += d["data"].as_object().map_or(0, |m| m.len());
+                for c in d["spec"]["template"]["spec"]["containers"].as_array().into_iter().flatten() {
+                    k8s_images.push(c["image"].as_str().unwrap_or_default().to_string());
+                }
+            }
+        }
+        prop_assert!(scripts > 0, "no replication script was written");
+        prop_assert!(k8s_images.contains(&image), "image {:?} not among {:?}", image, k8s_images);
         prop_assert!(defaults.contains(&region), "region {:?} not among {:?}", region, defaults);
     }
 }

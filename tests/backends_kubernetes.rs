@@ -271,13 +271,27 @@ fn network_policies_admit_exactly_the_designs_connections() {
             })
             .filter(|(a, b)| pods.contains(a) && pods.contains(b))
             .collect();
+        // A replicated store's own pods talk to each other: its replicas
+        // copy from and stream from its primary.
+        let replicated: BTreeSet<String> = docs
+            .iter()
+            .filter(|(_, d)| {
+                d["spec"]["template"]["metadata"]["labels"]["archc.dev/role"] == "replica"
+            })
+            .map(|(_, d)| {
+                d["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/name"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect();
         // For every ordered pair of pods: admitted iff the design joins them.
         for a in &pods {
             for b in &pods {
                 let pair = (a.clone(), b.clone());
                 assert_eq!(
                     admitted.contains(&pair),
-                    expected.contains(&pair),
+                    expected.contains(&pair) || (a == b && replicated.contains(a)),
                     "{name}: {a} -> {b}"
                 );
             }
@@ -292,7 +306,7 @@ fn network_policies_of_the_flagship_by_hand() {
     // web -> jobs; workers consume jobs and write to media (s3, outside the
     // cluster). So web is reached only through the Ingress, sessions, hot
     // and photos only from web (photos also on hot's misses, which web
-    // makes), jobs from web and its consumer workers, workers from nobody.
+    // makes; the replicated ones also from their own pods), jobs from web and its consumer workers, workers from nobody.
     let files = build_example(
         &root().join("examples/09-sharded-db.arch"),
         Target::Kubernetes,
@@ -318,9 +332,20 @@ fn network_policies_of_the_flagship_by_hand() {
         (pods, ingress)
     };
     assert_eq!(from("web"), (vec![], true));
-    assert_eq!(from("sessions"), (vec!["web".to_string()], false));
-    assert_eq!(from("hot"), (vec!["web".to_string()], false));
-    assert_eq!(from("photos"), (vec!["web".to_string()], false));
+    // sessions and hot are replicated Redis, photos replicated Postgres:
+    // their replicas connect to their primary.
+    assert_eq!(
+        from("sessions"),
+        (vec!["sessions".to_string(), "web".to_string()], false)
+    );
+    assert_eq!(
+        from("hot"),
+        (vec!["hot".to_string(), "web".to_string()], false)
+    );
+    assert_eq!(
+        from("photos"),
+        (vec!["photos".to_string(), "web".to_string()], false)
+    );
     assert_eq!(
         from("jobs"),
         (vec!["web".to_string(), "workers".to_string()], false)
@@ -474,4 +499,473 @@ fn a_database_of_more_shards_than_statefulsets_it_lays_out_is_refused() {
         .map(|f| f.contents.matches("\nkind: StatefulSet\n").count())
         .sum();
     assert_eq!(sets, 1000);
+}
+
+/// A design with every self-hosted engine, the replicated ones replicated:
+/// Postgres (unsharded and sharded), MySQL, Redis; and Memcached, which has
+/// no replication.
+const REPLICATED: &str = "system replicated
+traffic { rate = 100/s }
+client users
+service api { replicas = 2 }
+database pg { engine = postgres  replicas = 2 }
+database my { engine = mysql  replicas = 1 }
+database shardy { engine = postgres  replicas = 1  shards = 2  shard_key = user }
+cache rd { engine = redis  replicas = 3 }
+cache mc { engine = memcached  replicas = 2 }
+queue rq { engine = rabbitmq }
+queue kf { engine = kafka }
+queue nt { engine = nats }
+storage blobs { engine = minio }
+users -> api
+api -> pg
+api -> my
+api -> shardy
+api -> rd
+api -> mc
+api -> rq [write]
+api -> kf [write]
+api -> nt [write]
+api -> blobs [write]
+";
+
+fn replicated() -> Vec<archc::backends::OutputFile> {
+    build_source(REPLICATED, "replicated.arch", Target::Kubernetes, None).unwrap()
+}
+
+/// Every design's files, the replicated one's too.
+fn every_build() -> Vec<(String, Vec<archc::backends::OutputFile>)> {
+    let mut out: Vec<_> = designs()
+        .iter()
+        .map(|p| (stem(p), build_example(p, Target::Kubernetes)))
+        .collect();
+    out.push(("replicated".to_string(), replicated()));
+    out
+}
+
+fn workloads(docs: &[(String, Value)]) -> Vec<&Value> {
+    docs.iter()
+        .map(|(_, d)| d)
+        .filter(|d| matches!(d["kind"].as_str(), Some("Deployment" | "StatefulSet")))
+        .collect()
+}
+
+fn find<'a>(docs: &'a [(String, Value)], kind: &str, name: &str) -> &'a Value {
+    docs.iter()
+        .map(|(_, d)| d)
+        .find(|d| d["kind"] == kind && d["metadata"]["name"] == name)
+        .unwrap_or_else(|| panic!("no {kind} {name}"))
+}
+
+fn env_of<'a>(container: &'a Value, name: &str) -> Option<&'a Value> {
+    container["env"]
+        .as_array()?
+        .iter()
+        .find(|e| e["name"] == name)
+}
+
+#[test]
+fn every_pod_admits_under_the_restricted_pod_security_standard() {
+    for (name, files) in every_build() {
+        let docs = manifests(&files);
+        let accounts: BTreeSet<&str> = docs
+            .iter()
+            .map(|(_, d)| d)
+            .filter(|d| d["kind"] == "ServiceAccount")
+            .inspect(|d| assert_eq!(d["automountServiceAccountToken"], false, "{name}"))
+            .map(|d| d["metadata"]["name"].as_str().unwrap())
+            .collect();
+        let sets = workloads(&docs);
+        assert!(!sets.is_empty(), "{name}");
+        for w in sets {
+            let set = format!("{name}: {}", w["metadata"]["name"]);
+            let pod = &w["spec"]["template"]["spec"];
+            let sc = &pod["securityContext"];
+            assert_eq!(sc["runAsNonRoot"], true, "{set}");
+            for id in ["runAsUser", "runAsGroup", "fsGroup"] {
+                assert!(sc[id].as_u64().is_some_and(|n| n > 0), "{set}: {id}");
+            }
+            assert_eq!(sc["fsGroup"], sc["runAsGroup"], "{set}");
+            assert_eq!(sc["seccompProfile"]["type"], "RuntimeDefault", "{set}");
+            assert_eq!(pod["automountServiceAccountToken"], false, "{set}");
+            let account = pod["serviceAccountName"].as_str().unwrap();
+            assert!(
+                accounts.contains(account),
+                "{set}: no ServiceAccount {account}"
+            );
+
+            // Every volume a container mounts is declared, and every
+            // emptyDir is mounted.
+            let mut declared: BTreeSet<&str> = pod["volumes"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|v| v["name"].as_str().unwrap())
+                .collect();
+            declared.extend(
+                w["spec"]["volumeClaimTemplates"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|v| v["metadata"]["name"].as_str().unwrap()),
+            );
+            let containers: Vec<&Value> = pod["containers"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .chain(pod["initContainers"].as_array().into_iter().flatten())
+                .collect();
+            for c in &containers {
+                let sc = &c["securityContext"];
+                assert_eq!(sc["allowPrivilegeEscalation"], false, "{set}");
+                assert_eq!(sc["readOnlyRootFilesystem"], true, "{set}");
+                assert_eq!(sc["runAsNonRoot"], true, "{set}");
+                assert_eq!(
+                    sc["capabilities"]["drop"],
+                    serde_json::json!(["ALL"]),
+                    "{set}"
+                );
+                assert!(sc.get("privileged").is_none_or(|p| p == false), "{set}");
+                assert_eq!(c["imagePullPolicy"], "Always", "{set}");
+                let image = c["image"].as_str().unwrap();
+                assert!(
+                    !image.ends_with(":latest") && image.contains(':'),
+                    "{set}: {image}"
+                );
+                for side in ["requests", "limits"] {
+                    for what in ["cpu", "memory"] {
+                        assert!(
+                            c["resources"][side][what]
+                                .as_str()
+                                .is_some_and(|s| !s.is_empty()),
+                            "{set}: no {side}.{what}"
+                        );
+                    }
+                }
+                for m in c["volumeMounts"].as_array().into_iter().flatten() {
+                    let v = m["name"].as_str().unwrap();
+                    assert!(declared.contains(v), "{set}: mounts undeclared {v}");
+                }
+            }
+            for c in pod["containers"].as_array().unwrap() {
+                assert!(c["readinessProbe"].is_object(), "{set}: no readiness probe");
+                assert!(c["livenessProbe"].is_object(), "{set}: no liveness probe");
+                // A server writes only where an emptyDir or its volume is.
+                assert!(
+                    c["volumeMounts"]
+                        .as_array()
+                        .is_some_and(|m| m.iter().any(|m| m["mountPath"] == "/tmp")),
+                    "{set}: no writable /tmp"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn engines_run_as_the_catalogues_user_and_write_where_it_says() {
+    let docs = manifests(&replicated());
+    for (set, engine) in [
+        ("pg", "postgres"),
+        ("pg-replica", "postgres"),
+        ("my", "mysql"),
+        ("rd", "redis"),
+        ("mc", "memcached"),
+        ("rq", "rabbitmq"),
+        ("kf", "kafka"),
+        ("nt", "nats"),
+        ("blobs", "minio"),
+    ] {
+        let e = archc::backends::engines::lookup(engine).unwrap();
+        let w = find(&docs, "StatefulSet", set);
+        let pod = &w["spec"]["template"]["spec"];
+        assert_eq!(pod["securityContext"]["runAsUser"], e.user.uid, "{set}");
+        assert_eq!(pod["securityContext"]["runAsGroup"], e.user.gid, "{set}");
+        let c = &pod["containers"][0];
+        assert_eq!(c["image"], e.image.unwrap(), "{set}");
+        let mounts: BTreeSet<&str> = c["volumeMounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["mountPath"].as_str().unwrap())
+            .collect();
+        assert!(mounts.contains(e.data_path), "{set}");
+        for s in e.scratch {
+            assert!(mounts.contains(s), "{set}: {s} is not writable");
+        }
+        // MySQL 8 removed `--ignore-db-dir`; the server would not start.
+        for a in c["args"].as_array().into_iter().flatten() {
+            assert!(!a.as_str().unwrap().contains("ignore-db-dir"), "{set}");
+        }
+    }
+}
+
+#[test]
+fn resources_follow_the_instance_type_and_the_estimate() {
+    // kitchen: api is an m7g.large (2 vCPU, 8 GiB), sessions a memcached
+    // of 1GB memory.
+    let docs = manifests(&build_example(
+        &backends_common::kitchen_sink(),
+        Target::Kubernetes,
+    ));
+    let api = &find(&docs, "Deployment", "api")["spec"]["template"]["spec"]["containers"][0];
+    assert_eq!(api["resources"]["limits"]["cpu"], "2000m");
+    assert_eq!(api["resources"]["limits"]["memory"], "8192Mi");
+    assert_eq!(api["resources"]["requests"]["memory"], "8192Mi");
+    let sessions =
+        &find(&docs, "StatefulSet", "sessions")["spec"]["template"]["spec"]["containers"][0];
+    // 1 GB plus 25%: 1192.1 MiB, rounded up.
+    assert_eq!(sessions["resources"]["limits"]["memory"], "1193Mi");
+}
+
+#[test]
+fn every_overlay_enforces_the_restricted_standard_on_its_namespace() {
+    for (name, files) in every_build() {
+        let overlays: Vec<&archc::backends::OutputFile> = files
+            .iter()
+            .filter(|f| f.path.starts_with("overlays/") && f.path.ends_with("/kustomization.yaml"))
+            .collect();
+        assert!(!overlays.is_empty(), "{name}");
+        for k in overlays {
+            let dir = k.path.trim_end_matches("kustomization.yaml");
+            let kust: Value = serde_saphyr::from_str(&k.contents).unwrap();
+            assert!(
+                kust["resources"]
+                    .as_array()
+                    .unwrap()
+                    .contains(&Value::from("namespace.yaml")),
+                "{name}: {dir}"
+            );
+            let ns: Value = serde_saphyr::from_str(backends_common::file(
+                &files,
+                &format!("{dir}namespace.yaml"),
+            ))
+            .unwrap();
+            assert_eq!(ns["kind"], "Namespace");
+            assert_eq!(ns["metadata"]["name"], kust["namespace"], "{name}: {dir}");
+            assert_eq!(
+                ns["metadata"]["labels"]["pod-security.kubernetes.io/enforce"], "restricted",
+                "{name}: {dir}"
+            );
+        }
+    }
+}
+
+fn script<'a>(docs: &'a [(String, Value)], config_map: &str, key: &str) -> &'a str {
+    find(docs, "ConfigMap", config_map)["data"][key]
+        .as_str()
+        .unwrap_or_else(|| panic!("{config_map} has no {key}"))
+}
+
+#[test]
+fn postgres_replicas_bootstrap_from_their_primary_and_stream() {
+    let docs = manifests(&replicated());
+    let primary = find(&docs, "StatefulSet", "pg");
+    let replica = find(&docs, "StatefulSet", "pg-replica");
+    assert_eq!(primary["spec"]["replicas"], 1);
+    assert_eq!(replica["spec"]["replicas"], 2);
+    let role = |w: &Value| w["spec"]["template"]["metadata"]["labels"]["archc.dev/role"].clone();
+    assert_eq!(role(primary), "primary");
+    assert_eq!(role(replica), "replica");
+    // Clients reach the primary by the database's name, reads the replicas.
+    assert_eq!(
+        find(&docs, "Service", "pg")["spec"]["selector"]["archc.dev/role"],
+        "primary"
+    );
+    assert_eq!(
+        find(&docs, "Service", "pg-replica")["spec"]["selector"]["archc.dev/role"],
+        "replica"
+    );
+    let api = &find(&docs, "Deployment", "api")["spec"]["template"]["spec"]["containers"][0];
+    assert_eq!(env_of(api, "PG_ADDR").unwrap()["value"], "pg:5432");
+    assert_eq!(
+        env_of(api, "PG_READ_ADDRS").unwrap()["value"],
+        "pg-replica:5432"
+    );
+
+    // The primary creates the replication role and a slot per replica on
+    // its first start.
+    let p = &primary["spec"]["template"]["spec"];
+    let pc = &p["containers"][0];
+    assert_eq!(
+        env_of(pc, "REPLICATION_SLOTS").unwrap()["value"],
+        "replica_0,replica_1"
+    );
+    assert!(
+        pc["args"]
+            .as_array()
+            .unwrap()
+            .contains(&Value::from("wal_level=replica"))
+    );
+    let init = pc["volumeMounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["mountPath"] == "/docker-entrypoint-initdb.d/10-replication.sh")
+        .unwrap();
+    assert_eq!(init["subPath"], "primary.sh");
+    let primary_sh = script(&docs, "pg-replication", "primary.sh");
+    assert!(primary_sh.contains("CREATE ROLE replicator WITH REPLICATION"));
+    assert!(primary_sh.contains("pg_create_physical_replication_slot"));
+    assert!(primary_sh.contains("host replication replicator"));
+
+    // A replica's init container copies the primary with pg_basebackup -R
+    // (standby.signal and primary_conninfo), through its own slot.
+    let r = &replica["spec"]["template"]["spec"];
+    let boot = &r["initContainers"][0];
+    assert_eq!(
+        boot["command"],
+        serde_json::json!(["sh", "/scripts/replica.sh"])
+    );
+    assert_eq!(env_of(boot, "PRIMARY_HOST").unwrap()["value"], "pg");
+    let replica_sh = script(&docs, "pg-replication", "replica.sh");
+    assert!(replica_sh.contains("pg_basebackup -h \"$PRIMARY_HOST\""));
+    assert!(replica_sh.contains(" -R "));
+    assert!(replica_sh.contains("slot=\"replica_${HOSTNAME##*-}\""));
+    let rc = &r["containers"][0];
+    assert!(
+        rc["args"]
+            .as_array()
+            .unwrap()
+            .contains(&Value::from("hot_standby=on"))
+    );
+    // Ready when streaming.
+    assert_eq!(
+        rc["readinessProbe"]["exec"]["command"],
+        serde_json::json!(["sh", "/scripts/ready.sh", "replica"])
+    );
+    assert!(
+        script(&docs, "pg-replication", "ready.sh")
+            .contains("pg_stat_wal_receiver')\" = streaming")
+    );
+
+    // Each shard is its own primary with its own replicas.
+    for shard in 0..2 {
+        let p = find(&docs, "StatefulSet", &format!("shardy-shard-{shard}"));
+        let r = find(
+            &docs,
+            "StatefulSet",
+            &format!("shardy-shard-{shard}-replica"),
+        );
+        assert_eq!(r["spec"]["replicas"], 1);
+        assert_eq!(
+            p["spec"]["template"]["metadata"]["labels"]["archc.dev/shard"],
+            shard.to_string()
+        );
+        assert_eq!(
+            env_of(
+                &r["spec"]["template"]["spec"]["initContainers"][0],
+                "PRIMARY_HOST"
+            )
+            .unwrap()["value"],
+            format!("shardy-shard-{shard}")
+        );
+    }
+}
+
+#[test]
+fn mysql_replicas_replicate_by_gtid_from_their_primary() {
+    let docs = manifests(&replicated());
+    let primary = &find(&docs, "StatefulSet", "my")["spec"]["template"]["spec"]["containers"][0];
+    let replica = find(&docs, "StatefulSet", "my-replica");
+    assert_eq!(replica["spec"]["replicas"], 1);
+    let rc = &replica["spec"]["template"]["spec"]["containers"][0];
+    let args = |c: &Value| -> Vec<String> {
+        c["args"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a.as_str().unwrap().to_string())
+            .collect()
+    };
+    for a in [
+        "--gtid-mode=ON",
+        "--enforce-gtid-consistency=ON",
+        "--log-bin=mysql-bin",
+    ] {
+        assert!(args(primary).contains(&a.to_string()), "{a}");
+        assert!(args(rc).contains(&a.to_string()), "{a}");
+    }
+    assert!(args(primary).contains(&"--server-id=1".to_string()));
+    assert!(args(rc).contains(&"--read-only=ON".to_string()));
+    // The replica's server id comes from its ordinal.
+    assert_eq!(
+        rc["command"],
+        serde_json::json!(["sh", "/scripts/start.sh"])
+    );
+    assert!(
+        script(&docs, "my-replication", "start.sh")
+            .contains("--server-id=\"$((SERVER_ID_BASE + ordinal))\"")
+    );
+    assert_eq!(env_of(rc, "SOURCE_HOST").unwrap()["value"], "my");
+    let replica_sh = script(&docs, "my-replication", "replica.sh");
+    assert!(replica_sh.contains("CHANGE REPLICATION SOURCE TO SOURCE_HOST='${SOURCE_HOST}'"));
+    assert!(replica_sh.contains("SOURCE_AUTO_POSITION=1"));
+    assert!(script(&docs, "my-replication", "primary.sh").contains("GRANT REPLICATION SLAVE"));
+    let ready = script(&docs, "my-replication", "ready.sh");
+    assert!(
+        ready.contains("Replica_IO_Running: Yes") && ready.contains("Replica_SQL_Running: Yes")
+    );
+}
+
+#[test]
+fn redis_replicas_follow_their_primary_and_memcached_does_not_replicate() {
+    let files = replicated();
+    let docs = manifests(&files);
+    let replica = find(&docs, "StatefulSet", "rd-replica");
+    // Three instances: a primary and two replicas.
+    assert_eq!(find(&docs, "StatefulSet", "rd")["spec"]["replicas"], 1);
+    assert_eq!(replica["spec"]["replicas"], 2);
+    assert_eq!(
+        replica["spec"]["template"]["spec"]["containers"][0]["args"],
+        serde_json::json!(["redis-server", "--replicaof", "rd", "6379"])
+    );
+    assert!(script(&docs, "rd-replication", "ready.sh").contains("master_link_status:up"));
+    // The overlay scales the replicas, one fewer than the instances.
+    let overlay: Value = serde_saphyr::from_str(backends_common::file(
+        &files,
+        "overlays/default/kustomization.yaml",
+    ))
+    .unwrap();
+    let count = |n: &str| {
+        overlay["replicas"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["name"] == n)
+            .map(|r| r["count"].clone())
+    };
+    assert_eq!(count("rd-replica"), Some(Value::from(2)));
+    assert_eq!(count("rd"), None);
+    // Memcached: each instance on its own, no roles, no scripts.
+    let mc = find(&docs, "StatefulSet", "mc");
+    assert_eq!(mc["spec"]["replicas"], 2);
+    assert!(
+        mc["spec"]["template"]["metadata"]["labels"]
+            .get("archc.dev/role")
+            .is_none()
+    );
+    assert!(
+        !docs
+            .iter()
+            .any(|(_, d)| d["metadata"]["name"] == "mc-replica")
+    );
+    assert!(
+        !docs
+            .iter()
+            .any(|(_, d)| d["kind"] == "ConfigMap" && d["metadata"]["name"] == "mc-replication")
+    );
+}
+
+#[test]
+fn identical_input_builds_identical_files() {
+    for (name, files) in every_build() {
+        let again = if name == "replicated" {
+            replicated()
+        } else {
+            let path = designs().into_iter().find(|p| stem(p) == name).unwrap();
+            build_example(&path, Target::Kubernetes)
+        };
+        assert_eq!(files, again, "{name}");
+    }
 }

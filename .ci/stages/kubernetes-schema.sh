@@ -1,43 +1,46 @@
 #!/usr/bin/env bash
-# Builds the Kubernetes manifests of every example with the archc binary and
-# validates each generated manifest (not the kustomization files, which are
-# not Kubernetes resources) against the Kubernetes JSON schemas with
-# kubernetes-validate (`pip install kubernetes-validate`), strictly: an
-# unknown field is an error.
+# Builds the Kubernetes manifests of every example and the kitchen-sink
+# design with the archc binary and validates, strictly (an unknown field is
+# an error), against the Kubernetes JSON schemas with kubernetes-validate:
+# each generated base manifest (not the kustomization files, which are not
+# Kubernetes resources), and each datacenter's overlay as `kubectl
+# kustomize` renders it (the objects a cluster is actually sent).
 #
 # Usage: .ci/stages/kubernetes-schema.sh   (ARCHC=path/to/archc to pick the
 # binary, default target/debug/archc; K8S_VERSION to pick the schemas,
 # default 1.30.0)
 set -euo pipefail
+. "$(dirname "$0")/../lib.sh"
 
-root="$(cd "$(dirname "$0")/../.." && pwd)"
-archc="${ARCHC:-$root/target/debug/archc}"
 version="${K8S_VERSION:-1.30.0}"
 
-[ -x "$archc" ] || cargo build --quiet --manifest-path "$root/Cargo.toml"
-if [ ! -x "$archc" ]; then
-  echo "error: $archc is not an executable; run \`cargo build\` or set ARCHC" >&2
-  exit 2
-fi
-# CI installs its own validator, so a fresh machine passes too; it runs as
-# a module so no freshly installed shim has to be on PATH.
-if ! python3 -m kubernetes_validate --version >/dev/null 2>&1; then
-  python3 -m pip install --quiet --disable-pip-version-check kubernetes-validate
-fi
+archc_binary
+command -v kubectl >/dev/null 2>&1 || need_apt kubectl kubectl
+kubectl kustomize --help >/dev/null 2>&1 || die "kubectl has no kustomize"
+need_venv kubernetes-validate "kubernetes-validate==1.37.0"
+validate="$venv/bin/kubernetes-validate"
 
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 
-for design in "$root"/examples/*.arch; do
+mkdir -p "$out/rendered"
+for design in "$root"/examples/*.arch "$root/tests/backends_common/kitchen.arch"; do
   name="$(basename "$design" .arch)"
-  "$archc" build "$design" --target kubernetes -o "$out/$name" >/dev/null
+  "$archc" build "$design" --target kubernetes -o "$out/$name" >/dev/null ||
+    die "archc could not build $design"
+  for overlay in "$out/$name"/overlays/*/; do
+    dc="$(basename "$overlay")"
+    kubectl kustomize "$overlay" >"$out/rendered/$name-$dc.yaml" ||
+      die "kubectl kustomize failed on $name/overlays/$dc"
+  done
 done
 
-mapfile -t files < <(find "$out" -name '*.yaml' ! -name kustomization.yaml | sort)
-if [ "${#files[@]}" -eq 0 ]; then
-  echo "error: no manifest was generated" >&2
-  exit 1
-fi
+mapfile -t files < <(find "$out" -path "$out/rendered" -prune -o -name '*.yaml' ! -name kustomization.yaml -print | sort)
+mapfile -t rendered < <(find "$out/rendered" -name '*.yaml' | sort)
+[ "${#files[@]}" -gt 0 ] || die "no manifest was generated"
+[ "${#rendered[@]}" -gt 0 ] || die "no overlay was rendered"
 
-python3 -m kubernetes_validate --strict --quiet -k "$version" "${files[@]}"
+"$validate" --strict --quiet -k "$version" "${files[@]}"
 echo "kubernetes-validate: ${#files[@]} manifest files valid against Kubernetes $version"
+"$validate" --strict --quiet -k "$version" "${rendered[@]}"
+echo "kubernetes-validate: ${#rendered[@]} rendered overlays valid against Kubernetes $version"

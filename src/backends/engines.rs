@@ -106,6 +106,13 @@ pub struct Engine {
     pub health: &'static [&'static str],
     /// How its copies replicate.
     pub replication: Replication,
+    /// The arguments a standalone server runs with (after the image's
+    /// entrypoint); empty for the image's own command.
+    pub args: &'static [&'static str],
+    /// Folders the server writes besides `data_path` (sockets, pid and
+    /// temporary files): `emptyDir` volumes in Kubernetes, where the root
+    /// file system is read-only.
+    pub scratch: &'static [&'static str],
     /// What Terraform builds for it on AWS, if anything.
     pub aws: Option<Aws>,
 }
@@ -170,6 +177,8 @@ pub const ENGINES: &[Engine] = &[
         user_env: None,
         health: &[],
         replication: Replication::Cluster,
+        args: &[],
+        scratch: &[],
         aws: Some(Aws::DynamoDb),
     },
     Engine {
@@ -195,6 +204,8 @@ pub const ENGINES: &[Engine] = &[
             "localhost:9092",
         ],
         replication: Replication::Cluster,
+        args: &[],
+        scratch: &["/tmp", "/opt/kafka/logs"],
         aws: None,
     },
     Engine {
@@ -216,6 +227,8 @@ pub const ENGINES: &[Engine] = &[
         user_env: None,
         health: &[],
         replication: Replication::None,
+        args: &[],
+        scratch: &["/tmp"],
         aws: Some(Aws::ElastiCache {
             engine: "memcached",
             version: "1.6.22",
@@ -241,6 +254,8 @@ pub const ENGINES: &[Engine] = &[
         user_env: Some(("MINIO_ROOT_USER", "archc")),
         health: &["mc", "ready", "local"],
         replication: Replication::Cluster,
+        args: &["server", "/data", "--certs-dir", "/tmp/certs"],
+        scratch: &["/tmp"],
         aws: Some(Aws::S3),
     },
     Engine {
@@ -259,6 +274,8 @@ pub const ENGINES: &[Engine] = &[
         user_env: None,
         health: &["mysqladmin", "ping", "-h", "127.0.0.1"],
         replication: Replication::MysqlGtid,
+        args: &[],
+        scratch: &["/tmp", "/var/run/mysqld"],
         aws: Some(Aws::Rds {
             engine: "mysql",
             version: "8.4",
@@ -284,6 +301,8 @@ pub const ENGINES: &[Engine] = &[
         user_env: None,
         health: &["wget", "-q", "-O", "-", "http://127.0.0.1:8222/healthz"],
         replication: Replication::Cluster,
+        args: &["--jetstream", "--store_dir=/data", "--http_port=8222"],
+        scratch: &["/tmp"],
         aws: None,
     },
     Engine {
@@ -302,6 +321,8 @@ pub const ENGINES: &[Engine] = &[
         user_env: None,
         health: &["pg_isready", "-U", "postgres"],
         replication: Replication::PostgresStreaming,
+        args: &[],
+        scratch: &["/tmp", "/var/run/postgresql"],
         aws: Some(Aws::Rds {
             engine: "postgres",
             version: "16",
@@ -324,6 +345,8 @@ pub const ENGINES: &[Engine] = &[
         user_env: Some(("RABBITMQ_DEFAULT_USER", "archc")),
         health: &["rabbitmq-diagnostics", "-q", "ping"],
         replication: Replication::Cluster,
+        args: &[],
+        scratch: &["/tmp"],
         aws: None,
     },
     Engine {
@@ -345,6 +368,8 @@ pub const ENGINES: &[Engine] = &[
         user_env: None,
         health: &["redis-cli", "ping"],
         replication: Replication::RedisReplicaof,
+        args: &[],
+        scratch: &["/tmp"],
         aws: Some(Aws::ElastiCache {
             engine: "redis",
             version: "7.1",
@@ -369,6 +394,8 @@ pub const ENGINES: &[Engine] = &[
         user_env: None,
         health: &[],
         replication: Replication::Cluster,
+        args: &[],
+        scratch: &[],
         aws: Some(Aws::S3),
     },
     Engine {
@@ -389,6 +416,8 @@ pub const ENGINES: &[Engine] = &[
         user_env: None,
         health: &[],
         replication: Replication::Cluster,
+        args: &[],
+        scratch: &[],
         aws: Some(Aws::Sqs),
     },
 ];
