@@ -57,7 +57,9 @@ pub enum Aws {
         version: &'static str,
     },
     /// Amazon ElastiCache with this engine name.
-    ElastiCache { engine: &'static str },
+    ElastiCache {
+        engine: &'static str,
+    },
     DynamoDb,
     Sqs,
     S3,
@@ -137,6 +139,20 @@ pub mod images {
     pub const GRAFANA: &str = "grafana/grafana:11.3.0";
     pub const LOKI: &str = "grafana/loki:3.2.0";
     pub const TEMPO: &str = "grafana/tempo:2.6.0";
+    /// MinIO's client, for the job that creates a bucket.
+    pub const MINIO_CLIENT: &str = "minio/mc:RELEASE.2025-04-16T18-13-26Z";
+
+    // The engines' own images, by name, for a backend that has not yet
+    // moved to reading `ENGINES` (Kubernetes); the test
+    // `engine_images_match_the_catalogue` keeps them equal to the entries.
+    pub const POSTGRES: &str = "postgres:16";
+    pub const MYSQL: &str = "mysql:8.4";
+    pub const REDIS: &str = "redis:7.4-alpine";
+    pub const MEMCACHED: &str = "memcached:1.6";
+    pub const RABBITMQ: &str = "rabbitmq:3.13-alpine";
+    pub const KAFKA: &str = "apache/kafka:3.9.0";
+    pub const NATS: &str = "nats:2.10-alpine";
+    pub const MINIO: &str = "minio/minio:RELEASE.2025-04-22T22-12-26Z";
 }
 
 /// The port every `service` container listens on (passed as `PORT`).
@@ -154,7 +170,10 @@ pub const ENGINES: &[Engine] = &[
         port: 4566,
         port_name: "dynamodb",
         data_path: "/var/lib/localstack",
-        user: User { uid: 1000, gid: 1000 },
+        user: User {
+            uid: 1000,
+            gid: 1000,
+        },
         password_env: None,
         user_env: None,
         health: &[],
@@ -172,7 +191,10 @@ pub const ENGINES: &[Engine] = &[
         port_name: "kafka",
         data_path: "/var/lib/kafka/data",
         // The image's `appuser`.
-        user: User { uid: 1000, gid: 1000 },
+        user: User {
+            uid: 1000,
+            gid: 1000,
+        },
         password_env: None,
         user_env: None,
         health: &[
@@ -217,7 +239,10 @@ pub const ENGINES: &[Engine] = &[
         port_name: "s3",
         data_path: "/data",
         // The image runs as any user that owns its data folder.
-        user: User { uid: 1000, gid: 1000 },
+        user: User {
+            uid: 1000,
+            gid: 1000,
+        },
         password_env: Some("MINIO_ROOT_PASSWORD"),
         user_env: Some(("MINIO_ROOT_USER", "archc")),
         health: &["mc", "ready", "local"],
@@ -256,7 +281,10 @@ pub const ENGINES: &[Engine] = &[
         port_name: "nats",
         data_path: "/data",
         // The server runs as any user that owns its store folder.
-        user: User { uid: 1000, gid: 1000 },
+        user: User {
+            uid: 1000,
+            gid: 1000,
+        },
         password_env: None,
         user_env: None,
         health: &["wget", "-q", "-O", "-", "http://127.0.0.1:8222/healthz"],
@@ -313,7 +341,10 @@ pub const ENGINES: &[Engine] = &[
         port_name: "redis",
         data_path: "/data",
         // The image's `redis` user.
-        user: User { uid: 999, gid: 1000 },
+        user: User {
+            uid: 999,
+            gid: 1000,
+        },
         password_env: None,
         user_env: None,
         health: &["redis-cli", "ping"],
@@ -330,7 +361,10 @@ pub const ENGINES: &[Engine] = &[
         port: 4566,
         port_name: "s3",
         data_path: "/var/lib/localstack",
-        user: User { uid: 1000, gid: 1000 },
+        user: User {
+            uid: 1000,
+            gid: 1000,
+        },
         password_env: None,
         user_env: None,
         health: &[],
@@ -347,7 +381,10 @@ pub const ENGINES: &[Engine] = &[
         port: 4566,
         port_name: "sqs",
         data_path: "/var/lib/localstack",
-        user: User { uid: 1000, gid: 1000 },
+        user: User {
+            uid: 1000,
+            gid: 1000,
+        },
         password_env: None,
         user_env: None,
         health: &[],
@@ -401,6 +438,22 @@ mod tests {
                 "{}",
                 e.name
             );
+        }
+    }
+
+    #[test]
+    fn engine_images_match_the_catalogue() {
+        for (name, image) in [
+            ("postgres", images::POSTGRES),
+            ("mysql", images::MYSQL),
+            ("redis", images::REDIS),
+            ("memcached", images::MEMCACHED),
+            ("rabbitmq", images::RABBITMQ),
+            ("kafka", images::KAFKA),
+            ("nats", images::NATS),
+            ("minio", images::MINIO),
+        ] {
+            assert_eq!(lookup(name).and_then(|e| e.image), Some(image), "{name}");
         }
     }
 

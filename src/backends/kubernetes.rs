@@ -14,7 +14,7 @@
 //! what it balances, plus an Ingress when public. Managed and global
 //! components (client, dns, cdn, managed stores) run outside the cluster.
 
-use super::compose::images;
+use super::engines::images;
 use super::view::{ComponentView, View};
 use super::{BuildError, Job};
 use serde::Serialize;

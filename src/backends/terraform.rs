@@ -1870,7 +1870,7 @@ impl Builder<'_> {
             default_string: Some(
                 c.image
                     .clone()
-                    .unwrap_or_else(|| super::compose::images::SERVICE.to_string()),
+                    .unwrap_or_else(|| super::engines::images::SERVICE.to_string()),
             ),
             sensitive: false,
         });
