@@ -155,6 +155,10 @@ impl Builder<'_> {
                     });
                 }
                 p.volumes.push(format!("{vol}:{}", engine.data_path));
+                // Stricter than the catalogue's `pg_isready -U postgres`:
+                // over TCP, so the socket-only server the image runs while
+                // it initialises does not count as up, and against the
+                // design's own database.
                 p.healthcheck = healthcheck(
                     &[
                         "CMD",

@@ -9,6 +9,13 @@
 //! value from the design has its `$` doubled so Compose reads it literally,
 //! while the `${VAR:?…}` references to secrets are left for Compose to
 //! interpolate. Templates quote them with `|yaml`.
+//!
+//! Code map: this file lays out the project, its services and how callers
+//! reach each component; `database`, `cache`, `queue`, `storage`, `edge`
+//! (load balancers and CDN edges) and `monitoring` map one kind of block
+//! each. Engine facts come from [`super::engines`]; every shell script a
+//! container runs is a template (`templates/compose/*.sh.j2`), never text
+//! built here.
 
 mod cache;
 mod database;
