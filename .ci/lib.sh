@@ -58,3 +58,40 @@ need_checkov() {
   checkov="$venv/bin/checkov"
   "$checkov" --version >/dev/null || die "checkov does not run"
 }
+
+# need_compose: Compose v2 as $compose. Debian 12 packages only Compose v1;
+# Debian 13 (trixie) packages v2 as `docker-compose`. Its .deb is fetched
+# with apt through a private configuration under $tools (its own sources
+# list, package lists and cache), so the system's sources stay as they
+# are, and unpacked there without installing it.
+COMPOSE_SUITE=trixie
+need_compose() {
+  local dir="$tools/docker-compose-$COMPOSE_SUITE"
+  compose="$dir/root/usr/libexec/docker/cli-plugins/docker-compose"
+  if [ ! -x "$compose" ]; then
+    echo "fetching docker-compose from Debian $COMPOSE_SUITE into $dir"
+    local apt="$dir/apt"
+    rm -rf "$dir"
+    mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$apt/deb" "$dir/root"
+    echo "deb http://deb.debian.org/debian $COMPOSE_SUITE main" >"$apt/sources.list"
+    local opts=(
+      -o "Dir::Etc::sourcelist=$apt/sources.list"
+      -o "Dir::Etc::sourceparts=-"
+      -o "Dir::State::Lists=$apt/lists"
+      -o "Dir::Cache=$apt/cache"
+      -o "APT::Get::List-Cleanup=0"
+      -o "APT::Sandbox::User=root"
+    )
+    apt-get "${opts[@]}" update -qq >/dev/null ||
+      die "apt-get update for Debian $COMPOSE_SUITE failed"
+    (cd "$apt/deb" && apt-get "${opts[@]}" download -qq docker-compose >/dev/null) ||
+      die "apt-get download docker-compose (Debian $COMPOSE_SUITE) failed"
+    dpkg -x "$apt"/deb/docker-compose_*.deb "$dir/root" || die "dpkg -x failed"
+  fi
+  [ -x "$compose" ] || die "the docker-compose package has no $compose"
+  compose_version="$("$compose" version --short)" || die "$compose does not run"
+  case "$compose_version" in
+    2.*) ;;
+    *) die "$compose is Compose $compose_version, not v2" ;;
+  esac
+}

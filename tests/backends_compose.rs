@@ -691,3 +691,116 @@ fn host_ports_never_run_past_65535() {
         vec!["8780-9079:8080".to_string()]
     );
 }
+
+/// Builds `source` for compose with `overrides` in place of embedded
+/// templates.
+fn build_with_overrides(
+    source: &str,
+    overrides: &[(&str, &str)],
+) -> Result<Vec<archc::backends::OutputFile>, Vec<archc::backends::BuildError>> {
+    let compiled = archc::compile(source, &archc::BuildOptions::default());
+    let model = compiled.model.expect("the design compiles");
+    let est = archc::estimate(
+        &model,
+        &mut archc::estimate::shards::PlacementCache::default(),
+    );
+    let options = archc::backends::Options {
+        source: "override.arch".to_string(),
+        datacenter: None,
+        overrides: overrides
+            .iter()
+            .map(|(n, t)| (n.to_string(), t.to_string()))
+            .collect(),
+    };
+    archc::backends::build(&model, &est, Target::Compose, &options)
+}
+
+const REPLICATED: &str = "system s\n\
+    traffic { rate = 10/s }\n\
+    service app\n\
+    database orders { engine = postgres  replicas = 1 }\n\
+    cache sessions { engine = redis  replicas = 2 }\n\
+    app -> orders\n\
+    app -> sessions\n";
+
+#[test]
+fn engine_containers_run_the_catalogue_image_port_and_data_path() {
+    use archc::backends::engines;
+    for (_, _, v, _) in projects() {
+        for (name, svc) in services(&v) {
+            let image = svc["image"].as_str().unwrap();
+            let Some(e) = engines::ENGINES.iter().find(|e| e.image == Some(image)) else {
+                continue;
+            };
+            // Memcached keeps nothing: no volume to mount.
+            if e.replication == engines::Replication::None {
+                continue;
+            }
+            let volumes = strings(&svc["volumes"]);
+            assert!(
+                volumes.iter().any(|m| m
+                    .split_once(':')
+                    .is_some_and(|(_, t)| t.starts_with(e.data_path))),
+                "{name} ({}) mounts no volume at {}: {volumes:?}",
+                e.name,
+                e.data_path
+            );
+        }
+    }
+}
+
+#[test]
+fn shell_scripts_come_from_their_templates() {
+    let files = build_with_overrides(
+        REPLICATED,
+        &[
+            (
+                "redis.sh.j2",
+                "exec redis-server --from-override {{ script.policy|sh }}{% if script.primary is not none %} --replicaof {{ script.primary|sh }} {{ script.port|sh }}{% endif %}\n",
+            ),
+            (
+                "postgres-replica.sh.j2",
+                "exec pg_basebackup -h {{ script.primary|sh }} -S {{ script.slot|sh }} $PGDATA\n",
+            ),
+        ],
+    )
+    .unwrap();
+    let compose = &files
+        .iter()
+        .find(|f| f.path == "compose.yaml")
+        .unwrap()
+        .contents;
+    let v = yaml(compose);
+    let s = services(&v);
+    assert_eq!(
+        s["sessions-replica-1"]["command"][2],
+        "exec redis-server --from-override noeviction --replicaof sessions 6379"
+    );
+    assert_eq!(
+        s["sessions"]["command"][2],
+        "exec redis-server --from-override noeviction"
+    );
+    // The template's `$` reaches Compose doubled, so it stays the shell's.
+    assert_eq!(
+        s["orders-replica-1"]["entrypoint"][2],
+        "exec pg_basebackup -h orders -S orders_replica_1 $$PGDATA"
+    );
+}
+
+#[test]
+fn a_script_template_cannot_print_a_value_unescaped() {
+    let errors = build_with_overrides(
+        REPLICATED,
+        &[(
+            "redis.sh.j2",
+            "exec redis-server --maxmemory-policy {{ script.policy }}\n",
+        )],
+    )
+    .unwrap_err();
+    let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    assert!(
+        text.iter()
+            .any(|e| e.contains("compose.yaml.j2") && e.contains("without an escaping filter")),
+        "{text:?}"
+    );
+}

@@ -336,3 +336,150 @@ fn hcl_escapes_both_template_openers() {
     // would catch a filter that forgot it.
     assert!(hcl_literal("\"${var.x}\"").is_err());
 }
+
+/// Stub commands for the scripts under `templates/compose/`: each records
+/// its name and arguments, one per line, so a test can read back the
+/// words the shell passed.
+fn stub_path(dir: &std::path::Path) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    for cmd in [
+        "redis-server",
+        "nats-server",
+        "mc",
+        "pg_basebackup",
+        "postgres",
+    ] {
+        let path = bin.join(cmd);
+        std::fs::write(
+            &path,
+            "#!/bin/sh\nprintf '%s\\n' \"$(basename \"$0\")\" \"$@\" >> \"$ARGS_OUT\"\nprintf -- '--\\n' >> \"$ARGS_OUT\"\n",
+        )
+        .unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    bin
+}
+
+proptest! {
+    // Each case runs a shell per script: fewer cases.
+    #![proptest_config(ProptestConfig::with_cases(12))]
+
+    /// The scripts compose runs with `sh -c` (redis, the postgres replica,
+    /// nats, the minio bucket job), for designs with arbitrary names: each
+    /// runs, and the service names reach their commands as whole words.
+    #[test]
+    fn compose_scripts_pass_names_as_whole_words(
+        system in arch_text(),
+        web in arch_ident(),
+        db in arch_ident(),
+        kv in arch_ident(),
+        q in arch_ident(),
+        st in arch_ident(),
+        edge in arch_ident(),
+    ) {
+        let names = [&web, &db, &kv, &q, &st, &edge, &"users".to_string()];
+        let distinct: BTreeSet<String> = names.iter().map(|n| n.to_lowercase().replace('_', "-")).collect();
+        prop_assume!(distinct.len() == names.len());
+        let source = format!(
+            "system {sys}\n\
+             traffic {{ rate = 100/s  static = 20% }}\n\
+             client users\n\
+             cdn {edge}\n\
+             service {web}\n\
+             database {db} {{ replicas = 1 }}\n\
+             cache {kv} {{ engine = redis  replicas = 2 }}\n\
+             queue {q} {{ engine = nats  replicas = 2 }}\n\
+             storage {st} {{ engine = minio  replicas = 2 }}\n\
+             users -> {edge} -> {st} [static]\n\
+             users -> {web}\n\
+             {web} -> {db}\n\
+             {web} -> {kv}\n\
+             {web} -> {q} [write]\n",
+            sys = arch_string(&system),
+        );
+        let compiled = archc::compile(&source, &archc::BuildOptions::default());
+        prop_assume!(compiled.model.is_some());
+        let files = build_source(&source, "prop.arch", Target::Compose, None)
+            .map_err(TestCaseError::fail)?;
+        let project = files.iter().find(|f| f.path == "compose.yaml").expect("compose.yaml");
+        let v = yaml(&project.contents);
+        let dir = tempfile::tempdir().unwrap();
+        let bin = stub_path(dir.path());
+        let mut scripts = 0;
+        for (name, svc) in v["services"].as_object().expect("services") {
+            for slot in ["entrypoint", "command"] {
+                let Some(args) = svc[slot].as_array() else { continue };
+                if args.len() != 3 || args[0] != "sh" || args[1] != "-c" {
+                    continue;
+                }
+                scripts += 1;
+                let script = compose_interpolate(args[2].as_str().unwrap())
+                    .map_err(TestCaseError::fail)?;
+                let out = dir.path().join(format!("{name}.args"));
+                let pgdata = dir.path().join(format!("{name}.pgdata"));
+                std::fs::create_dir_all(&pgdata).unwrap();
+                let run = std::process::Command::new("sh")
+                    .arg("-c")
+                    .arg(&script)
+                    .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
+                    .env("ARGS_OUT", &out)
+                    .env("PGDATA", &pgdata)
+                    .output()
+                    .expect("sh runs");
+                prop_assert!(run.status.success(), "{name}: {script}\n{}", String::from_utf8_lossy(&run.stderr));
+                let words: Vec<String> = std::fs::read_to_string(&out)
+                    .unwrap_or_default()
+                    .lines()
+                    .map(str::to_string)
+                    .collect();
+                // The word after a flag that names another service, or
+                // this one, is exactly that service's name.
+                let expect = |flag: &str| -> Option<String> {
+                    words.iter().position(|w| w == flag).and_then(|i| words.get(i + 1).cloned())
+                };
+                let primary = name.rsplit_once("-replica-").map(|(p, _)| p.to_string());
+                match words.first().map(String::as_str) {
+                    Some("redis-server") => {
+                        prop_assert_eq!(expect("--replicaof"), primary.clone(), "{}", script);
+                    }
+                    Some("pg_basebackup") => {
+                        prop_assert_eq!(expect("-h"), primary.clone(), "{}", script);
+                        prop_assert!(words.contains(&"postgres".to_string()), "{}", script);
+                    }
+                    Some("nats-server") => {
+                        prop_assert_eq!(expect("--name"), Some(name.clone()), "{}", script);
+                    }
+                    Some("mc") => {
+                        let bucket = name.trim_end_matches("-init");
+                        prop_assert!(words.contains(&format!("local/{bucket}")), "{}", script);
+                    }
+                    other => prop_assert!(false, "{name}: unexpected command {other:?}: {script}"),
+                }
+                prop_assert!(services_named(&v, &words), "{name}: {words:?}");
+            }
+        }
+        // redis primary + replica, postgres replica, 2 nats, minio job.
+        prop_assert_eq!(scripts, 6, "{}", project.contents);
+    }
+}
+
+/// Whether every `http://host:port` or `host:port` word names a service
+/// of the project (no name was split or mangled on its way).
+fn services_named(v: &serde_json::Value, words: &[String]) -> bool {
+    let services = v["services"].as_object().expect("services");
+    words.iter().all(|w| {
+        let Some(rest) = w
+            .strip_prefix("http://")
+            .or_else(|| w.strip_prefix("nats://"))
+        else {
+            return true;
+        };
+        rest.split(',').all(|r| {
+            let r = r.trim_start_matches("nats://");
+            let host = r.split(':').next().unwrap_or_default();
+            host == "0.0.0.0" || host.contains('{') || services.contains_key(host)
+        })
+    })
+}

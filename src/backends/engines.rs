@@ -152,6 +152,8 @@ pub mod images {
     pub const GRAFANA: &str = "grafana/grafana:11.3.0";
     pub const LOKI: &str = "grafana/loki:3.2.0";
     pub const TEMPO: &str = "grafana/tempo:2.6.0";
+    /// MinIO's client, for the job that creates a bucket.
+    pub const MINIO_CLIENT: &str = "minio/mc:RELEASE.2025-04-16T18-13-26Z";
 }
 
 /// The port every `service` container listens on (passed as `PORT`).

@@ -317,7 +317,7 @@ fn strict_formatter(
     if !ok {
         let what = match value.kind() {
             ValueKind::String => format!(
-                "the string {:?} is printed without an escaping filter; use |yaml, |hcl, |comment, |word, |key, |tfid, |tfexpr or |env",
+                "the string {:?} is printed without an escaping filter; use |yaml, |hcl, |comment, |sh, |word, |key, |tfid, |tfexpr or |env",
                 value.as_str().unwrap_or_default()
             ),
             ValueKind::None => "`none` cannot be printed; test it with `is none` first".to_string(),
@@ -375,6 +375,11 @@ fn register_filters(env: &mut Environment<'static>) {
     });
     env.add_filter("literal", |v: &Value| -> Result<String, Error> {
         Ok(escape::compose_literal(&text_of(v)?))
+    });
+    // One POSIX shell word, quoted when it needs to be, for the scripts
+    // under templates/: the shell reads it back as exactly the text.
+    env.add_filter("sh", |v: &Value| -> Result<Value, Error> {
+        Ok(Value::from_safe_string(escape::shell(&text_of(v)?)))
     });
     // Checking filters: identifiers pass through unquoted, anything else
     // is an error rather than a broken file.
