@@ -72,7 +72,7 @@ pub enum Command {
     /// Print the capacity estimate: load, instances, utilisation, latency,
     /// availability, storage and bandwidth.
     Estimate(estimate::Args),
-    /// Write deployment files (docker compose, Terraform) for a design.
+    /// Write deployment files (docker compose, Terraform, Kubernetes) for a design.
     Build(build::Args),
     /// Run the embedded simulator; scenario expectations decide the exit code.
     Simulate(simulate::Args),
