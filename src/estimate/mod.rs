@@ -424,7 +424,10 @@ fn database_estimate(
     let r = f64::from(replicas);
     let capacity = comp.capacity.value;
     let latency = comp.latency.value;
-    let sync_extra = if db.cross_dc.value == CrossDc::Sync {
+    // A synchronous write waits for the other datacenters' copies; a
+    // database with a single copy has none to wait for (as the simulator
+    // does it).
+    let sync_extra = if db.cross_dc.value == CrossDc::Sync && model.copies_of(copy.component).count() > 1 {
         model.assumptions.cross_dc_latency.value
     } else {
         0.0
