@@ -20,8 +20,7 @@ fn validator() -> &'static jsonschema::Validator {
             env!("CARGO_MANIFEST_DIR"),
             "/tests/schemas/compose-spec.json"
         );
-        let text =
-            std::fs::read_to_string(path).expect("tests/schemas/compose-spec.json");
+        let text = std::fs::read_to_string(path).expect("tests/schemas/compose-spec.json");
         let schema: Value = serde_json::from_str(&text).expect("schema is JSON");
         jsonschema::validator_for(&schema).expect("schema compiles")
     })

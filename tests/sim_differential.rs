@@ -53,6 +53,17 @@
 //! about 10⁴ comparisons in the CI stage a false alarm is then unlikely
 //! (≈ 0.1 expected), and the seeds are fixed, so a pass is reproducible.
 //!
+//! That independence is an assumption, and it failed once: design
+//! 1936779303947732759 (an M/M/3 queue at ρ = 0.61 with μ = 15/s on 20% of
+//! the writes) gave a batch-means standard error of 0.44 ms for the write
+//! mean, while 16 independent seeds of the same design spread with a
+//! standard deviation of 1.12 ms around the estimator's 47.65 ms (their
+//! mean 48.28 ms) — no bug, a 3σ run against the true spread. The bound is
+//! therefore widened by `BATCH_SE_INFLATION = 2.5`, the ratio measured
+//! there; real disagreements found so far were 5 ms to 60 ms against
+//! bounds of 1–3 ms. Deriving the inflation per design (from the visited
+//! stations' relaxation times) is the better fix and is left open.
+//!
 //! Small stations simply get wide tolerances; nothing is skipped for being
 //! small, except a class with fewer than 200 completions.
 //!
@@ -130,6 +141,10 @@ const BATCHES: usize = 16;
 /// ...and the two-sided Student t quantile, 15 degrees of freedom,
 /// α = 1e-5.
 const T_CRIT: f64 = 6.5;
+/// Batch means underestimate the class mean's standard error when a slow
+/// station's response times stay correlated across batches; see the
+/// header ("Class means") for the measurement behind this factor.
+const BATCH_SE_INFLATION: f64 = 2.5;
 /// Unmeasured start of every run, seconds.
 const WARMUP_S: f64 = 4.0;
 /// Copies at or above this estimated utilisation make a design ineligible.
@@ -379,7 +394,11 @@ fn generate(seed: u64, entry_rate: f64) -> Design {
             capacity: Some(1000.0),
             aim: g.aim(),
         });
-        let dynamic = if cdn { labels(&["read", "write"], None) } else { String::new() };
+        let dynamic = if cdn {
+            labels(&["read", "write"], None)
+        } else {
+            String::new()
+        };
         for c in &front {
             flows.push(format!("{c} -> edge{dynamic}"));
         }
@@ -406,7 +425,11 @@ fn generate(seed: u64, entry_rate: f64) -> Design {
             aim: g.aim(),
         });
     }
-    let entry_labels = if cdn { labels(&["read", "write"], None) } else { String::new() };
+    let entry_labels = if cdn {
+        labels(&["read", "write"], None)
+    } else {
+        String::new()
+    };
     if front.is_empty() {
         // No client: svc0 is an entry (nothing calls it).
     } else {
@@ -442,7 +465,10 @@ fn generate(seed: u64, entry_rate: f64) -> Design {
                     g.pick(&["replicas", "primary", "any"])
                 ));
             }
-            attrs.push(format!("latency = {}", g.pick(&["1ms", "2ms", "5ms", "10ms"])));
+            attrs.push(format!(
+                "latency = {}",
+                g.pick(&["1ms", "2ms", "5ms", "10ms"])
+            ));
         }
         if g.chance(0.5) {
             let shards = g.range(2, 6);
@@ -455,12 +481,12 @@ fn generate(seed: u64, entry_rate: f64) -> Design {
             if g.chance(0.6) {
                 attrs.push(format!("keys = zipf({})", g.pick(&["0.8", "1.1", "1.3"])));
             }
-            attrs.push(format!(
-                "key_count = {}",
-                g.pick(&["1000", "50k", "1M"])
-            ));
+            attrs.push(format!("key_count = {}", g.pick(&["1000", "50k", "1M"])));
             if g.chance(0.4) {
-                attrs.push(format!("hot_keys = {{ \"star\" = {}% }}", g.pick(&[2, 5, 10])));
+                attrs.push(format!(
+                    "hot_keys = {{ \"star\" = {}% }}",
+                    g.pick(&[2, 5, 10])
+                ));
                 if g.chance(0.5) {
                     attrs.push("dedicated = [\"star\"]".into());
                 }
@@ -469,10 +495,7 @@ fn generate(seed: u64, entry_rate: f64) -> Design {
             }
         }
         if n_dc >= 2 {
-            attrs.push(format!(
-                "cross_dc = {}",
-                g.pick(&["none", "async", "sync"])
-            ));
+            attrs.push(format!("cross_dc = {}", g.pick(&["none", "async", "sync"])));
         } else if g.chance(0.2) {
             attrs.push(format!("cross_dc = {}", g.pick(&["async", "sync"])));
         }
@@ -647,8 +670,8 @@ fn generate(seed: u64, entry_rate: f64) -> Design {
             }
         }
         if queue && (i == 0 || g.chance(0.3)) {
-            let sh = share(&mut g).or(Some(g.pick(&[10, 30, 100])));
-            let sh = sh.filter(|p| *p < 100);
+            // Drawn from the same budget as the caller's other shares.
+            let sh = share(&mut g);
             flows.push(format!("{s} -> jobs{}", labels(&["write"], sh)));
             calls += 1;
         }
@@ -672,9 +695,11 @@ fn generate(seed: u64, entry_rate: f64) -> Design {
     // svc0 call every backend nothing else calls.
     let called = |name: &str, flows: &[String]| {
         flows.iter().any(|f| {
-            f.split("->")
-                .skip(1)
-                .any(|p| p.split_whitespace().next().is_some_and(|t| t == name || t.starts_with(&format!("{name}."))))
+            f.split("->").skip(1).any(|p| {
+                p.split_whitespace()
+                    .next()
+                    .is_some_and(|t| t == name || t.starts_with(&format!("{name}.")))
+            })
         })
     };
     let mut extra = Vec::new();
@@ -916,7 +941,7 @@ fn check(name: &str, source: &str, requests: u64, seed: u64) -> Result<Outcome, 
             continue;
         };
         let want = ce.mean_latency_s;
-        let tol = T_CRIT * se + 1e-6;
+        let tol = T_CRIT * BATCH_SE_INFLATION * se + 1e-6;
         if (got - want).abs() > tol {
             errors.push(format!(
                 "class {}: mean {:.4} ms, estimator {:.4} ms (± {:.4} ms, {count} requests)",
@@ -955,10 +980,8 @@ fn estimator_and_simulator_agree_on_random_designs() {
         ..Config::default()
     };
     // A fixed stream of seeds, so every run checks the same designs.
-    let mut runner = TestRunner::new_with_rng(
-        config,
-        TestRng::deterministic_rng(RngAlgorithm::ChaCha),
-    );
+    let mut runner =
+        TestRunner::new_with_rng(config, TestRng::deterministic_rng(RngAlgorithm::ChaCha));
     let stats = std::cell::RefCell::new((0u32, 0u32, 0u32, 0u64));
     let result = runner.run(&any::<u64>(), |seed| {
         // Every run lasts 32 or 48 s (16 batches of 2 or 3 s): the entry
