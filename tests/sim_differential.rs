@@ -801,8 +801,8 @@ fn class_mean(run: &RunResult, class: usize) -> Option<(f64, f64, u64)> {
         return None;
     }
     let per = buckets / BATCHES;
-    let mut l = vec![0.0; BATCHES];
-    let mut n = vec![0.0; BATCHES];
+    let mut l = [0.0; BATCHES];
+    let mut n = [0.0; BATCHES];
     for b in 0..buckets {
         let i = (b / per).min(BATCHES - 1);
         l[i] += t.latency_sum_s[b][class];
