@@ -497,7 +497,12 @@ impl<'p> Engine<'p> {
                     req.pending = P_DELAY;
                     req.aux = n;
                     req.epoch = epoch;
-                    self.push(now + latency, K_RESUME, r, 0);
+                    let extra = if req.class == WRITE {
+                        node.write_delay
+                    } else {
+                        0.0
+                    };
+                    self.push(now + latency + extra, K_RESUME, r, 0);
                 } else {
                     self.down_node(r, n);
                 }

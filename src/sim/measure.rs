@@ -153,6 +153,10 @@ pub struct Timeline {
     pub bucket_s: f64,
     /// Completed requests per bucket, per class.
     pub completed: Vec<[u64; 3]>,
+    /// Per bucket, per class: the sum of the completions' latencies, in
+    /// seconds (exact, not from the histogram), so that batch means and
+    /// their confidence intervals can be formed per class.
+    pub latency_sum_s: Vec<[f64; 3]>,
     /// Failed requests per bucket, per cause.
     pub failed: Vec<[u64; 4]>,
     /// Mean latency of the bucket's completions, seconds.
@@ -298,6 +302,7 @@ impl RunResult {
 #[derive(Clone, Debug)]
 pub struct BucketAcc {
     pub completed: [u64; 3],
+    pub latency_sum_s: [f64; 3],
     pub failed: [u64; 4],
     pub latency: Latency,
 }
@@ -334,6 +339,7 @@ impl Recorder {
                 .collect(),
             bucket: BucketAcc {
                 completed: [0; 3],
+                latency_sum_s: [0.0; 3],
                 failed: [0; 4],
                 latency: Latency::new(2),
             },
@@ -356,6 +362,7 @@ impl Recorder {
         self.overall.record(latency);
         self.classes[class].record(latency);
         self.bucket.completed[class] += 1;
+        self.bucket.latency_sum_s[class] += latency;
         self.bucket.latency.record(latency);
         for w in &mut self.windows {
             if w.open {
@@ -383,6 +390,7 @@ impl Recorder {
     pub fn close_bucket(&mut self, utilization: &[f32], arrivals: &[u64]) {
         let t = &mut self.timeline;
         t.completed.push(self.bucket.completed);
+        t.latency_sum_s.push(self.bucket.latency_sum_s);
         t.failed.push(self.bucket.failed);
         let s = self.bucket.latency.summary();
         t.mean_s.push(s.mean_s);
@@ -394,6 +402,7 @@ impl Recorder {
             t.arrivals[n].push(*a);
         }
         self.bucket.completed = [0; 3];
+        self.bucket.latency_sum_s = [0.0; 3];
         self.bucket.failed = [0; 4];
         self.bucket.latency.reset();
     }

@@ -77,6 +77,11 @@ pub struct NodePlan {
     pub shares: [(u32, u32); 3],
     /// A service's `timeout`, infinite for other kinds.
     pub timeout: f64,
+    /// Extra seconds a `write` spends at a copy without capacity: a
+    /// database with `cross_dc = sync` and copies elsewhere waits for them
+    /// (`cross_dc_latency`), as [`DbPlan::sync_delay`] does for databases
+    /// with capacity.
+    pub write_delay: f64,
     /// `web@us-east`.
     pub name: String,
     pub component_name: String,
@@ -378,6 +383,19 @@ impl Builder<'_> {
             let timeout = comp
                 .service()
                 .map_or(f64::INFINITY, |s| s.timeout.value.max(0.0));
+            let write_delay = match (exec, comp.database()) {
+                (Exec::Delay(_) | Exec::Pass, Some(db))
+                    if db.cross_dc.value == CrossDc::Sync
+                        && model.copies_of(copy.component).count() > 1 =>
+                {
+                    model.assumptions.cross_dc_latency.value
+                }
+                _ => 0.0,
+            };
+            let exec = match exec {
+                Exec::Pass if write_delay > 0.0 => Exec::Delay(0.0),
+                e => e,
+            };
             self.plan.nodes.push(NodePlan {
                 component: copy.component,
                 dc: copy.dc,
@@ -387,6 +405,7 @@ impl Builder<'_> {
                 calls: [(0, 0); 3],
                 shares: [(0, 0); 3],
                 timeout,
+                write_delay,
                 name: model.copy_name(copy),
                 component_name: comp.name.clone(),
                 dc_name: model.dc_name(copy.dc).map(String::from),
