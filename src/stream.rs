@@ -27,7 +27,7 @@ mod tests {
     fn serialises_as_the_array_it_stands_for() {
         let lazy = Lazy(|| (1..=3).map(|i| i * 10));
         assert_eq!(serde_json::to_string(&lazy).expect("JSON"), "[10,20,30]");
-        let empty = Lazy(|| std::iter::empty::<u8>());
+        let empty = Lazy(std::iter::empty::<u8>);
         assert_eq!(serde_json::to_string(&empty).expect("JSON"), "[]");
     }
 }
