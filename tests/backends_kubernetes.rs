@@ -503,31 +503,8 @@ fn a_database_of_more_shards_than_statefulsets_it_lays_out_is_refused() {
 
 /// A design with every self-hosted engine, the replicated ones replicated:
 /// Postgres (unsharded and sharded), MySQL, Redis; and Memcached, which has
-/// no replication.
-const REPLICATED: &str = "system replicated
-traffic { rate = 100/s }
-client users
-service api { replicas = 2 }
-database pg { engine = postgres  replicas = 2 }
-database my { engine = mysql  replicas = 1 }
-database shardy { engine = postgres  replicas = 1  shards = 2  shard_key = user }
-cache rd { engine = redis  replicas = 3 }
-cache mc { engine = memcached  replicas = 2 }
-queue rq { engine = rabbitmq }
-queue kf { engine = kafka }
-queue nt { engine = nats }
-storage blobs { engine = minio }
-users -> api
-api -> pg
-api -> my
-api -> shardy
-api -> rd
-api -> mc
-api -> rq [write]
-api -> kf [write]
-api -> nt [write]
-api -> blobs [write]
-";
+/// no replication. The checkov stage scans it too.
+const REPLICATED: &str = include_str!("backends_common/replicated.arch");
 
 fn replicated() -> Vec<archc::backends::OutputFile> {
     build_source(REPLICATED, "replicated.arch", Target::Kubernetes, None).unwrap()

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the Kubernetes manifests of every example, the kitchen-sink design
-# (every engine) and a generated design with every replicated engine,
+# (every engine) and tests/backends_common/replicated.arch (every replicated engine),
 # renders every datacenter's overlay with `kubectl kustomize`, and scans
 # each rendering with checkov's full Kubernetes check set. Any failed check
 # fails the stage, except the few in SKIP, each justified in
@@ -26,34 +26,9 @@ kubectl kustomize --help >/dev/null 2>&1 || die "kubectl has no kustomize"
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 
-# A design beyond the examples: every self-hosted engine, each replicated.
-cat >"$out/replicated.arch" <<'ARCH'
-system replicated
-traffic { rate = 100/s }
-client users
-service api { replicas = 2 }
-database pg { engine = postgres  replicas = 2 }
-database my { engine = mysql  replicas = 2 }
-database shardy { engine = postgres  replicas = 1  shards = 2  shard_key = user }
-cache rd { engine = redis  replicas = 3 }
-cache mc { engine = memcached  replicas = 2 }
-queue rq { engine = rabbitmq }
-queue kf { engine = kafka }
-queue nt { engine = nats }
-storage blobs { engine = minio }
-users -> api
-api -> pg
-api -> my
-api -> shardy
-api -> rd
-api -> mc
-api -> rq [write]
-api -> kf [write]
-api -> nt [write]
-api -> blobs [write]
-ARCH
 
-designs=("$root"/examples/*.arch "$root/tests/backends_common/kitchen.arch" "$out/replicated.arch")
+
+designs=("$root"/examples/*.arch "$root/tests/backends_common/kitchen.arch" "$root/tests/backends_common/replicated.arch")
 scanned=0
 for design in "${designs[@]}"; do
   name="$(basename "$design" .arch)"

@@ -273,13 +273,4 @@ impl Comparison {
             Comparison::Ge => ">=",
         }
     }
-
-    pub fn holds(self, measured: f64, bound: f64) -> bool {
-        match self {
-            Comparison::Lt => measured < bound,
-            Comparison::Le => measured <= bound,
-            Comparison::Gt => measured > bound,
-            Comparison::Ge => measured >= bound,
-        }
-    }
 }
