@@ -424,6 +424,27 @@ pub const ENGINES: &[Engine] = &[
     },
 ];
 
+/// The PostgreSQL server command a primary and its replicas share, for a
+/// database with `replicas` replicas: a standby refuses to start with fewer
+/// WAL senders or slots than its primary, so both get the same figures.
+pub fn postgres_args(replicas: u32, standby: bool) -> Vec<String> {
+    let senders = (replicas + 4).max(10);
+    let mut v = vec![
+        "postgres".to_string(),
+        "-c".into(),
+        "wal_level=replica".into(),
+        "-c".into(),
+        format!("max_wal_senders={senders}"),
+        "-c".into(),
+        format!("max_replication_slots={senders}"),
+    ];
+    if standby {
+        v.push("-c".into());
+        v.push("hot_standby=on".into());
+    }
+    v
+}
+
 /// The entry for a name a design wrote, by canonical name or alias.
 pub fn lookup(name: &str) -> Option<&'static Engine> {
     ENGINES

@@ -2441,7 +2441,11 @@ fn expectation_text(x: &ast::Expectation, metric: Metric, model: &Model) -> Stri
         Metric::Utilization(c) => format!("utilization({})", model.copy_name(c)),
         _ => x.metric.name.clone(),
     };
-    let mut s = format!("{m} {} {}", x.op.as_str(), value_text(&x.value));
+    let mut s = format!(
+        "{m} {} {}",
+        Comparison::from(x.op).as_str(),
+        value_text(&x.value)
+    );
     if let Some((a, b)) = &x.during {
         s.push_str(&format!(" during {}..{}", value_text(a), value_text(b)));
     }

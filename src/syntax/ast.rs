@@ -263,14 +263,3 @@ pub enum Comparison {
     Gt,
     Ge,
 }
-
-impl Comparison {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Comparison::Lt => "<",
-            Comparison::Le => "<=",
-            Comparison::Gt => ">",
-            Comparison::Ge => ">=",
-        }
-    }
-}

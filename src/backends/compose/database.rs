@@ -148,7 +148,7 @@ impl Builder<'_> {
                         .collect();
                     p.environment
                         .push(env("REPLICATION_SLOTS".into(), slots.join(",")));
-                    p.command = Some(postgres_args(db.replicas, false));
+                    p.command = Some(crate::backends::engines::postgres_args(db.replicas, false));
                     p.configs.push(ConfigMount {
                         source: "postgres-primary-init".into(),
                         target: "/docker-entrypoint-initdb.d/10-replication.sh".into(),
@@ -217,7 +217,13 @@ impl Builder<'_> {
                             ("primary", Value::from(base.clone())),
                             ("replication_user", Value::from(REPLICATION_USER)),
                             ("slot", Value::from(slot)),
-                            ("server", Value::from(postgres_args(db.replicas, true))),
+                            (
+                                "server",
+                                Value::from(crate::backends::engines::postgres_args(
+                                    db.replicas,
+                                    true,
+                                )),
+                            ),
                         ],
                     );
                     svc.entrypoint = Some(entrypoint);
@@ -303,26 +309,6 @@ impl Builder<'_> {
             http: None,
         })
     }
-}
-
-/// Server settings a primary and its replicas share: a standby refuses to
-/// start with fewer WAL senders or slots than its primary.
-fn postgres_args(replicas: u32, standby: bool) -> Vec<String> {
-    let senders = (replicas + 4).max(10);
-    let mut v = vec![
-        "postgres".to_string(),
-        "-c".into(),
-        "wal_level=replica".into(),
-        "-c".into(),
-        format!("max_wal_senders={senders}"),
-        "-c".into(),
-        format!("max_replication_slots={senders}"),
-    ];
-    if standby {
-        v.push("-c".into());
-        v.push("hot_standby=on".into());
-    }
-    v
 }
 
 fn mysql_args(server_id: u32, replica: bool) -> Vec<String> {

@@ -190,26 +190,6 @@ fn ready(role: Role) -> Probe {
     )
 }
 
-/// Server settings a Postgres primary and its replicas share: a standby
-/// refuses to start with fewer WAL senders or slots than its primary.
-fn postgres_args(replicas: u32, standby: bool) -> Vec<String> {
-    let senders = (replicas + 4).max(10);
-    let mut v = vec![
-        "postgres".to_string(),
-        "-c".into(),
-        "wal_level=replica".into(),
-        "-c".into(),
-        format!("max_wal_senders={senders}"),
-        "-c".into(),
-        format!("max_replication_slots={senders}"),
-    ];
-    if standby {
-        v.push("-c".into());
-        v.push("hot_standby=on".into());
-    }
-    v
-}
-
 /// MySQL settings of a primary or replica, after the set's own arguments
 /// (its data folder).
 fn mysql_args(own: &[String], replica: bool) -> Vec<String> {
@@ -261,13 +241,13 @@ impl Plan {
         replica.readiness = ready(Role::Replica);
         match self.kind {
             Replication::PostgresStreaming => {
-                primary.args = postgres_args(self.replicas, false);
+                primary.args = crate::backends::engines::postgres_args(self.replicas, false);
                 primary.env.push(self.password());
                 primary
                     .env
                     .push(EnvVar::value("REPLICATION_SLOTS", self.slots()));
                 primary.init_script = Some("primary.sh");
-                replica.args = postgres_args(self.replicas, true);
+                replica.args = crate::backends::engines::postgres_args(self.replicas, true);
                 replica.env.push(self.password());
                 replica.env.push(EnvVar::value("PRIMARY_HOST", name));
                 replica
