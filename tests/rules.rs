@@ -8,7 +8,7 @@
 //! snapshotted with its source beside the rendered findings.
 
 use archc::diagnostic::line_col;
-use archc::rules::{RULES, config::Config};
+use archc::rules::{CATEGORIES, RULES, config::Config};
 use std::collections::BTreeSet;
 use std::path::Path;
 
@@ -86,6 +86,73 @@ fn registry_is_complete() {
             info.name
         );
     }
+}
+
+/// The registry is generated from the rule files (build.rs); this reads
+/// them again on its own and proves that every file invoking
+/// `declare_rule!` is in `RULES`, and that `RULES` holds nothing else.
+#[test]
+fn every_rule_file_is_registered() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/rules");
+    let mut declared = BTreeSet::new();
+    let mut files = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        // An invocation starts a line; the macro's own docs quote it after `///`.
+        let Some(at) = text.find("\ndeclare_rule! {") else {
+            continue;
+        };
+        files += 1;
+        let block = &text[at..];
+        let header = &block[block
+            .find("\n    pub struct ")
+            .unwrap_or_else(|| panic!("{} declares no `pub struct`", path.display()))..];
+        // `pub struct Name = "rule-name", …`: the first string is the name.
+        let name = header.split('"').nth(1).unwrap().to_string();
+        assert!(declared.insert(name.clone()), "two files declare `{name}`");
+    }
+    let registered: BTreeSet<String> = RULES.iter().map(|r| r.info().name.to_string()).collect();
+    assert_eq!(
+        files,
+        RULES.len(),
+        "{files} files in src/rules/ invoke `declare_rule!`, but RULES has {} rules",
+        RULES.len()
+    );
+    assert_eq!(declared, registered);
+}
+
+/// `RULES` lists the categories in catalogue order, each rule of a category
+/// together; the order within a category is the declared `position`, which
+/// the `archc rules` snapshot shows.
+#[test]
+fn rules_are_grouped_by_category_in_catalogue_order() {
+    let ranks: Vec<usize> = RULES
+        .iter()
+        .map(|r| {
+            let category = r.info().category;
+            CATEGORIES
+                .iter()
+                .position(|c| *c == category)
+                .unwrap_or_else(|| panic!("rule {} has unknown category {category}", r.info().name))
+        })
+        .collect();
+    for (pair, rules) in ranks.windows(2).zip(RULES.windows(2)) {
+        assert!(
+            pair[0] <= pair[1],
+            "rule {} ({}) is listed after {} ({})",
+            rules[1].info().name,
+            rules[1].info().category,
+            rules[0].info().name,
+            rules[0].info().category
+        );
+    }
+    let used: BTreeSet<&str> = RULES.iter().map(|r| r.info().category).collect();
+    let listed: BTreeSet<&str> = CATEGORIES.iter().copied().collect();
+    assert_eq!(used, listed, "every category has a rule");
 }
 
 #[test]

@@ -26,6 +26,7 @@ declare_rule! {
     /// cache hot { memory = 16GB  ttl = 10m  eviction = lru }
     /// ```
     pub struct CacheEviction = "cache-eviction", Warning, "cache", "give the cache an eviction policy: `eviction = lru`";
+    position 2;
 }
 
 impl Rule for CacheEviction {

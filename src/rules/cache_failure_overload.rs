@@ -36,6 +36,7 @@ declare_rule! {
     /// database photos { replicas = 3  capacity = 2000/s }
     /// ```
     pub struct CacheFailureOverload = "cache-failure-overload", Warning, "redundancy", "size what is behind the cache for the load the cache absorbs"; needs traffic;
+    position 5;
 }
 
 impl Rule for CacheFailureOverload {

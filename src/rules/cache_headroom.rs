@@ -26,6 +26,7 @@ declare_rule! {
     /// cache hot { memory = 16GB  ttl = 10m  eviction = lru  overprovision = 25% }
     /// ```
     pub struct CacheHeadroom = "cache-headroom", Info, "cache", "keep memory headroom: `overprovision = 25%`";
+    position 4;
 }
 
 impl Rule for CacheHeadroom {

@@ -41,6 +41,7 @@ declare_rule! {
     /// cache hot { replicas = 2  memory = 8GB  hit_ratio = 80%  item_size = 1KB  overprovision = 25% }
     /// ```
     pub struct CacheMemory = "cache-memory", Warning, "cache", "give the cache enough `memory` for its hit ratio, or lower `hit_ratio`"; needs traffic;
+    position 3;
 }
 
 impl Rule for CacheMemory {

@@ -22,6 +22,7 @@ declare_rule! {
     /// cache hot { engine = redis  eviction = lru  ttl = 10m }
     /// ```
     pub struct CacheTtl = "cache-ttl", Warning, "cache", "give the cache a `ttl` so stale entries expire";
+    position 1;
 }
 
 impl Rule for CacheTtl {

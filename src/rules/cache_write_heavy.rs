@@ -32,6 +32,7 @@ declare_rule! {
     /// web -> db [write]
     /// ```
     pub struct CacheWriteHeavy = "cache-write-heavy", Info, "cache", "keep the cache on the read path; send writes to the store";
+    position 5;
 }
 
 impl Rule for CacheWriteHeavy {

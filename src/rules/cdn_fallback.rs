@@ -27,6 +27,7 @@ declare_rule! {
     /// cdn assets { ttl = 1d  fallback = origin }
     /// ```
     pub struct CdnFallback = "cdn-fallback", Warning, "cdn", "let static requests reach the origin when the CDN fails: `fallback = origin`";
+    position 2;
 }
 
 impl Rule for CdnFallback {

@@ -24,6 +24,7 @@ declare_rule! {
     /// cdn assets { ttl = 1d  invalidation = versioning }
     /// ```
     pub struct CdnInvalidation = "cdn-invalidation", Info, "cdn", "plan invalidation: `invalidation = versioning` or `api`";
+    position 3;
 }
 
 impl Rule for CdnInvalidation {

@@ -24,6 +24,7 @@ declare_rule! {
     /// cdn assets { ttl = 1d  hit_ratio = 95%  fallback = origin  invalidation = versioning }
     /// ```
     pub struct CdnTtl = "cdn-ttl", Warning, "cdn", "give the CDN a `ttl`, such as `ttl = 1d`";
+    position 1;
 }
 
 impl Rule for CdnTtl {

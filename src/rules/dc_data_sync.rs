@@ -35,6 +35,7 @@ declare_rule! {
     /// database photos { replicas = 1  cross_dc = async }
     /// ```
     pub struct DcDataSync = "dc-data-sync", Error, "data", "replicate the data across datacenters: `cross_dc = async`";
+    position 6;
 }
 
 impl Rule for DcDataSync {

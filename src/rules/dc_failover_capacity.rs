@@ -33,6 +33,7 @@ declare_rule! {
     /// service web { autoscale = 2..4  capacity = 400/s }  # one side carries 1000/s
     /// ```
     pub struct DcFailoverCapacity = "dc-failover-capacity", Error, "capacity", "size each datacenter to carry the others' traffic after a failover"; needs traffic;
+    position 3;
 }
 
 impl Rule for DcFailoverCapacity {

@@ -26,6 +26,7 @@ declare_rule! {
     /// dns geo { routing = geo  failover = true  ttl = 60s }
     /// ```
     pub struct DnsFailoverOff = "dns-failover-off", Warning, "network", "set `failover = true` on the `dns`";
+    position 4;
 }
 
 impl Rule for DnsFailoverOff {

@@ -31,6 +31,7 @@ declare_rule! {
     /// dns front { routing = geo  failover = true }
     /// ```
     pub struct GeoRouting = "geo-routing", Warning, "network", "set `routing = geo` (or `latency`) on the `dns`";
+    position 3;
 }
 
 impl Rule for GeoRouting {

@@ -31,6 +31,7 @@ declare_rule! {
     /// service web { autoscale = 4..8  capacity = 300/s }
     /// ```
     pub struct HighUtilization = "high-utilization", Warning, "capacity", "allow more instances or raise `capacity` to get under the target"; needs traffic;
+    position 2;
 }
 
 impl Rule for HighUtilization {

@@ -48,6 +48,7 @@ declare_rule! {
     /// }
     /// ```
     pub struct HotspotKey = "hotspot-key", Warning, "data", "give hot keys a shard of their own (`dedicated`) or cache them";
+    position 5;
 }
 
 impl Rule for HotspotKey {

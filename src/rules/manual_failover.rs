@@ -26,6 +26,7 @@ declare_rule! {
     /// database photos { replicas = 2  failover = automatic  failover_time = 30s }
     /// ```
     pub struct ManualFailover = "manual-failover", Warning, "redundancy", "set `failover = automatic`";
+    position 4;
 }
 
 impl Rule for ManualFailover {

@@ -31,6 +31,7 @@ declare_rule! {
     /// browsers -> front -> web
     /// ```
     pub struct MissingLb = "missing-lb", Error, "network", "put an `lb` between the caller and the service";
+    position 2;
 }
 
 impl Rule for MissingLb {

@@ -27,6 +27,7 @@ declare_rule! {
     /// database users { shards = 8  shard_key = user_id  sharding = consistent }
     /// ```
     pub struct ModuloSharding = "modulo-sharding", Warning, "data", "use `sharding = consistent` so adding a shard moves few keys";
+    position 4;
 }
 
 impl Rule for ModuloSharding {

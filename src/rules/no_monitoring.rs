@@ -23,6 +23,7 @@ declare_rule! {
     /// monitoring { logs = loki  metrics = prometheus  alerts = true }
     /// ```
     pub struct NoMonitoring = "no-monitoring", Warning, "operations", "add `monitoring { logs = …  metrics = … }`";
+    position 1;
 }
 
 impl Rule for NoMonitoring {

@@ -33,6 +33,7 @@ declare_rule! {
     /// service web { replicas = 2 }
     /// ```
     pub struct NoRedundancy = "no-redundancy", Warning, "redundancy", "run a second instance in each datacenter";
+    position 2;
 }
 
 impl Rule for NoRedundancy {

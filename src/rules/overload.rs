@@ -35,6 +35,7 @@ declare_rule! {
     /// service web { autoscale = 2..10  capacity = 300/s }
     /// ```
     pub struct Overload = "overload", Error, "capacity", "allow more instances or raise `capacity` until peak fits"; needs traffic;
+    position 1;
 }
 
 /// What a copy's utilisation at its largest instance count rests on.

@@ -26,6 +26,7 @@ declare_rule! {
     /// database photos { replicas = 1 }
     /// ```
     pub struct PublicBackend = "public-backend", Error, "network", "remove `public = true`; reach backends through the load balancer";
+    position 1;
 }
 
 impl Rule for PublicBackend {

@@ -40,6 +40,7 @@ declare_rule! {
     /// service workers { autoscale = 2..6  capacity = 100/s  consumes = jobs }
     /// ```
     pub struct QueueBacklog = "queue-backlog", Error, "capacity", "let the consumers drain at least the peak message rate"; needs traffic;
+    position 5;
 }
 
 impl Rule for QueueBacklog {

@@ -30,6 +30,7 @@ declare_rule! {
     /// web -> jobs [write]
     /// ```
     pub struct QueueNoConsumer = "queue-no-consumer", Error, "capacity", "add `consumes = QUEUE` to the service that does the work";
+    position 4;
 }
 
 impl Rule for QueueNoConsumer {

@@ -26,6 +26,7 @@ declare_rule! {
     /// database users { shards = 8  shard_key = user_id  sharding = consistent }
     /// ```
     pub struct ShardKeyMissing = "shard-key-missing", Error, "data", "name the field that picks the shard: `shard_key = user_id`";
+    position 3;
 }
 
 impl Rule for ShardKeyMissing {

@@ -31,6 +31,7 @@ declare_rule! {
     /// database photos { replicas = 1  cross_dc = async }
     /// ```
     pub struct SingleDatacenter = "single-datacenter", Info, "redundancy", "declare a second `datacenter` and fail over with a `dns`";
+    position 3;
 }
 
 impl Rule for SingleDatacenter {

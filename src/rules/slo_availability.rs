@@ -50,6 +50,7 @@ declare_rule! {
     /// database db { replicas = 1  failover = automatic }
     /// ```
     pub struct SloAvailability = "slo-availability", Error, "capacity", "add redundancy at the least available tier, or relax the objective";
+    position 7;
 }
 
 impl Rule for SloAvailability {

@@ -41,6 +41,7 @@ declare_rule! {
     /// service web { replicas = 4  capacity = 200/s  latency = 15ms }
     /// ```
     pub struct SloLatency = "slo-latency", Error, "capacity", "shorten the slowest part of the path, or relax the objective"; needs traffic;
+    position 6;
 }
 
 impl Rule for SloLatency {

@@ -48,6 +48,7 @@ declare_rule! {
     /// browsers -> front -> web -> photos
     /// ```
     pub struct Spof = "spof", Error, "redundancy", "run two or more instances, or give the database a replica with automatic failover";
+    position 1;
 }
 
 impl Rule for Spof {

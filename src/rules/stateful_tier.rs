@@ -35,6 +35,7 @@ declare_rule! {
     /// web -> sessions
     /// ```
     pub struct StatefulTier = "stateful-tier", Error, "state", "move sessions to a shared store: `session = NAME` of a cache or database";
+    position 1;
 }
 
 /// A service holding sessions in local memory on several instances, and

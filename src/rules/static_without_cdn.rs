@@ -32,6 +32,7 @@ declare_rule! {
     /// browsers -> web [read, write]
     /// ```
     pub struct StaticWithoutCdn = "static-without-cdn", Info, "cdn", "serve static assets from a CDN: `client -> cdn -> storage [static]`";
+    position 4;
 }
 
 impl Rule for StaticWithoutCdn {

@@ -34,6 +34,7 @@ declare_rule! {
     /// web -> sessions
     /// ```
     pub struct StickySessions = "sticky-sessions", Warning, "state", "move sessions to a shared store and drop stickiness";
+    position 2;
 }
 
 impl Rule for StickySessions {

@@ -26,6 +26,7 @@ declare_rule! {
     /// database users { replicas = 2  read_from = replicas }
     /// ```
     pub struct UnusedReplicas = "unused-replicas", Info, "data", "let the replicas serve reads: `read_from = replicas` (or `any`)";
+    position 2;
 }
 
 impl Rule for UnusedReplicas {

@@ -32,6 +32,7 @@ declare_rule! {
     /// web -> users [write]
     /// ```
     pub struct WriteToReplica = "write-to-replica", Error, "data", "send writes to the database (its primary), reads to `.replicas`";
+    position 1;
 }
 
 impl Rule for WriteToReplica {

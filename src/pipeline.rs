@@ -1,0 +1,145 @@
+//! The pipeline from source text to checked findings, in its stages' order:
+//!
+//! 1. [`syntax::parse`] turns text into a typed AST with spans; with
+//!    `--set` overrides ([`compile_with_overrides`]), each override is
+//!    parsed and applied to that tree, so it is checked as if written in
+//!    the file.
+//! 2. [`model::build`] lowers the AST into the [`Model`], unless the parse
+//!    failed in a way that leaves nothing sound to lower (a syntax error, a
+//!    bad override). [`compile`] stops here.
+//! 3. [`estimate::estimate`] computes the capacity figures once, and
+//!    [`rules::check`] runs every lint rule over the model and those
+//!    figures. [`check`] runs all three stages.
+//!
+//! Every stage appends to one list of diagnostics, sorted once the last
+//! stage has run; a stage runs after an earlier one's errors when it can
+//! still say something true, and the model is handed out only when no
+//! stage found an error.
+
+use crate::diagnostic::{Diagnostic, Severity, sort_diagnostics};
+use crate::estimate::{self, Estimate};
+use crate::model::{self, BuildOptions, Model};
+use crate::{codes, rules, syntax};
+
+/// The result of compiling one source: the model when there was no error,
+/// and every diagnostic found, in output order.
+#[derive(Debug)]
+pub struct Compiled {
+    pub model: Option<Model>,
+    pub diagnostics: Vec<Diagnostic>,
+    /// The model's estimate, when [`check`] computed one for its rules;
+    /// callers that also draw or report reuse it instead of estimating again.
+    pub estimate: Option<Estimate>,
+}
+
+impl Compiled {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics
+            .iter()
+            .any(|d| d.severity == Severity::Error)
+    }
+}
+
+/// Parses and builds the model of one source.
+pub fn compile(source: &str, options: &BuildOptions) -> Compiled {
+    let (file, diagnostics) = syntax::parse(source);
+    build_parsed(file, diagnostics, options)
+}
+
+/// The text an override's diagnostics point into: one comment line per
+/// `--set`, appended to the source. Comments change nothing in a design, and
+/// a problem with an override is then shown on its own line, with the same
+/// labels and help a problem in the file gets.
+pub const OVERRIDE_PREFIX: &str = "# --set ";
+
+/// Compiles `source` with `--set BLOCK.ATTR=VALUE` overrides applied to its
+/// syntax tree (see [`syntax::overrides`]), so every override is type-checked
+/// as if written in the file. Returns the text the diagnostics refer to: the
+/// source with one `# --set …` comment line per override appended.
+pub fn compile_with_overrides(
+    source: &str,
+    options: &BuildOptions,
+    sets: &[String],
+) -> (String, Compiled) {
+    if sets.is_empty() {
+        return (source.to_string(), compile(source, options));
+    }
+    let mut text = source.to_string();
+    if !text.is_empty() && !text.ends_with('\n') {
+        text.push('\n');
+    }
+    let mut parsed = Vec::new();
+    let mut diagnostics = Vec::new();
+    for set in sets {
+        // A line break would end the comment early; the parser reports it.
+        let one_line = set.replace(['\n', '\r'], " ");
+        text.push_str(OVERRIDE_PREFIX);
+        let base = text.len();
+        text.push_str(&one_line);
+        text.push('\n');
+        match syntax::overrides::parse_override(set, base) {
+            Ok(o) => parsed.push(o),
+            Err(d) => diagnostics.push(d),
+        }
+    }
+    let (mut file, more) = syntax::parse(&text);
+    diagnostics.extend(more);
+    if !diagnostics.iter().any(|d| d.severity == Severity::Error) {
+        diagnostics.extend(syntax::overrides::apply_overrides(&mut file, &parsed));
+    }
+    let compiled = build_parsed(file, diagnostics, options);
+    (text, compiled)
+}
+
+fn build_parsed(
+    file: syntax::ast::File,
+    mut diagnostics: Vec<Diagnostic>,
+    options: &BuildOptions,
+) -> Compiled {
+    let failed = diagnostics.iter().any(|d| {
+        matches!(
+            d.code(),
+            Some(
+                codes::Code::Syntax | codes::Code::InvalidOverride | codes::Code::UnknownReference
+            )
+        )
+    });
+    let model = if failed {
+        None
+    } else {
+        let (model, more) = model::build(&file, options);
+        diagnostics.extend(more);
+        if diagnostics.iter().any(|d| d.severity == Severity::Error) {
+            None
+        } else {
+            model
+        }
+    };
+    sort_diagnostics(&mut diagnostics);
+    Compiled {
+        model,
+        diagnostics,
+        estimate: None,
+    }
+}
+
+/// Compiles and lints one source: compile diagnostics, and when the model
+/// builds, the findings of every rule under `config` (suppressions judged
+/// as of `today`, `YYYY-MM-DD`).
+pub fn check(
+    source: &str,
+    options: &BuildOptions,
+    config: &rules::config::Config,
+    today: &str,
+) -> Compiled {
+    let mut compiled = compile(source, options);
+    if let Some(model) = &compiled.model {
+        let est = estimate::estimate(model, &mut estimate::shards::PlacementCache::default());
+        compiled
+            .diagnostics
+            .extend(rules::check(model, &est, config, today));
+        sort_diagnostics(&mut compiled.diagnostics);
+        compiled.estimate = Some(est);
+    }
+    compiled
+}
