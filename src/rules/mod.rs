@@ -45,6 +45,8 @@ mod spof;
 mod stateful_tier;
 mod static_without_cdn;
 mod sticky_sessions;
+mod timeout_below_tail;
+mod unused_component;
 mod unused_replicas;
 mod write_to_replica;
 
@@ -164,8 +166,10 @@ pub static RULES: &[&dyn Rule] = &[
     &queue_backlog::QueueBacklog,
     &slo_latency::SloLatency,
     &slo_availability::SloAvailability,
+    &timeout_below_tail::TimeoutBelowTail,
     // Operations.
     &no_monitoring::NoMonitoring,
+    &unused_component::UnusedComponent,
 ];
 
 /// Compile-diagnostic names, for SARIF's rule index and `archc explain`:

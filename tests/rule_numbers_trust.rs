@@ -1,0 +1,124 @@
+#![allow(clippy::unwrap_used)] // Tests fail loudly on broken fixtures.
+//! The numbers of the rules that the published-designs review found
+//! missing (`timeout-below-tail`, `unused-component`, …), against hand
+//! computations from closed forms written beside each assertion.
+
+use archc::diagnostic::{Diagnostic, line_col};
+use archc::rules::config::Config;
+
+fn check(source: &str) -> Vec<Diagnostic> {
+    let options = archc::BuildOptions {
+        default_name: "numbers".into(),
+        ..Default::default()
+    };
+    let compiled = archc::check(source, &options, &Config::default(), "2026-12-02");
+    assert!(compiled.model.is_some(), "{:#?}", compiled.diagnostics);
+    compiled.diagnostics
+}
+
+fn of<'a>(diags: &'a [Diagnostic], rule: &str) -> Vec<&'a Diagnostic> {
+    diags.iter().filter(|d| d.rule == rule).collect()
+}
+
+/// The first percentage in `text`, as a fraction.
+fn first_percent(text: &str) -> f64 {
+    let end = text.find('%').unwrap();
+    let start = text[..end]
+        .rfind(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .map_or(0, |i| i + 1);
+    text[start..end].parse::<f64>().unwrap() / 100.0
+}
+
+/// The printed figure is the closed form, to the precision printed.
+fn assert_percent(message: &str, want: f64) {
+    let got = first_percent(message);
+    let printed = message[..message.find('%').unwrap()]
+        .rsplit(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .next()
+        .unwrap();
+    let decimals = printed.split('.').nth(1).map_or(0, str::len) as i32;
+    let half_unit = 0.5 * 10f64.powi(-decimals) / 100.0;
+    assert!(
+        (got - want).abs() <= half_unit + 1e-12,
+        "{message}: printed {got}, closed form {want}"
+    );
+}
+
+#[test]
+fn timeout_below_tail_quotes_the_service_time_tail() {
+    // 20/s over 4 instances of 20 workers (capacity 20/s × latency 1 s):
+    // 80 servers at 25%, so the Erlang C waiting probability is ~1e-20 and
+    // P(response > 2 s) is the service time's e^-2 = 13.53%.
+    let source = "traffic { rate = 20/s  peak = 1x }\nclient users\nlb front { replicas = 2 }\n\
+        service report { latency = 1s  capacity = 20/s  replicas = 4 }\nusers -> front -> report\n";
+    let diags = check(source);
+    let d = of(&diags, "timeout-below-tail");
+    assert_eq!(d.len(), 1, "{diags:#?}");
+    assert_percent(&d[0].message, (-2.0f64).exp());
+    assert!(
+        d[0].message.contains("default timeout of 2s"),
+        "{}",
+        d[0].message
+    );
+    // Without `timeout`, the finding points at the component's name.
+    assert_eq!(line_col(source, d[0].primary.span.start).0, 4);
+}
+
+#[test]
+fn timeout_below_tail_includes_the_queueing_wait() {
+    // One instance, one worker: M/M/1 with lambda 0.5, mu 1. Its response
+    // time is exponential with rate mu - lambda = 0.5/s: P(> 5 s) =
+    // e^-2.5 = 8.21%, where the service time alone would give e^-5 = 0.67%.
+    let source = "traffic { rate = 0.5/s  peak = 1x }\nclient users\nlb front { replicas = 2 }\n\
+        service render { latency = 1s  capacity = 1/s  timeout = 5s }\nusers -> front -> render\n";
+    let diags = check(source);
+    let d = of(&diags, "timeout-below-tail");
+    assert_eq!(d.len(), 1, "{diags:#?}");
+    assert_percent(&d[0].message, (-2.5f64).exp());
+    // The p99.9 the help names: e^(-0.5 t) = 0.001, t = 2 ln 1000 = 13.8 s.
+    let help = d[0].help.as_deref().unwrap();
+    assert!(help.contains("13.8"), "{help}");
+    // With a `timeout`, the finding points at it.
+    let span = d[0].primary.span;
+    assert_eq!(&source[span.start..span.end], "timeout = 5s");
+}
+
+#[test]
+fn timeout_below_tail_stays_quiet_under_a_thousandth() {
+    // e^-(10) = 0.0045% with a 10 s timeout; 1 - e^-(7) = 0.09% with 7 s.
+    for timeout in ["10s", "7s"] {
+        let source = format!(
+            "traffic {{ rate = 20/s  peak = 1x }}\nclient users\nlb front {{ replicas = 2 }}\n\
+             service report {{ latency = 1s  capacity = 20/s  replicas = 4  timeout = {timeout} }}\n\
+             users -> front -> report\n"
+        );
+        let diags = check(&source);
+        assert!(
+            of(&diags, "timeout-below-tail").is_empty(),
+            "{timeout}: {diags:#?}"
+        );
+    }
+    // 6 s: e^-6 = 0.25%, above the threshold.
+    let source = "traffic { rate = 20/s  peak = 1x }\nclient users\nlb front { replicas = 2 }\n\
+        service report { latency = 1s  capacity = 20/s  replicas = 4  timeout = 6s }\n\
+        users -> front -> report\n";
+    let diags = check(source);
+    let d = of(&diags, "timeout-below-tail");
+    assert_eq!(d.len(), 1, "{diags:#?}");
+    assert_percent(&d[0].message, (-6.0f64).exp());
+}
+
+#[test]
+fn unused_component_names_what_nothing_reaches() {
+    let source = "traffic { rate = 100/s }\nclient browsers\nlb front { replicas = 2 }\n\
+        service web { replicas = 2 }\ncdn assets { ttl = 1d }\nbrowsers -> front -> web\n";
+    let diags = check(source);
+    let d = of(&diags, "unused-component");
+    assert_eq!(d.len(), 1, "{diags:#?}");
+    assert_eq!(d[0].component.as_deref(), Some("assets"));
+    assert_eq!(line_col(source, d[0].primary.span.start).0, 5);
+    assert_eq!(
+        d[0].help.as_deref(),
+        Some("add the flow that reaches it (`browsers -> assets`), or remove `assets`")
+    );
+}
