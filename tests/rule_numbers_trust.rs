@@ -122,3 +122,35 @@ fn unused_component_names_what_nothing_reaches() {
         Some("add the flow that reaches it (`browsers -> assets`), or remove `assets`")
     );
 }
+
+#[test]
+fn queue_consumer_dc_gives_the_backlog_growth() {
+    // 1,000/s of writes split 60/40; each web copy writes to its own
+    // datacenter's copy of `jobs`. With dc-a lost, DNS failover sends all
+    // 1,000/s to dc-b, whose copy of `jobs` has no consumer: the backlog
+    // grows by 1,000/s, 3.6M messages an hour.
+    let source = "traffic { rate = 1000/s  peak = 1x  reads = 0% }\n\
+        datacenter dc-a { region = \"us-east-1\"  weight = 60% }\n\
+        datacenter dc-b { region = \"us-west-2\"  weight = 40% }\n\
+        client users\ndns geo { routing = geo  failover = true }\nlb front { replicas = 2 }\n\
+        service web { replicas = 10 }\nqueue jobs { replicas = 2 }\n\
+        service workers { replicas = 10  consumes = jobs  datacenters = [dc-a] }\n\
+        users -> geo -> front -> web -> jobs [write]\n";
+    let diags = check(source);
+    let d = of(&diags, "queue-consumer-dc");
+    assert_eq!(d.len(), 1, "{diags:#?}");
+    assert!(d[0].message.contains("`dc-a`"), "{}", d[0].message);
+    assert!(d[0].message.contains("1000.0/s"), "{}", d[0].message);
+    assert!(
+        d[0].message.contains("3.6M messages an hour"),
+        "{}",
+        d[0].message
+    );
+    assert_eq!(line_col(source, d[0].primary.span.start).0, 8);
+    // The consumer's placement is the related span.
+    let related = &d[0].related[0];
+    assert_eq!(
+        &source[related.span.start..related.span.end],
+        "datacenters = [dc-a]"
+    );
+}

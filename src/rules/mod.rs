@@ -35,6 +35,7 @@ mod no_redundancy;
 mod overload;
 mod public_backend;
 mod queue_backlog;
+mod queue_consumer_dc;
 mod queue_no_consumer;
 mod reach;
 mod shard_key_missing;
@@ -164,6 +165,7 @@ pub static RULES: &[&dyn Rule] = &[
     &dc_failover_capacity::DcFailoverCapacity,
     &queue_no_consumer::QueueNoConsumer,
     &queue_backlog::QueueBacklog,
+    &queue_consumer_dc::QueueConsumerDc,
     &slo_latency::SloLatency,
     &slo_availability::SloAvailability,
     &timeout_below_tail::TimeoutBelowTail,
