@@ -154,3 +154,39 @@ fn queue_consumer_dc_gives_the_backlog_growth() {
         "datacenters = [dc-a]"
     );
 }
+
+#[test]
+fn unmatched_traffic_gives_the_class_and_rate_lost() {
+    // 500/s x 2 (peak), 20% static, reads 75% of the rest: at peak 200/s
+    // static, 600/s read, 200/s write. Only static and read have a flow
+    // from `users`: 200/s of writes are lost.
+    let source = "client users\ntraffic { rate = 500/s  peak = 2x  static = 20%  reads = 75% }\n\
+        storage media { engine = s3 }\ncdn assets { ttl = 1d  fallback = origin }\n\
+        lb front { replicas = 2 }\nservice web { replicas = 6 }\ndatabase db { replicas = 1 }\n\
+        users -> assets -> media [static]\nusers -> front -> web -> db [read]\n";
+    let diags = check(source);
+    let d = of(&diags, "unmatched-traffic");
+    assert_eq!(d.len(), 1, "{diags:#?}");
+    assert_eq!(d[0].component.as_deref(), Some("users"));
+    assert!(
+        d[0].message.contains("write (200.0/s at peak)"),
+        "{}",
+        d[0].message
+    );
+    assert_eq!(d[0].severity, archc::diagnostic::Severity::Error);
+    // A cache loses only its misses: 90% hits of 600/s reads leave 60/s
+    // that a cache with only a write flow cannot send on.
+    let source = "client users\ntraffic { rate = 300/s  peak = 2x  reads = 100% }\n\
+        lb front { replicas = 2 }\nservice web { replicas = 6 }\n\
+        cache hot { replicas = 2  ttl = 1m  hit_ratio = 90% }\ndatabase db { replicas = 1 }\n\
+        users -> front -> web -> hot\nhot -> db [write]\n";
+    let diags = check(source);
+    let d = of(&diags, "unmatched-traffic");
+    assert_eq!(d.len(), 1, "{diags:#?}");
+    assert_eq!(d[0].component.as_deref(), Some("hot"));
+    assert!(
+        d[0].message.contains("read (60.0/s at peak)"),
+        "{}",
+        d[0].message
+    );
+}

@@ -47,6 +47,7 @@ mod stateful_tier;
 mod static_without_cdn;
 mod sticky_sessions;
 mod timeout_below_tail;
+mod unmatched_traffic;
 mod unused_component;
 mod unused_replicas;
 mod write_to_replica;
@@ -159,6 +160,7 @@ pub static RULES: &[&dyn Rule] = &[
     &missing_lb::MissingLb,
     &geo_routing::GeoRouting,
     &dns_failover_off::DnsFailoverOff,
+    &unmatched_traffic::UnmatchedTraffic,
     // Capacity and objectives.
     &overload::Overload,
     &high_utilization::HighUtilization,
