@@ -103,6 +103,15 @@ fn rates_are_per_second() {
     quantity("2G/h", Unit::Rate, 2_000_000_000.0 / 3_600.0);
 }
 
+/// LANGUAGE.md §13: a week is 7 days, a month 30 and a year 365.
+#[test]
+fn long_rate_units_are_per_second() {
+    quantity("7/week", Unit::Rate, 1.0 / 86_400.0);
+    quantity("11/month", Unit::Rate, 11.0 / (30.0 * 86_400.0));
+    quantity("365/year", Unit::Rate, 1.0 / 86_400.0);
+    quantity("3k/month", Unit::Rate, 3_000.0 / 2_592_000.0);
+}
+
 #[test]
 fn magnitudes_multiply_bare_numbers() {
     number("42", 42.0, true);

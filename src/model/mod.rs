@@ -494,6 +494,21 @@ impl Component {
             _ => None,
         }
     }
+    /// The fraction of the requests of `class` this component does not
+    /// answer itself and sends on along its flows (LANGUAGE.md §6): a
+    /// cache answers its hits of reads and static requests, a CDN its hits
+    /// of static ones, a database or storage everything; the rest pass.
+    pub fn onward_fraction(&self, class: Class) -> f64 {
+        match (self.kind, class) {
+            (Kind::Database | Kind::Storage, _) => 0.0,
+            (Kind::Cache, Class::Static | Class::Read) => {
+                1.0 - self.cache().map_or(0.0, |c| c.hit_ratio.value)
+            }
+            (Kind::Cdn, Class::Static) => 1.0 - self.cdn().map_or(0.0, |c| c.hit_ratio.value),
+            _ => 1.0,
+        }
+    }
+
     pub fn cache(&self) -> Option<&CacheSpec> {
         match &self.spec {
             KindSpec::Cache(s) => Some(s),

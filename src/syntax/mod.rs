@@ -451,7 +451,10 @@ impl Builder<'_> {
                         "s" => 1.0,
                         "min" => 60.0,
                         "h" => 3600.0,
-                        _ => 86_400.0,
+                        "day" => DAY,
+                        "week" => 7.0 * DAY,
+                        "month" => 30.0 * DAY,
+                        _ => 365.0 * DAY,
                     };
                     unit = Some((Unit::Rate, 1.0 / seconds));
                 }
@@ -701,8 +704,9 @@ fn syntax_error(source: &str, e: pest::error::Error<Rule>) -> Diagnostic {
     }
     // Some mistakes read better as what the user wrote than as what pest
     // wanted at the first wrong character.
-    if let Some(d) =
-        unterminated_string(source, start).or_else(|| malformed_quantity(source, start))
+    if let Some(d) = unterminated_string(source, start)
+        .or_else(|| unknown_rate_unit(source, start))
+        .or_else(|| malformed_quantity(source, start))
     {
         return d;
     }
@@ -837,6 +841,80 @@ const SUFFIXES: &[&str] = &[
     "GiB", "TiB", "x",
 ];
 
+/// Seconds in a day; a `month` is 30 of them and a `year` 365 (LANGUAGE.md
+/// §13).
+const DAY: f64 = 86_400.0;
+
+/// The units a rate may be written per, in the order the help lists them.
+pub const RATE_UNITS: &[&str] = &["s", "min", "h", "day", "week", "month", "year"];
+
+/// A word after a quantity's `/` that is no rate unit (`11/fortnight`,
+/// `5/hour`), when the parse failed on it.
+fn unknown_rate_unit(source: &str, start: usize) -> Option<Diagnostic> {
+    // pest stops at the `/` when a unit's prefix matched (`/hour`), and
+    // after it otherwise.
+    let start = if source[start..].starts_with('/') {
+        start + 1
+    } else {
+        start
+    };
+    let slash = start.checked_sub(1)?;
+    if source.as_bytes().get(slash) != Some(&b'/') {
+        return None;
+    }
+    let before = source[..slash].chars().next_back()?;
+    if !(before.is_ascii_digit() || matches!(before, 'k' | 'M' | 'G')) {
+        return None;
+    }
+    let end = source[start..]
+        .find(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+        .map_or(source.len(), |i| start + i);
+    let word = &source[start..end];
+    if word.is_empty() || RATE_UNITS.contains(&word) {
+        return None;
+    }
+    let alias = match word.to_ascii_lowercase().as_str() {
+        "sec" | "second" | "seconds" | "secs" => Some("s"),
+        "m" | "mins" | "minute" | "minutes" => Some("min"),
+        "hr" | "hrs" | "hour" | "hours" => Some("h"),
+        "d" | "days" => Some("day"),
+        "w" | "wk" | "weeks" => Some("week"),
+        "mo" | "mon" | "months" => Some("month"),
+        "y" | "yr" | "yrs" | "years" => Some("year"),
+        lower => RATE_UNITS
+            .iter()
+            .copied()
+            .find(|u| *u == lower)
+            .or_else(|| {
+                RATE_UNITS
+                    .iter()
+                    .copied()
+                    .filter(|u| u.len() > 1)
+                    .find(|u| strsim::levenshtein(u, lower) == 1)
+            }),
+    };
+    let units = RATE_UNITS
+        .iter()
+        .map(|u| format!("`/{u}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let help = match alias {
+        Some(u) => format!(
+            "did you mean `/{u}`? a rate is written per {units} (a month is 30 days, a year 365)"
+        ),
+        None => format!("a rate is written per {units} (a month is 30 days, a year 365)"),
+    };
+    Some(
+        Diagnostic::error(
+            Code::Syntax,
+            Span::new(start, end),
+            format!("`{word}` is not a rate unit"),
+        )
+        .label("unknown rate unit")
+        .help(help),
+    )
+}
+
 /// A number run into letters that make no quantity (`10mx`, `3m30s`,
 /// `10K`), when the parse failed inside it.
 fn malformed_quantity(source: &str, start: usize) -> Option<Diagnostic> {
@@ -878,7 +956,7 @@ fn malformed_quantity(source: &str, start: usize) -> Option<Diagnostic> {
     } else {
         "a quantity is a number and one unit: a magnitude `k`, `M`, `G`; a duration `us`, `ms`, `s`, `m`, \
          `h`, `d`, `y`; a size `B`, `KB`, `MB`, `GB`, `TB`, `KiB`, `MiB`, `GiB`, `TiB`; a rate `/s`, `/min`, \
-         `/h`, `/day`; `%`; or `x`"
+         `/h`, `/day`, `/week`, `/month`, `/year`; `%`; or `x`"
             .to_string()
     };
     Some(
