@@ -14,6 +14,7 @@ pub mod backends;
 pub mod codes;
 pub mod diagnostic;
 pub mod estimate;
+pub mod figures;
 pub mod fmt;
 pub mod graph;
 pub mod model;

@@ -8,6 +8,7 @@
 
 use super::escape::{Namer, Style, ident};
 use crate::estimate::{CopyEstimate, Estimate, StorageEstimate};
+use crate::figures;
 use crate::model::{
     Algorithm, Component, CrossDc, Eviction, FailoverMode, Fallback, Invalidation, Kind, Model,
     ReadFrom, Role, Routing, Session,
@@ -259,36 +260,23 @@ pub fn dedicated_json(keys: &[String], hashed: u32) -> String {
     serde_json::Value::Object(map).to_string()
 }
 
-/// A rate as people write it: one decimal.
+// Generated files' comments write the estimator's figures in the
+// `figures` Precise style, one decimal throughout (docs/figures.md), so a
+// comment reads the same in every target.
+
+/// A rate per second: `4166.7/s`.
 pub fn rate(x: f64) -> String {
-    format!("{x:.1}/s")
+    figures::rate(x, figures::Style::Precise)
 }
 
-/// A fraction as a percentage with one decimal.
+/// A fraction as a percentage: `65.1%`, `70.0%`, `0.1%`.
 pub fn percent(x: f64) -> String {
-    let p = x * 100.0;
-    // Small figures keep two significant decimals rather than read 0.0%.
-    if p > 0.0 && p < 0.95 {
-        format!("{p:.2}%")
-    } else {
-        format!("{p:.1}%")
-    }
+    figures::percent(x, figures::Style::Precise)
 }
 
-/// A size in decimal units, as `.arch` writes them.
+/// A size in decimal units, as `.arch` writes them: `2.0GB`, `6.6TB`.
 pub fn size(bytes: f64) -> String {
-    let units = [("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("KB", 1e3)];
-    for (unit, scale) in units {
-        if bytes >= scale {
-            let v = bytes / scale;
-            return if (v - v.round()).abs() < 1e-9 {
-                format!("{v:.0}{unit}")
-            } else {
-                format!("{v:.1}{unit}")
-            };
-        }
-    }
-    format!("{bytes:.0}B")
+    figures::size(bytes, figures::Style::Precise)
 }
 
 fn plural(n: u32, one: &str, many: &str) -> String {

@@ -3,8 +3,9 @@
 
 use super::{Common, EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, inputs};
 use archc::diagnostic::did_you_mean;
+use archc::figures::{Style, duration, number, percent, rate, tally};
 use archc::render::{self, FileReport};
-use archc::sim::report::{Report, fmt_duration, fmt_percent, fmt_rate, thousands};
+use archc::sim::report::Report;
 use archc::sim::{self, Options, RateMode};
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -329,11 +330,13 @@ impl Progress {
 }
 
 fn opt_ms(v: Option<f64>) -> String {
-    v.map_or("–".into(), |m| fmt_duration(m / 1e3))
+    v.map_or("–".into(), |m| duration(m / 1e3, Style::Report))
 }
 
 fn pm(v: Option<f64>) -> String {
-    v.map_or(String::new(), |c| format!(" ± {}", fmt_duration(c / 1e3)))
+    v.map_or(String::new(), |c| {
+        format!(" ± {}", duration(c / 1e3, Style::Report))
+    })
 }
 
 /// The readable summary.
@@ -364,20 +367,20 @@ pub fn human(r: &Report, file: &str, color: bool, quiet: bool) -> String {
             "  {dim}seed {}, {} rate {}, {} simulated after {} warm-up, {} events{runs}{reset}",
             r.seed,
             r.rate,
-            fmt_rate(r.entry_rate_rps),
-            fmt_duration(r.simulated_s),
-            fmt_duration(r.warmup_s),
-            thousands(r.events),
+            rate(r.entry_rate_rps, Style::Report),
+            duration(r.simulated_s, Style::Report),
+            duration(r.warmup_s, Style::Report),
+            tally(r.events),
         );
         let ci = r.ci95.as_ref();
         let _ = writeln!(
             o,
             "  requests    {} ({} completed, {} failed{})",
-            thousands(r.requests),
-            thousands(r.completed),
-            thousands(r.failed),
+            tally(r.requests),
+            tally(r.completed),
+            tally(r.failed),
             if r.unfinished > 0 {
-                format!(", {} unfinished at the end", thousands(r.unfinished))
+                format!(", {} unfinished at the end", tally(r.unfinished))
             } else {
                 String::new()
             }
@@ -385,10 +388,10 @@ pub fn human(r: &Report, file: &str, color: bool, quiet: bool) -> String {
         let _ = writeln!(
             o,
             "  throughput  {}{}",
-            fmt_rate(r.throughput_rps),
+            rate(r.throughput_rps, Style::Report),
             ci.map_or(String::new(), |c| format!(
                 " ± {}",
-                fmt_rate(c.throughput_rps)
+                rate(c.throughput_rps, Style::Report)
             ))
         );
         let mut causes = Vec::new();
@@ -399,16 +402,16 @@ pub fn human(r: &Report, file: &str, color: bool, quiet: bool) -> String {
             ("no failover", r.errors.no_failover),
         ] {
             if n > 0 {
-                causes.push(format!("{name} {}", thousands(n)));
+                causes.push(format!("{name} {}", tally(n)));
             }
         }
         let _ = writeln!(
             o,
             "  errors      {}{}{}",
-            fmt_percent(r.error_rate),
+            percent(r.error_rate, Style::Report),
             ci.map_or(String::new(), |c| format!(
                 " ± {}",
-                fmt_percent(c.error_rate)
+                percent(c.error_rate, Style::Report)
             )),
             if causes.is_empty() {
                 String::new()
@@ -441,8 +444,8 @@ pub fn human(r: &Report, file: &str, color: bool, quiet: bool) -> String {
                     o,
                     "  {:<8} {:>12} {:>8} {:>10} {:>10} {:>10}",
                     c.class,
-                    thousands(c.requests),
-                    fmt_percent(c.error_rate),
+                    tally(c.requests),
+                    percent(c.error_rate, Style::Report),
                     opt_ms(c.latency_ms.mean),
                     opt_ms(c.latency_ms.p99),
                     opt_ms(c.latency_ms.max)
@@ -466,30 +469,33 @@ pub fn human(r: &Report, file: &str, color: bool, quiet: bool) -> String {
                 }
             }
             let (util, instances) = if c.workers.is_some() {
-                (fmt_percent(c.utilization), format!("{:.1}", c.instances))
+                (
+                    percent(c.utilization, Style::Report),
+                    number(c.instances, Style::Report),
+                )
             } else {
                 ("–".into(), "–".into())
             };
             let _ = writeln!(
                 o,
-                "  {:<28} {:>9} {:>8} {:>8.2} {:>12} {:>9} {:>9}",
+                "  {:<28} {:>9} {:>8} {:>8} {:>12} {:>9} {:>9}",
                 name,
                 instances,
                 util,
-                c.mean_queue,
-                thousands(c.arrivals),
-                thousands(c.dropped),
-                thousands(c.errors)
+                number(c.mean_queue, Style::Report),
+                tally(c.arrivals),
+                tally(c.dropped),
+                tally(c.errors)
             );
         }
         if r.jobs.created > 0 {
             let _ = writeln!(
                 o,
                 "\n  queue messages: {} created, {} done, {} failed; largest backlog {}; mean {} from enqueue to done",
-                thousands(r.jobs.created),
-                thousands(r.jobs.completed),
-                thousands(r.jobs.failed),
-                thousands(r.jobs.backlog_max),
+                tally(r.jobs.created),
+                tally(r.jobs.completed),
+                tally(r.jobs.failed),
+                tally(r.jobs.backlog_max),
                 opt_ms(r.jobs.latency_ms.mean)
             );
         }
@@ -512,14 +518,14 @@ pub fn human(r: &Report, file: &str, color: bool, quiet: bool) -> String {
         for e in &r.expectations {
             let measured = match (e.measured, e.unit) {
                 (None, _) => "nothing measured".to_string(),
-                (Some(m), "ms") => fmt_duration(m / 1e3),
-                (Some(m), "fraction") => fmt_percent(m),
-                (Some(m), _) => fmt_rate(m),
+                (Some(m), "ms") => duration(m / 1e3, Style::Report),
+                (Some(m), "fraction") => percent(m, Style::Report),
+                (Some(m), _) => rate(m, Style::Report),
             };
             let ci = match (e.ci95, e.unit) {
-                (Some(c), "ms") => format!(" ± {}", fmt_duration(c / 1e3)),
-                (Some(c), "fraction") => format!(" ± {}", fmt_percent(c)),
-                (Some(c), _) => format!(" ± {}", fmt_rate(c)),
+                (Some(c), "ms") => format!(" ± {}", duration(c / 1e3, Style::Report)),
+                (Some(c), "fraction") => format!(" ± {}", percent(c, Style::Report)),
+                (Some(c), _) => format!(" ± {}", rate(c, Style::Report)),
                 (None, _) => String::new(),
             };
             let (mark, col) = if e.passed {

@@ -10,6 +10,11 @@
 //! words and JSON says with `null`.
 
 use super::{CopyEstimate, Estimate, ShardEstimate, availability};
+use crate::figures::Style::{Report, Written};
+use crate::figures::{
+    self, availability_pair, count, duration, multiplier, number, per_day, percent, rate, size,
+    size_per_second,
+};
 use crate::model::{Class, Component, Copy, Kind, Model, Setting};
 use crate::stream::Lazy;
 use petgraph::graph::NodeIndex;
@@ -144,145 +149,18 @@ fn availability_assumptions(model: &Model, est: &Estimate, class: Class) -> Vec<
 
 // ─── Numbers as text ─────────────────────────────────────────────────────
 
-/// Groups the integer part in thousands: 13888.9 → "13,888.9".
-fn grouped(x: f64, decimals: usize) -> String {
-    let s = format!("{:.*}", decimals, x.abs());
-    let (int, frac) = match s.split_once('.') {
-        Some((i, f)) => (i.to_string(), Some(f.to_string())),
-        None => (s.clone(), None),
-    };
-    let mut out = String::new();
-    for (i, ch) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    if let Some(f) = frac {
-        out.push('.');
-        out.push_str(&f);
-    }
-    if x < 0.0 {
-        out.insert(0, '-');
-    }
-    out
-}
+// Figures are written by `crate::figures`: measured and computed ones in
+// its Report style (three significant digits, thousands grouped), values
+// taken from the design as written (docs/figures.md).
 
-/// A rate per second: one decimal, three significant digits below 1.
-pub fn fmt_rate(x: f64) -> String {
-    if !x.is_finite() {
-        return "unbounded".into();
-    }
-    if x == 0.0 {
-        "0".into()
-    } else if x.abs() < 1.0 {
-        format!("{}", round_sig(x, 3))
+/// A latency of the queueing model. It is NaN or infinite only where a
+/// queue has no steady state (overload), which the table calls unbounded.
+fn latency(s: f64) -> String {
+    if s.is_finite() {
+        duration(s, Report)
     } else {
-        grouped(x, 1)
+        figures::UNBOUNDED.into()
     }
-}
-
-/// A time in seconds shown in milliseconds (seconds from 10 s on).
-pub fn fmt_time(s: f64) -> String {
-    if !s.is_finite() {
-        return "unbounded (overloaded)".into();
-    }
-    if s == 0.0 {
-        "0ms".into()
-    } else if s >= 10.0 {
-        format!("{}s", grouped(s, 2))
-    } else if s >= 1.0 {
-        format!("{s:.3}s")
-    } else if s >= 0.01 {
-        format!("{:.1}ms", s * 1e3)
-    } else {
-        format!("{:.3}ms", s * 1e3)
-    }
-}
-
-/// A fraction as a percentage with one decimal.
-pub fn fmt_pct(f: f64) -> String {
-    if !f.is_finite() {
-        return "unbounded".into();
-    }
-    format!("{:.1}%", f * 100.0)
-}
-
-/// A share of requests: one decimal, or two significant digits when it is
-/// below 0.1% so that small keys do not read as 0.0%.
-pub fn fmt_share(f: f64) -> String {
-    if !f.is_finite() {
-        return "unbounded".into();
-    }
-    let p = f * 100.0;
-    if p > 0.0 && p < 0.1 {
-        format!("{}%", round_sig(p, 2))
-    } else {
-        format!("{p:.1}%")
-    }
-}
-
-/// An availability, with enough decimals to tell the nines apart.
-pub fn fmt_avail(a: f64) -> String {
-    if !a.is_finite() {
-        return "unknown".into();
-    }
-    let p = a * 100.0;
-    // Show at least two significant digits of the unavailability.
-    let down = 100.0 - p;
-    let decimals = if down <= 0.0 {
-        4
-    } else {
-        ((-down.log10()).ceil() as i64 + 1).clamp(2, 6) as usize
-    };
-    format!("{:.*}%", decimals, p)
-}
-
-/// Bytes in decimal units: 1.5 GB.
-pub fn fmt_bytes(b: f64) -> String {
-    if !b.is_finite() {
-        return "unbounded".into();
-    }
-    const UNITS: [&str; 7] = ["B", "KB", "MB", "GB", "TB", "PB", "EB"];
-    let mut v = b;
-    let mut u = 0;
-    // Compare after rounding to the one decimal shown, so 999.99 MB reads
-    // as 1.0 GB rather than 1000.0 MB.
-    while (v * 10.0).round() >= 10_000.0 && u < UNITS.len() - 1 {
-        v /= 1000.0;
-        u += 1;
-    }
-    if u == 0 {
-        format!("{v:.0} B")
-    } else {
-        format!("{v:.1} {}", UNITS[u])
-    }
-}
-
-/// A duration the way a person would write it: `3y`, `30d`, `12h`.
-fn fmt_duration(s: f64) -> String {
-    const UNITS: [(f64, &str); 5] = [
-        (365.0 * 86_400.0, "y"),
-        (86_400.0, "d"),
-        (3600.0, "h"),
-        (60.0, "m"),
-        (1.0, "s"),
-    ];
-    for (size, unit) in UNITS {
-        if s >= size && (s / size).fract().abs() < 1e-9 {
-            return format!("{}{unit}", s / size);
-        }
-    }
-    format!("{}s", round_sig(s, 4))
-}
-
-fn round_sig(x: f64, digits: i32) -> f64 {
-    if x == 0.0 || !x.is_finite() {
-        return x;
-    }
-    let mag = x.abs().log10().floor() as i32;
-    let scale = 10f64.powi(digits - 1 - mag);
-    (x * scale).round() / scale
 }
 
 fn mark(text: String, assumed: bool) -> String {
@@ -294,7 +172,7 @@ fn mark(text: String, assumed: bool) -> String {
 }
 
 fn setting_pct<T>(s: &Setting<T>, f: f64) -> String {
-    mark(format!("{}%", round_sig(f * 100.0, 6)), s.is_default())
+    mark(percent(f, Written), s.is_default())
 }
 
 /// A plain table: columns padded to their widest cell, left-aligned text,
@@ -448,7 +326,7 @@ fn copy_row(model: &Model, est: &Estimate, node: NodeIndex, with_traffic: bool) 
     };
     if !with_traffic {
         let capacity = match e.capacity_rps {
-            Some(x) => mark(format!("{}/s", fmt_rate(x)), cap),
+            Some(x) => mark(rate(x, Report), cap),
             None if c.kind == Kind::Client => "-".into(),
             None => "unlimited".into(),
         };
@@ -458,11 +336,11 @@ fn copy_row(model: &Model, est: &Estimate, node: NodeIndex, with_traffic: bool) 
             instances_text(model, c, e),
             workers,
             capacity,
-            mark(fmt_time(c.latency.value), lat),
+            mark(duration(c.latency.value, Written), lat),
         ];
     }
     let util = if limited {
-        let mut u = mark(fmt_pct(e.utilization), cap);
+        let mut u = mark(percent(e.utilization, Report), cap);
         if e.utilization >= 1.0 {
             u.push_str(" OVERLOADED");
         }
@@ -471,20 +349,20 @@ fn copy_row(model: &Model, est: &Estimate, node: NodeIndex, with_traffic: bool) 
         "-".into()
     };
     let wait = if limited {
-        mark(fmt_time(e.wait_s), cap || lat)
+        mark(latency(e.wait_s), cap || lat)
     } else {
         "-".into()
     };
     vec![
         name,
         kind,
-        fmt_rate(e.peak_rps),
+        number(e.peak_rps, Report),
         instances_text(model, c, e),
         workers,
         util,
         wait,
-        mark(fmt_time(e.response_s), (cap && limited) || lat),
-        mark(fmt_time(e.p99_s), (cap && limited) || lat),
+        mark(latency(e.response_s), (cap && limited) || lat),
+        mark(latency(e.p99_s), (cap && limited) || lat),
     ]
 }
 
@@ -513,7 +391,7 @@ fn shard_table(model: &Model, est: &Estimate, node: NodeIndex, out: &mut String)
                     .heaviest
                     .iter()
                     .take(3)
-                    .map(|(k, share)| format!("\"{k}\" {}", fmt_share(*share)))
+                    .map(|(k, share)| format!("\"{k}\" {}", percent(*share, Report)))
                     .collect();
                 if names.is_empty() {
                     String::new()
@@ -524,17 +402,20 @@ fn shard_table(model: &Model, est: &Estimate, node: NodeIndex, out: &mut String)
         };
         t.row(vec![
             s.shard.to_string(),
-            fmt_pct(s.share),
-            fmt_rate(s.peak_rps),
-            mark(fmt_pct(s.primary.utilization), cap),
+            percent(s.share, Report),
+            number(s.peak_rps, Report),
+            mark(percent(s.primary.utilization, Report), cap),
             if has_replicas {
-                mark(fmt_pct(s.replica.map_or(0.0, |r| r.utilization)), cap)
+                mark(
+                    percent(s.replica.map_or(0.0, |r| r.utilization), Report),
+                    cap,
+                )
             } else {
                 "-".into()
             },
-            mark(fmt_pct(s.utilization), cap),
-            mark(fmt_time(s.response_s), cap || lat),
-            mark(fmt_time(s.p99_s), cap || lat),
+            mark(percent(s.utilization, Report), cap),
+            mark(latency(s.response_s), cap || lat),
+            mark(latency(s.p99_s), cap || lat),
             keys,
         ]);
     }
@@ -546,21 +427,18 @@ fn traffic_section(model: &Model, est: &Estimate, out: &mut String) {
     out.push_str("traffic\n");
     let how = match (t.users, t.per_user) {
         (Some(u), Some(p)) => format!(
-            "{} users x {}/day = {}/s average",
-            grouped(u, 0),
-            round_sig(p * 86_400.0, 6),
-            fmt_rate(t.rate)
+            "{} users x {} = {} average",
+            count(u, Report),
+            per_day(p * 86_400.0, Written),
+            rate(t.rate, Report)
         ),
-        _ => format!("{}/s average", fmt_rate(t.rate)),
+        _ => format!("{} average", rate(t.rate, Report)),
     };
     let _ = writeln!(
         out,
-        "  {how}; peak {} = {}/s",
-        mark(
-            format!("{}x", round_sig(t.peak.value, 6)),
-            t.peak.is_default()
-        ),
-        fmt_rate(t.rate * est.peak_factor)
+        "  {how}; peak {} = {}",
+        mark(multiplier(t.peak.value, Written), t.peak.is_default()),
+        rate(t.rate * est.peak_factor, Report)
     );
     let _ = writeln!(
         out,
@@ -573,10 +451,10 @@ fn traffic_section(model: &Model, est: &Estimate, out: &mut String) {
         .map(|c| {
             let r = t.class_rate(*c);
             format!(
-                "{} {}/s ({}/s at peak)",
+                "{} {} ({} at peak)",
                 c.as_str(),
-                fmt_rate(r),
-                fmt_rate(r * est.peak_factor)
+                rate(r, Report),
+                rate(r * est.peak_factor, Report)
             )
         })
         .collect();
@@ -680,7 +558,7 @@ pub fn human(model: &Model, est: &Estimate, source: &Source) -> String {
                 format!(
                     "datacenter {} (weight {})",
                     dcm.name,
-                    mark(fmt_pct(dcm.weight.value), dcm.weight.is_default())
+                    mark(percent(dcm.weight.value, Report), dcm.weight.is_default())
                 )
             }
         };
@@ -738,11 +616,11 @@ pub fn human(model: &Model, est: &Estimate, source: &Source) -> String {
             let av_assumed = !availability_assumptions(model, est, ce.class).is_empty();
             t.row(vec![
                 ce.class.as_str().into(),
-                fmt_rate(ce.avg_rps),
-                fmt_rate(ce.peak_rps),
-                mark(fmt_time(ce.mean_latency_s), lat_assumed),
-                mark(fmt_time(ce.p99_estimate_s), lat_assumed),
-                mark(fmt_avail(ce.availability), av_assumed),
+                number(ce.avg_rps, Report),
+                number(ce.peak_rps, Report),
+                mark(latency(ce.mean_latency_s), lat_assumed),
+                mark(latency(ce.p99_estimate_s), lat_assumed),
+                mark(figures::availability(ce.availability), av_assumed),
             ]);
         }
         t.render("  ", &mut out);
@@ -760,8 +638,8 @@ pub fn human(model: &Model, est: &Estimate, source: &Source) -> String {
             let _ = writeln!(
                 out,
                 "  slo latency_p99 {}: {verdict} (worst p99 estimate {})",
-                fmt_time(p.value),
-                fmt_time(worst)
+                duration(p.value, Written),
+                latency(worst)
             );
         }
         if let Some(m) = &model.slo.latency_mean {
@@ -774,8 +652,8 @@ pub fn human(model: &Model, est: &Estimate, source: &Source) -> String {
             let _ = writeln!(
                 out,
                 "  slo latency_mean {}: {verdict} (worst mean {})",
-                fmt_time(m.value),
-                fmt_time(worst)
+                duration(m.value, Written),
+                latency(worst)
             );
         }
         out.push('\n');
@@ -792,7 +670,7 @@ pub fn human(model: &Model, est: &Estimate, source: &Source) -> String {
             out,
             "  {:<7} {}{}",
             ce.class.as_str(),
-            mark(fmt_avail(ce.availability), !assumed.is_empty()),
+            mark(figures::availability(ce.availability), !assumed.is_empty()),
             if how.is_empty() {
                 String::new()
             } else {
@@ -800,9 +678,10 @@ pub fn human(model: &Model, est: &Estimate, source: &Source) -> String {
             }
         );
     }
-    let overall = mark(fmt_avail(est.availability), any_assumed);
     match &model.slo.availability {
         Some(slo) => {
+            let (overall, objective) = availability_pair(est.availability, slo.value);
+            let overall = mark(overall, any_assumed);
             let verdict = if est.availability >= slo.value {
                 "met"
             } else {
@@ -810,11 +689,11 @@ pub fn human(model: &Model, est: &Estimate, source: &Source) -> String {
             };
             let _ = writeln!(
                 out,
-                "  overall {overall} against the slo of {}: {verdict}",
-                fmt_avail(slo.value)
+                "  overall {overall} against the slo of {objective}: {verdict}"
             );
         }
         None => {
+            let overall = mark(figures::availability(est.availability), any_assumed);
             let _ = writeln!(out, "  overall {overall} (no slo availability given)");
         }
     }
@@ -823,7 +702,7 @@ pub fn human(model: &Model, est: &Estimate, source: &Source) -> String {
             out,
             "  (instance availability {} where not written)",
             mark(
-                fmt_avail(model.assumptions.instance_availability.value),
+                figures::availability(model.assumptions.instance_availability.value),
                 model.assumptions.instance_availability.is_default()
             )
         );
@@ -845,10 +724,10 @@ fn storage_section(model: &Model, est: &Estimate, out: &mut String) {
     let _ = writeln!(
         out,
         "storage (write_size {}{})",
-        mark(fmt_bytes(t.write_size.value), t.write_size.is_default()),
+        mark(size(t.write_size.value, Written), t.write_size.is_default()),
         retention.map_or(String::new(), |r| format!(
             ", retention {}",
-            fmt_duration(r)
+            duration(r, Written)
         ))
     );
     if est.storage.is_empty() {
@@ -883,18 +762,18 @@ fn storage_section(model: &Model, est: &Estimate, out: &mut String) {
         table.row(row(
             name,
             s.shard.map_or(String::new(), |x| x.to_string()),
-            mark(fmt_bytes(s.bytes_per_day), assumed),
+            mark(size(s.bytes_per_day, Report), assumed),
             s.bytes_retained
-                .map_or("-".into(), |b| mark(fmt_bytes(b), assumed)),
+                .map_or("-".into(), |b| mark(size(b, Report), assumed)),
         ));
     }
     table.row(row(
         "total".into(),
         String::new(),
-        mark(fmt_bytes(est.storage_bytes_per_day), assumed),
+        mark(size(est.storage_bytes_per_day, Report), assumed),
         est.storage_bytes_retained
             .map_or("- (no retention given)".into(), |b| {
-                mark(fmt_bytes(b), assumed)
+                mark(size(b, Report), assumed)
             }),
     ));
     table.render("  ", out);
@@ -911,10 +790,10 @@ fn bandwidth_section(model: &Model, est: &Estimate, out: &mut String) {
         (Some(b), Some(p)) => {
             let _ = writeln!(
                 out,
-                "egress at peak (payload {})\n  from the CDN  {}/s\n  from origin   {}/s\n",
-                fmt_bytes(p.value),
-                fmt_bytes(b.cdn_bytes_per_s),
-                fmt_bytes(b.origin_bytes_per_s)
+                "egress at peak (payload {})\n  from the CDN  {}\n  from origin   {}\n",
+                size(p.value, Written),
+                size_per_second(b.cdn_bytes_per_s, Report),
+                size_per_second(b.origin_bytes_per_s, Report)
             );
         }
         _ => out.push_str("egress: needs `traffic.payload` (the mean response size)\n\n"),
@@ -948,7 +827,7 @@ fn dc_loss_section(model: &Model, est: &Estimate, out: &mut String) {
             .map(|(u, n)| {
                 let over = if *u >= 1.0 { " OVERLOADED" } else { "" };
                 let c = &model.components[model.graph[*n].component];
-                let u = mark(fmt_pct(*u), capacity_assumed(c, est.copy(*n)));
+                let u = mark(percent(*u, Report), capacity_assumed(c, est.copy(*n)));
                 format!("{} {u}{over}", model.copy_name(model.graph[*n]))
             })
             .collect();
@@ -972,27 +851,27 @@ fn assumptions_section(model: &Model, out: &mut String) {
     let rows = [
         (
             "target_utilization",
-            fmt_pct(a.target_utilization.value),
+            percent(a.target_utilization.value, Written),
             a.target_utilization.is_default(),
         ),
         (
             "instance_availability",
-            fmt_avail(a.instance_availability.value),
+            figures::availability(a.instance_availability.value),
             a.instance_availability.is_default(),
         ),
         (
             "hop_latency",
-            fmt_time(a.hop_latency.value),
+            duration(a.hop_latency.value, Written),
             a.hop_latency.is_default(),
         ),
         (
             "cross_dc_latency",
-            fmt_time(a.cross_dc_latency.value),
+            duration(a.cross_dc_latency.value, Written),
             a.cross_dc_latency.is_default(),
         ),
         (
             "hotspot_factor",
-            format!("{}x", round_sig(a.hotspot_factor.value, 6)),
+            multiplier(a.hotspot_factor.value, Written),
             a.hotspot_factor.is_default(),
         ),
     ];

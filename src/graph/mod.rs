@@ -10,6 +10,7 @@ mod svg;
 
 use crate::diagnostic::Diagnostic;
 use crate::estimate::Estimate;
+use crate::figures::{self, Style};
 use crate::model::{Class, CopyEdgeKind, Kind, Model};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
@@ -135,9 +136,10 @@ impl Diagram {
                 if !detail.is_empty() {
                     detail.push_str("  ");
                 }
-                let _ = write!(detail, "{}/s", human_rate(ce.peak_rps));
+                detail.push_str(&figures::rate(ce.peak_rps, Style::Compact));
                 if ce.capacity_rps.is_some() {
-                    let _ = write!(detail, " {:.0}%", ce.utilization * 100.0);
+                    detail.push(' ');
+                    detail.push_str(&figures::percent(ce.utilization, Style::Compact));
                 }
             }
             index.insert(n, nodes.len());
@@ -176,7 +178,7 @@ impl Diagram {
                         if !label.is_empty() {
                             label.push(' ');
                         }
-                        let _ = write!(label, "{}%", crate::model::fmt_num(s * 100.0));
+                        label.push_str(&figures::percent(s, Style::Written));
                     }
                     (label, w.cross_dc)
                 }
@@ -369,16 +371,6 @@ impl Diagram {
     /// A standalone SVG drawn by archc's own layered layout.
     pub fn svg(&self) -> String {
         svg::render(self)
-    }
-}
-
-fn human_rate(r: f64) -> String {
-    if r >= 10_000.0 {
-        format!("{:.1}k", r / 1000.0)
-    } else if r >= 100.0 {
-        format!("{r:.0}")
-    } else {
-        format!("{r:.1}")
     }
 }
 

@@ -80,8 +80,9 @@ impl Rule for CacheFailureOverload {
                     Self::INFO.severity,
                     cache.name_span,
                     format!(
-                        "if `{}` lost its entries, the {absorbed:.1}/s of {} it absorbs at peak would push `{}` to {} utilisation (from {}){others}",
+                        "if `{}` lost its entries, the {} of {} it absorbs at peak would push `{}` to {} utilisation (from {}){others}",
                         m.copy_name(cache_copy),
+                        super::figures::rate(absorbed),
                         and_list(&classes),
                         m.copy_name(victim_copy),
                         percent(worst.utilization_at_max),

@@ -337,16 +337,9 @@ fn class_pass(
     ClassPass { cap, recovered }
 }
 
-/// Whole percent, with "<1%" for a share that would round to nothing.
+/// Whole percent, as every finding writes it (`crate::figures`, Compact).
 pub fn percent(x: f64) -> String {
-    // Halves round up, as people round (Rust's formatter rounds them to
-    // even: 12.5 would print as 12).
-    let p = x * 100.0;
-    if p > 0.0 && p < 0.5 {
-        "<1%".to_string()
-    } else {
-        format!("{}%", p.round())
-    }
+    crate::figures::percent(x, crate::figures::Style::Compact)
 }
 
 /// A class's name as the object of "fails": "static requests", "reads".

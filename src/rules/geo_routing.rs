@@ -47,7 +47,10 @@ impl Rule for GeoRouting {
             .iter()
             .map(|d| d.weight.value * (1.0 - d.weight.value))
             .sum();
-        let extra = crate::model::fmt_secs(m.assumptions.cross_dc_latency.value);
+        let extra = crate::figures::duration(
+            m.assumptions.cross_dc_latency.value,
+            crate::figures::Style::Written,
+        );
         for c in &m.components {
             let Some(dns) = c.dns() else { continue };
             if dns.routing.value != Routing::Simple {

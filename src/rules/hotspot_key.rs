@@ -1,8 +1,9 @@
-use super::figures::{dc_of, pct, pct_pair, rate, share};
+use super::figures::{dc_of, pct, pct_pair, rate};
 use super::{Context, Rule};
 use crate::declare_rule;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::estimate::ShardEstimate;
+use crate::figures::{Style, multiplier};
 use crate::model::Component;
 
 declare_rule! {
@@ -88,7 +89,7 @@ impl Rule for HotspotKey {
                         "shard {} of `{}` takes {got} of the database's requests, above {} its fair share of 1/{k} ({}) = {limit}{}",
                         hot.shard,
                         c.name,
-                        factor_text(factor),
+                        multiplier(factor, Style::Written),
                         pct(fair),
                         heaviest_text(hot)
                     ),
@@ -167,12 +168,6 @@ impl Rule for HotspotKey {
     }
 }
 
-/// `2x`, `1.5x`.
-fn factor_text(f: f64) -> String {
-    let s = format!("{f:.2}");
-    format!("{}x", s.trim_end_matches('0').trim_end_matches('.'))
-}
-
 /// `; heaviest keys: "1" 11%, "2" 5.4%` — up to three, with their shares.
 /// Only keys that weigh at least 1% of the shard's load are named: on an
 /// evenly spread shard no key stands out, and listing three of its
@@ -183,7 +178,7 @@ fn heaviest_text(s: &ShardEstimate) -> String {
         .iter()
         .filter(|(_, v)| *v > 0.0 && *v >= 0.01 * s.share)
         .take(3)
-        .map(|(k, v)| format!("\"{k}\" {}", share(*v)))
+        .map(|(k, v)| format!("\"{k}\" {}", pct(*v)))
         .collect();
     if keys.is_empty() {
         "; no single key stands out".to_string()

@@ -55,7 +55,7 @@ impl Rule for ManualFailover {
                 .fold(0.0, f64::max)
                 * est.peak_factor;
             let rate = if est.has_traffic {
-                format!(" (up to {writes:.1}/s at peak)")
+                format!(" (up to {} at peak)", super::figures::rate(writes))
             } else {
                 String::new()
             };

@@ -2,6 +2,7 @@ use super::failure;
 use super::{Context, Rule};
 use crate::declare_rule;
 use crate::diagnostic::Diagnostic;
+use crate::figures::{self, Style};
 use crate::model::Class;
 
 declare_rule! {
@@ -76,9 +77,9 @@ impl Rule for NoRedundancy {
                     analysis.describe(&unit.recovered),
                     failure::and_list(&others),
                     if ttl < 600.0 {
-                        format!("{}s", crate::model::fmt_num(ttl))
+                        format!("{}s", figures::number(ttl, Style::Written))
                     } else {
-                        crate::model::fmt_secs(ttl)
+                        figures::duration(ttl, Style::Written)
                     },
                 ),
             )

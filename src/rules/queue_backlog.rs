@@ -3,6 +3,7 @@ use super::{Context, Rule};
 use crate::declare_rule;
 use crate::diagnostic::Diagnostic;
 use crate::estimate::load::sum;
+use crate::figures::{Style, number};
 use crate::model::{CopyEdgeKind, Kind};
 use petgraph::Direction;
 use petgraph::visit::EdgeRef;
@@ -108,13 +109,14 @@ impl Rule for QueueBacklog {
                     Some(b) => {
                         let hours = b.value / growth / 3600.0;
                         let minutes = if hours < 1.0 {
-                            format!(" ({:.0} minutes)", hours * 60.0)
+                            format!(" ({} minutes)", count(hours * 60.0))
                         } else {
                             String::new()
                         };
                         format!(
-                            " and reaches `max_backlog` ({} messages) in {hours:.1} hours{minutes}",
-                            count(b.value)
+                            " and reaches `max_backlog` ({} messages) in {} hours{minutes}",
+                            count(b.value),
+                            number(hours, Style::Precise)
                         )
                     }
                     None => format!(

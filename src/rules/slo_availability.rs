@@ -4,6 +4,7 @@ use super::{Context, Rule};
 use crate::declare_rule;
 use crate::diagnostic::Diagnostic;
 use crate::estimate::availability::copy_availability;
+use crate::figures::{Style, number};
 use crate::model::{Class, Classes, Component, FailoverMode, Model};
 
 /// Minutes in the month downtime is quoted for (30 days).
@@ -158,9 +159,9 @@ fn redundancy_help(comp: &Component) -> String {
 pub fn downtime(availability: f64) -> String {
     let minutes = (1.0 - availability).max(0.0) * MONTH_MINUTES;
     if minutes < 120.0 {
-        format!("{minutes:.1} minutes")
+        format!("{} minutes", number(minutes, Style::Precise))
     } else {
-        format!("{:.1} hours", minutes / 60.0)
+        format!("{} hours", number(minutes / 60.0, Style::Precise))
     }
 }
 

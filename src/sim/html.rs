@@ -6,7 +6,9 @@
 
 use std::fmt::Write as _;
 
-use super::report::{Report, fmt_duration, fmt_percent, fmt_rate, thousands};
+use super::report::Report;
+
+use crate::figures::{Style, duration, number, percent, rate, tally};
 
 const WIDTH: f64 = 880.0;
 const HEIGHT: f64 = 250.0;
@@ -43,16 +45,7 @@ fn nice_step(max: f64, n: f64) -> f64 {
 }
 
 fn tick_label(v: f64) -> String {
-    if v == 0.0 {
-        "0".into()
-    } else if v.abs() >= 1000.0 {
-        thousands(v.round() as u64)
-    } else if (v - v.round()).abs() < 1e-9 {
-        format!("{}", v.round() as i64)
-    } else {
-        let s = format!("{v:.3}");
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    }
+    number(v, Style::Report)
 }
 
 struct Series<'a> {
@@ -196,7 +189,7 @@ fn chart(
 }
 
 fn opt_ms(v: Option<f64>) -> String {
-    v.map_or("–".into(), |m| fmt_duration(m / 1e3))
+    v.map_or("–".into(), |m| duration(m / 1e3, Style::Report))
 }
 
 /// The page for one report.
@@ -273,9 +266,9 @@ fn section(out: &mut String, report: &Report, file: &str) {
         report.runs,
         if report.runs == 1 { "" } else { "s" },
         report.rate,
-        fmt_rate(report.entry_rate_rps),
-        fmt_duration(report.simulated_s),
-        fmt_duration(report.warmup_s)
+        rate(report.entry_rate_rps, Style::Report),
+        duration(report.simulated_s, Style::Report),
+        duration(report.warmup_s, Style::Report)
     );
 
     if !report.expectations.is_empty() {
@@ -288,9 +281,9 @@ fn section(out: &mut String, report: &Report, file: &str) {
         for e in &report.expectations {
             let measured = match (e.measured, e.unit) {
                 (None, _) => "nothing measured".to_string(),
-                (Some(m), "ms") => fmt_duration(m / 1e3),
-                (Some(m), "fraction") => fmt_percent(m),
-                (Some(m), _) => fmt_rate(m),
+                (Some(m), "ms") => duration(m / 1e3, Style::Report),
+                (Some(m), "fraction") => percent(m, Style::Report),
+                (Some(m), _) => rate(m, Style::Report),
             };
             let _ = writeln!(
                 out,
@@ -308,13 +301,13 @@ fn section(out: &mut String, report: &Report, file: &str) {
     let _ = writeln!(
         out,
         "<h2>Summary</h2>\n<table>\n<tr><td>requests</td><td>{}</td></tr>\n<tr><td>throughput</td><td>{}</td></tr>\n<tr><td>error rate</td><td>{}</td></tr>\n<tr><td>errors by cause</td><td>dead instance {} · queue full {} · timeout {} · no failover {}</td></tr>\n<tr><td>latency</td><td>mean {} · p50 {} · p90 {} · p99 {} · p999 {} · max {}</td></tr>\n</table>",
-        thousands(report.requests),
-        fmt_rate(report.throughput_rps),
-        fmt_percent(report.error_rate),
-        thousands(report.errors.dead_instance),
-        thousands(report.errors.queue_full),
-        thousands(report.errors.timeout),
-        thousands(report.errors.no_failover),
+        tally(report.requests),
+        rate(report.throughput_rps, Style::Report),
+        percent(report.error_rate, Style::Report),
+        tally(report.errors.dead_instance),
+        tally(report.errors.queue_full),
+        tally(report.errors.timeout),
+        tally(report.errors.no_failover),
         opt_ms(l.mean),
         opt_ms(l.p50),
         opt_ms(l.p90),
@@ -426,14 +419,14 @@ fn section(out: &mut String, report: &Report, file: &str) {
         }
         let _ = writeln!(
             out,
-            "<tr><td>{}</td><td>{:.1}</td><td>{}</td><td>{:.2}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             esc(&name),
-            c.instances,
-            fmt_percent(c.utilization),
-            c.mean_queue,
-            thousands(c.arrivals),
-            thousands(c.dropped),
-            thousands(c.errors)
+            number(c.instances, Style::Report),
+            percent(c.utilization, Style::Report),
+            number(c.mean_queue, Style::Report),
+            tally(c.arrivals),
+            tally(c.dropped),
+            tally(c.errors)
         );
     }
     let _ = writeln!(out, "</table>");

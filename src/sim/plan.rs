@@ -779,7 +779,10 @@ impl Builder<'_> {
                 ),
                 ScenarioAction::Traffic { factor } => (
                     vec![Act::Traffic(*factor)],
-                    format!("traffic {}x", super::report::num(*factor)),
+                    format!(
+                        "traffic {}",
+                        crate::figures::multiplier(*factor, crate::figures::Style::Written)
+                    ),
                 ),
             };
             self.plan.events.push(EventPlan {

@@ -209,77 +209,6 @@ fn rps(x: f64) -> f64 {
     round(x, 3)
 }
 
-/// A short decimal: `2`, `1.5`, `0.25`.
-pub fn num(x: f64) -> String {
-    let s = format!("{:.3}", x);
-    let s = s.trim_end_matches('0').trim_end_matches('.');
-    if s.is_empty() || s == "-0" {
-        "0".into()
-    } else {
-        s.to_string()
-    }
-}
-
-/// `14.2ms`, `1.23s`, `850us`.
-pub fn fmt_duration(s: f64) -> String {
-    if s == 0.0 {
-        "0s".into()
-    } else if s >= 1.0 {
-        format!("{}s", sig(s))
-    } else if s >= 1e-3 {
-        format!("{}ms", sig(s * 1e3))
-    } else {
-        format!("{}us", sig(s * 1e6))
-    }
-}
-
-/// Three significant digits, at most three decimals.
-fn sig(x: f64) -> String {
-    let d = if x >= 100.0 {
-        0
-    } else if x >= 10.0 {
-        1
-    } else {
-        2
-    };
-    format!("{x:.d$}")
-}
-
-/// `0.12%`, `65.1%`.
-pub fn fmt_percent(f: f64) -> String {
-    let p = f * 100.0;
-    if p == 0.0 {
-        "0%".into()
-    } else if p < 0.01 {
-        format!("{p:.4}%")
-    } else if p < 1.0 {
-        format!("{p:.2}%")
-    } else {
-        format!("{p:.1}%")
-    }
-}
-
-/// `8,301/s`, `0.5/s`.
-pub fn fmt_rate(x: f64) -> String {
-    if x >= 100.0 {
-        format!("{}/s", thousands(x.round() as u64))
-    } else {
-        format!("{}/s", sig(x))
-    }
-}
-
-pub fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 /// Two-sided 95% Student t quantile for `df` degrees of freedom.
 pub fn t975(df: usize) -> f64 {
     const T: [f64; 30] = [
@@ -699,17 +628,20 @@ mod tests {
         assert_eq!(mean_ci(&[None]), (None, None));
     }
 
+    /// The simulator's text is `crate::figures`' Report style (and the
+    /// design's own values as written).
     #[test]
     fn human_numbers() {
-        assert_eq!(num(2.0), "2");
-        assert_eq!(num(1.5), "1.5");
-        assert_eq!(fmt_duration(0.0142), "14.2ms");
-        assert_eq!(fmt_duration(13.34), "13.3s");
-        assert_eq!(fmt_duration(0.00085), "850us");
-        assert_eq!(fmt_percent(0.651), "65.1%");
-        assert_eq!(fmt_percent(0.0012), "0.12%");
-        assert_eq!(fmt_rate(8301.2), "8,301/s");
-        assert_eq!(thousands(1_000_000), "1,000,000");
+        use crate::figures::{Style, duration, multiplier, percent, rate, tally};
+        assert_eq!(multiplier(2.0, Style::Written), "2x");
+        assert_eq!(multiplier(1.5, Style::Written), "1.5x");
+        assert_eq!(duration(0.0142, Style::Report), "14.2ms");
+        assert_eq!(duration(13.34, Style::Report), "13.3s");
+        assert_eq!(duration(0.00085, Style::Report), "850us");
+        assert_eq!(percent(0.651, Style::Report), "65.1%");
+        assert_eq!(percent(0.0012, Style::Report), "0.12%");
+        assert_eq!(rate(8301.2, Style::Report), "8,301/s");
+        assert_eq!(tally(1_000_000), "1,000,000");
         assert_eq!(round(-0.0000001, 3).to_string(), "0");
     }
 }

@@ -3,6 +3,7 @@
 use super::{Builder, Dependency, HEALTHY, HOST_PORT_BASE, Job, env};
 use crate::backends::engines::{SERVICE_PORT, images};
 use crate::backends::view;
+use crate::figures;
 use crate::model::Kind;
 use serde::Serialize;
 
@@ -270,7 +271,10 @@ impl Builder<'_> {
             if let Some(l) = slo.latency_mean_s {
                 rules.push(AlertRule {
                     name: "LatencyAboveSlo".into(),
-                    comment: Some(format!("slo latency_mean = {:.0}ms", l * 1000.0)),
+                    comment: Some(format!(
+                        "slo latency_mean = {}",
+                        figures::duration(l, figures::Style::Written)
+                    )),
                     expr: format!("haproxy_backend_response_time_average_seconds > {l}"),
                     wait: "5m",
                     summary: "{{ $labels.proxy }} responds slower than the SLO's mean".into(),
@@ -291,8 +295,9 @@ impl Builder<'_> {
                 rules.push(AlertRule {
                     name: format!("{}BacklogHigh", camel(&c.label)),
                     comment: Some(format!(
-                        "max_backlog of `{}` = {m:.0}; warns at 80%",
-                        c.name
+                        "max_backlog of `{}` = {}; warns at 80%",
+                        c.name,
+                        figures::count(m, figures::Style::Written)
                     )),
                     expr: format!(
                         "sum(rabbitmq_queue_messages_ready{{job=\"{}\"}}) > {threshold:.0}",

@@ -21,7 +21,8 @@ impl Builder<'_> {
             .collect();
         let mut note_backlog = q.max_backlog.map(|m| {
             format!(
-                "max_backlog {m:.0}: not enforced here; cap the queue with a policy or alert on it"
+                "max_backlog {}: not enforced here; cap the queue with a policy or alert on it",
+                crate::figures::count(m, crate::figures::Style::Written)
             )
         });
         let engine = engines::lookup(&q.engine).filter(|e| e.serves(Role::Queue));

@@ -125,8 +125,8 @@ fn resources(c: &ComponentView, default: Size) -> Resources {
         .fold(0.0_f64, f64::max);
     let request = if utilization > 0.0 {
         why.push_str(&format!(
-            "; CPU request the estimated peak utilisation ({:.0}%)",
-            utilization * 100.0
+            "; CPU request the estimated peak utilisation ({})",
+            view::percent(utilization)
         ));
         let m = (f64::from(size.millicpu) * utilization.min(1.0) / 100.0).ceil() as u32 * 100;
         m.clamp(MIN_CPU_REQUEST.min(size.millicpu), size.millicpu)

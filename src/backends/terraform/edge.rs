@@ -301,8 +301,8 @@ impl Builder<'_> {
         });
         let ttl_note = if failover {
             format!(
-                "; failover: health checks every {interval} s, 3 failures (the design's ttl is {:.0} s)",
-                dns.ttl_s
+                "; failover: health checks every {interval} s, 3 failures (the design's ttl is {})",
+                crate::figures::duration(dns.ttl_s, crate::figures::Style::Written)
             )
         } else if dns.failover {
             String::new()

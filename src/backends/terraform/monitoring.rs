@@ -1,6 +1,7 @@
 //! `monitoring.tf`: CloudWatch alarms with the design's thresholds.
 
 use super::*;
+use crate::figures;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Alarm {
@@ -81,7 +82,10 @@ impl Builder<'_> {
                     id,
                     dc: a.dc,
                     name: format!("{}-p99", a.name),
-                    comment: format!("slo latency_p99 = {:.0}ms", p99 * 1000.0),
+                    comment: format!(
+                        "slo latency_p99 = {}",
+                        figures::duration(p99, figures::Style::Written)
+                    ),
                     namespace: "AWS/ApplicationELB",
                     metric: "TargetResponseTime",
                     statistic: None,
@@ -133,7 +137,10 @@ impl Builder<'_> {
                 id,
                 dc: d.dc,
                 name: format!("{}-cpu", d.identifier),
-                comment: format!("above the design's {target:.0}% target utilisation"),
+                comment: format!(
+                    "above the design's {} target utilisation",
+                    view::percent(view.target_utilization)
+                ),
                 namespace: "AWS/RDS",
                 metric: "CPUUtilization",
                 statistic: Some("Average"),
