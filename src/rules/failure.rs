@@ -392,7 +392,10 @@ impl Analysis {
                 let names: Vec<String> = classes.iter().map(|c| plural(*c).to_string()).collect();
                 let mut s = format!("{pct} of {}", and_list(&names));
                 if self.has_traffic {
-                    s.push_str(&format!(" ({:.1}/s at peak)", rate * self.peak));
+                    s.push_str(&format!(
+                        " ({} at peak)",
+                        super::figures::rate(rate * self.peak)
+                    ));
                 }
                 s
             })

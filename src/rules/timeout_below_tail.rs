@@ -1,4 +1,4 @@
-use super::figures::{dc_of, share};
+use super::figures::{dc_of, pct};
 use super::{Context, Rule};
 use crate::declare_rule;
 use crate::diagnostic::Diagnostic;
@@ -116,7 +116,7 @@ impl Rule for TimeoutBelowTail {
                 format!(
                     "mean service {}, {} busy at peak",
                     fmt_secs(ce.service_time_s),
-                    share(ce.utilization.min(1.0))
+                    pct(ce.utilization.min(1.0))
                 )
             };
             let span = comp.attr_span("timeout").unwrap_or(comp.name_span);
@@ -126,10 +126,10 @@ impl Rule for TimeoutBelowTail {
                 span,
                 format!(
                     "{} of the requests to {copy} take longer than {whose} at that tier alone ({why})",
-                    share(tail)
+                    pct(tail)
                 ),
             )
-            .label(format!("{} time out", share(tail)))
+            .label(format!("{} time out", pct(tail)))
             .help(format!(
                 "raise `timeout` on `{}` above its p99.9 ({}), or lower its `latency`",
                 comp.name,

@@ -383,33 +383,17 @@ struct Names<'a> {
     decls: &'a [(&'a ast::Declaration, Kind)],
 }
 
-/// A number without trailing zeros: 60, 0.5, 99.95.
+/// A number as the design writes it (60, 0.5, 99.95):
+/// [`crate::figures::number`] in the `Written` style, named for the
+/// model's messages.
 pub fn fmt_num(v: f64) -> String {
-    if v.fract() == 0.0 && v.abs() < 1e15 {
-        format!("{}", v as i64)
-    } else {
-        let s = format!("{v:.4}");
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    }
+    crate::figures::number(v, crate::figures::Style::Written)
 }
 
-/// Seconds in the unit a person would write: 250ms, 30s, 2m, 1h.
+/// Seconds as the design writes them (250ms, 30s, 2m, 1h):
+/// [`crate::figures::duration`] in the `Written` style.
 pub fn fmt_secs(s: f64) -> String {
-    if s == 0.0 {
-        "0s".into()
-    } else if s < 1e-3 {
-        format!("{}us", fmt_num(s * 1e6))
-    } else if s < 1.0 {
-        format!("{}ms", fmt_num(s * 1e3))
-    } else if s < 60.0 || (s % 60.0 != 0.0 && s < 3600.0) {
-        format!("{}s", fmt_num(s))
-    } else if s < 3600.0 || s % 3600.0 != 0.0 {
-        format!("{}m", fmt_num(s / 60.0))
-    } else if s < 86_400.0 || s % 86_400.0 != 0.0 {
-        format!("{}h", fmt_num(s / 3600.0))
-    } else {
-        format!("{}d", fmt_num(s / 86_400.0))
-    }
+    crate::figures::duration(s, crate::figures::Style::Written)
 }
 
 fn quote_list(words: &[&str]) -> String {
