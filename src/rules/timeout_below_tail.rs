@@ -1,10 +1,9 @@
-use super::figures::{dc_of, pct};
+use super::figures::{dc_of, ms, pct, target_secs};
 use super::{Context, Rule};
 use crate::declare_rule;
 use crate::diagnostic::Diagnostic;
 use crate::estimate::CopyEstimate;
 use crate::estimate::queueing::MMc;
-use crate::model::fmt_secs;
 
 /// The share of requests above which a timeout is flagged: one in a
 /// thousand (the threshold; below it, timeouts are rare enough to
@@ -99,9 +98,9 @@ impl Rule for TimeoutBelowTail {
                 continue;
             }
             let whose = if service.timeout.is_default() {
-                format!("the default timeout of {}", fmt_secs(timeout))
+                format!("the default timeout of {}", target_secs(timeout))
             } else {
-                format!("its timeout of {}", fmt_secs(timeout))
+                format!("its timeout of {}", target_secs(timeout))
             };
             let copy = match dc_of(m, dc) {
                 Some(dc) => format!("`{}` in {dc}", comp.name),
@@ -110,12 +109,12 @@ impl Rule for TimeoutBelowTail {
             let why = if ce.capacity_rps.is_none() {
                 format!(
                     "its latency of {} reaches the timeout",
-                    fmt_secs(comp.latency.value)
+                    target_secs(comp.latency.value)
                 )
             } else {
                 format!(
                     "mean service {}, {} busy at peak",
-                    fmt_secs(ce.service_time_s),
+                    target_secs(ce.service_time_s),
                     pct(ce.utilization.min(1.0))
                 )
             };
@@ -133,7 +132,7 @@ impl Rule for TimeoutBelowTail {
             .help(format!(
                 "raise `timeout` on `{}` above its p99.9 ({}), or lower its `latency`",
                 comp.name,
-                fmt_secs(p999(ce, comp.latency.value))
+                ms(p999(ce, comp.latency.value))
             ))
             .component(&comp.name)
             .datacenter(dc_of(m, dc));
