@@ -27,4 +27,6 @@ pub mod syntax;
 
 pub use estimate::{Estimate, estimate};
 pub use model::{BuildOptions, Model};
-pub use pipeline::{Compiled, OVERRIDE_PREFIX, check, compile, compile_with_overrides};
+pub use pipeline::{
+    Compiled, OVERRIDE_PREFIX, check, check_with_overrides, compile, compile_with_overrides,
+};

@@ -132,7 +132,24 @@ pub fn check(
     config: &rules::config::Config,
     today: &str,
 ) -> Compiled {
-    let mut compiled = compile(source, options);
+    lint(compile(source, options), config, today)
+}
+
+/// [`check`] with `--set` overrides, as [`compile_with_overrides`]: returns
+/// the text the diagnostics refer to beside the result.
+pub fn check_with_overrides(
+    source: &str,
+    options: &BuildOptions,
+    sets: &[String],
+    config: &rules::config::Config,
+    today: &str,
+) -> (String, Compiled) {
+    let (text, compiled) = compile_with_overrides(source, options, sets);
+    (text, lint(compiled, config, today))
+}
+
+/// The rules' findings on a compiled model, from its one estimate.
+fn lint(mut compiled: Compiled, config: &rules::config::Config, today: &str) -> Compiled {
     if let Some(model) = &compiled.model {
         let est = estimate::estimate(model, &mut estimate::shards::PlacementCache::default());
         compiled

@@ -304,3 +304,50 @@ fn dc_data_sync_names_the_heaviest_datacenter_and_classes() {
         "`ledger` has `cross_dc = none`: when `geo` fails `us-east` over, its 60% of traffic sends writes to datacenters whose `ledger` lacks their data"
     );
 }
+
+// ── spof: the one datacenter that holds a component ────────────────────
+
+/// Two datacenters of equal weight, a `dns` that fails over, and a
+/// redundant tier in each.
+const TWO_DCS: &str = "datacenter dc-a { weight = 50% }\ndatacenter dc-b { weight = 50% }\nclient c\ndns geo { routing = geo  failover = true }\nlb front { replicas = 2 }\nservice web { replicas = 2  capacity = 5000/s }\n";
+
+#[test]
+fn spof_the_only_datacenter_holding_a_database() {
+    // `main` lives in dc-a only; `web` runs in both. Every read and write
+    // of both datacenters reaches `main@dc-a`: 1800 + 200 = 2000/s at peak.
+    // Losing dc-a fails all of them — the `dns` fails dc-a's requests over
+    // to dc-b, whose `web` calls the same lost copy.
+    let src = format!(
+        "{TRAFFIC}{TWO_DCS}database main {{ datacenters = [dc-a]  replicas = 1  failover = automatic  capacity = 5000/s }}\nc -> geo -> front -> web -> main\n"
+    );
+    assert_eq!(
+        only(&src, "spof"),
+        "losing datacenter `dc-a`, the only one that holds `main`, fails 100% of reads and writes (2000.0/s at peak), 100% of traffic"
+    );
+}
+
+#[test]
+fn spof_the_only_datacenter_holding_a_queue_fails_its_writes() {
+    // One write in ten (200/s × 10% = 20/s at peak) is handed to `jobs`,
+    // placed in dc-b only: those writes fail with dc-b, 1% of traffic.
+    let src = format!(
+        "{TRAFFIC}{TWO_DCS}database main {{ replicas = 1  failover = automatic  cross_dc = async  capacity = 5000/s }}\nqueue jobs {{ replicas = 2  datacenters = [dc-b] }}\nservice workers {{ replicas = 2  consumes = jobs  datacenters = [dc-b] }}\nc -> geo -> front -> web -> main\nweb -> jobs [write 10%]\n"
+    );
+    // Its consumers, in dc-b only too, are no unit of their own: no
+    // request waits for queued work (`queue-consumer-dc` judges where
+    // consumers run).
+    assert_eq!(
+        messages(&src, "spof"),
+        vec![
+            "losing datacenter `dc-b`, the only one that holds `jobs`, fails 10% of writes (20.0/s at peak), 1% of traffic".to_string(),
+        ]
+    );
+}
+
+#[test]
+fn no_datacenter_spof_when_each_datacenter_holds_a_copy() {
+    let src = format!(
+        "{TRAFFIC}{TWO_DCS}database main {{ replicas = 1  failover = automatic  cross_dc = async  capacity = 5000/s }}\nc -> geo -> front -> web -> main\n"
+    );
+    assert_eq!(messages(&src, "spof"), Vec::<String>::new());
+}

@@ -698,7 +698,7 @@ fn copy_view(
 /// The estimator's reason for an instance count, in one sentence.
 fn figure(c: &Component, ce: &CopyEstimate, has_traffic: bool, target: f64) -> String {
     let n = ce.instances;
-    if c.managed || c.kind.is_global() {
+    if c.provider_scaled() {
         return if has_traffic {
             format!(
                 "managed: scales inside the provider; {} at peak",

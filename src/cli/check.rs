@@ -27,6 +27,10 @@ pub struct Args {
     /// Record today's findings in FILE and exit 0.
     #[arg(long, value_name = "FILE")]
     pub write_baseline: Option<PathBuf>,
+    /// What-if override of one attribute, applied to every design checked,
+    /// as if written in its file (`web.replicas=4`); repeatable.
+    #[arg(long = "set", value_name = "BLOCK.ATTR=VALUE")]
+    pub sets: Vec<String>,
     #[command(flatten)]
     pub common: Common,
 }
@@ -88,7 +92,8 @@ pub fn run(args: Args) -> u8 {
             default_name: inputs::stem(&input.path),
             assumptions: config.assumptions.clone(),
         };
-        let compiled = archc::check(&input.source, &options, &config, &today);
+        let (text, compiled) =
+            archc::check_with_overrides(&input.source, &options, &args.sets, &config, &today);
         let compile_failed = compiled.model.is_none();
         let mut diagnostics = compiled.diagnostics;
         if let Some(b) = &baseline {
@@ -96,7 +101,7 @@ pub fn run(args: Args) -> u8 {
         }
         results.push(Checked {
             name: input.name.clone(),
-            source: input.source.clone(),
+            source: text,
             diagnostics,
             compile_failed,
         });

@@ -19,7 +19,7 @@ pub enum EstimateFormat {
     Json,
 }
 
-#[derive(clap::Args, Debug)]
+#[derive(clap::Args, Debug, Clone)]
 pub struct Args {
     /// The `.arch` design to estimate.
     pub file: PathBuf,
@@ -37,6 +37,17 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> u8 {
+    // A folder: each design in turn, each human report headed by its file
+    // (JSON prints one document per design, in file order).
+    if let Some(files) = inputs::folder(&args.file) {
+        let header = args.format == EstimateFormat::Human;
+        return inputs::each(&args.file.clone(), files, header, |file| {
+            run(Args {
+                file,
+                ..args.clone()
+            })
+        });
+    }
     let Some(input) = inputs::load_one(&args.file) else {
         return EXIT_INPUT;
     };

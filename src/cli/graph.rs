@@ -12,20 +12,25 @@ pub enum GraphFormat {
     Svg,
 }
 
-#[derive(clap::Args, Debug)]
+#[derive(clap::Args, Debug, Clone)]
 pub struct Args {
+    /// The design to draw; a folder draws each `.arch` file below it.
     pub file: PathBuf,
     #[arg(long, value_enum, default_value = "dot")]
     pub format: GraphFormat,
     /// Draw one datacenter's copies (and the global components).
     #[arg(long)]
     pub datacenter: Option<String>,
-    /// Write to this file instead of standard output.
+    /// Write to this file instead of standard output (with a folder: into
+    /// this folder, one `NAME.dot|mmd|svg` per design).
     #[arg(short, long)]
     pub output: Option<PathBuf>,
 }
 
 pub fn run(args: Args) -> u8 {
+    if let Some(files) = inputs::folder(&args.file) {
+        return run_folder(args, files);
+    }
     let Some(input) = inputs::load_one(&args.file) else {
         return EXIT_INPUT;
     };
@@ -102,4 +107,59 @@ pub fn run(args: Args) -> u8 {
         None => super::emit(&text),
     }
     EXIT_OK
+}
+
+/// `graph DIR`: each design drawn in turn. To standard output, dot and
+/// Mermaid name each file in a comment of their own syntax (several `dot`
+/// graphs in one stream are valid input to Graphviz); SVG documents cannot
+/// share a stream, so SVG needs `-o DIR`, which receives one file per
+/// design, named after it.
+fn run_folder(args: Args, files: Vec<PathBuf>) -> u8 {
+    let dir = args.file.clone();
+    let ext = match args.format {
+        GraphFormat::Dot => "dot",
+        GraphFormat::Mermaid => "mmd",
+        GraphFormat::Svg => "svg",
+    };
+    let out_dir = args.output.clone();
+    if out_dir.is_none() && args.format == GraphFormat::Svg {
+        eprintln!(
+            "error: {} is a folder: SVG drawings of several designs need `-o DIR` to write one file each",
+            dir.display()
+        );
+        return EXIT_INPUT;
+    }
+    if let Some(out) = &out_dir {
+        if out.exists() && !out.is_dir() {
+            eprintln!(
+                "error: {}: with a folder of designs, `-o` names a folder to write into",
+                out.display()
+            );
+            return EXIT_INPUT;
+        }
+        if let Err(e) = std::fs::create_dir_all(out) {
+            eprintln!("error: {}: cannot create the folder: {e}", out.display());
+            return EXIT_INPUT;
+        }
+    }
+    let mut first = true;
+    inputs::each(&dir, files, false, |file| {
+        let output = out_dir
+            .as_ref()
+            .map(|d| d.join(format!("{}.{ext}", inputs::stem(&file))));
+        if output.is_none() {
+            let name = file.display().to_string().replace('\\', "/");
+            let gap = if first { "" } else { "\n" };
+            first = false;
+            super::emit(&match args.format {
+                GraphFormat::Mermaid => format!("{gap}%% ==> {name} <==\n"),
+                _ => format!("{gap}// ==> {name} <==\n"),
+            });
+        }
+        run(Args {
+            file,
+            output,
+            ..args.clone()
+        })
+    })
 }

@@ -24,7 +24,7 @@ pub enum Rate {
     Peak,
 }
 
-#[derive(clap::Args, Debug)]
+#[derive(clap::Args, Debug, Clone)]
 pub struct Args {
     /// The `.arch` design to simulate.
     pub file: PathBuf,
@@ -56,6 +56,10 @@ pub struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
     pub format: SimFormat,
+    /// What-if override of one attribute, as if written in the file
+    /// (`web.replicas=4`, `traffic.users=50M`); repeatable, later ones win.
+    #[arg(long = "set", value_name = "BLOCK.ATTR=VALUE")]
+    pub sets: Vec<String>,
     /// Also write a self-contained HTML report with charts.
     #[arg(long, value_name = "FILE.html")]
     pub report: Option<PathBuf>,
@@ -63,53 +67,53 @@ pub struct Args {
     pub common: Common,
 }
 
-/// `500ms`, `90s`, `10m`, `2h`, `1d`, or plain seconds.
+/// A duration as the language writes one (`500ms`, `90s`, `10m`, `2h`,
+/// `1d`, `1y`, `1.5h`), or plain seconds; `min` is accepted for minutes.
+/// The language's own value parser reads it, so `--duration` and
+/// `--warmup` take exactly what a file's durations do.
 fn parse_duration(s: &str) -> Result<f64, String> {
-    let s = s.trim();
-    let split = s
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(s.len());
-    let (num, unit) = s.split_at(split);
-    let value: f64 = num
-        .parse()
-        .map_err(|_| format!("`{s}` is not a duration: write `90s`, `10m` or `500ms`"))?;
-    let scale = match unit {
-        "" | "s" => 1.0,
-        "us" => 1e-6,
-        "ms" => 1e-3,
-        "m" | "min" => 60.0,
-        "h" => 3600.0,
-        "d" => 86_400.0,
-        _ => {
-            return Err(format!(
-                "`{s}` has an unknown unit `{unit}`: use us, ms, s, m, h or d"
-            ));
+    use archc::syntax::ast::{Unit, ValueKind};
+    let text = s.trim();
+    let text = match text.strip_suffix("min") {
+        Some(n) if !n.is_empty() && n.chars().all(|c| c.is_ascii_digit() || c == '.') => {
+            format!("{n}m")
         }
+        _ => text.to_string(),
     };
-    let v = value * scale;
-    if v.is_finite() {
-        Ok(v)
+    let bad = || {
+        format!(
+            "`{s}` is not a duration: write `90s`, `10m`, `1.5h` or `500ms` (units: us, ms, s, m, h, d, y)"
+        )
+    };
+    let value = archc::syntax::parse_value(&text).map_err(|_| bad())?;
+    let seconds = match value.kind {
+        ValueKind::Number { value, .. } => value,
+        ValueKind::Quantity(q) if q.unit == Unit::Duration => q.value,
+        _ => return Err(bad()),
+    };
+    if seconds.is_finite() && seconds >= 0.0 {
+        Ok(seconds)
     } else {
-        Err(format!(
-            "`{s}` is not a duration: write `90s`, `10m` or `500ms`"
-        ))
+        Err(bad())
     }
 }
 
-/// `1000000`, `250k`, `1M`, `2G`.
+/// A whole number of requests: `1000000`, `250k`, `1M`, `1.5k`, `2G`.
 fn parse_count(s: &str) -> Result<u64, String> {
-    let s = s.trim();
-    let (num, scale) = match s.chars().last() {
-        Some('k') => (&s[..s.len() - 1], 1e3),
-        Some('M') => (&s[..s.len() - 1], 1e6),
-        Some('G') => (&s[..s.len() - 1], 1e9),
-        _ => (s, 1.0),
+    use archc::syntax::ast::ValueKind;
+    let bad = || format!("`{s}` is not a count: write `1000000`, `250k` or `1M`");
+    let value = archc::syntax::parse_value(s.trim()).map_err(|_| bad())?;
+    let ValueKind::Number { value: n, integer } = value.kind else {
+        return Err(bad());
     };
-    let v: f64 = num
-        .parse()
-        .map_err(|_| format!("`{s}` is not a count: write `1000000`, `250k` or `1M`"))?;
-    let n = (v * scale).round();
-    if n.is_nan() || n < 1.0 {
+    if !integer || n.fract() != 0.0 {
+        return Err(format!(
+            "`{s}` is not a whole number of requests: write `{}` or `{}`",
+            n.floor().max(1.0),
+            n.ceil().max(1.0)
+        ));
+    }
+    if n < 1.0 {
         return Err(format!("`{s}` must be at least 1"));
     }
     if n > 1e15 {
@@ -121,6 +125,17 @@ fn parse_count(s: &str) -> Result<u64, String> {
 }
 
 pub fn run(args: Args) -> u8 {
+    // A folder: each design in turn, each human report headed by its file
+    // (JSON prints one document per design, in file order).
+    if let Some(files) = inputs::folder(&args.file) {
+        let header = args.format == SimFormat::Human;
+        return inputs::each(&args.file.clone(), files, header, |file| {
+            run(Args {
+                file,
+                ..args.clone()
+            })
+        });
+    }
     let Some(input) = inputs::load_one(&args.file) else {
         return EXIT_INPUT;
     };
@@ -128,11 +143,11 @@ pub fn run(args: Args) -> u8 {
         default_name: inputs::stem(&input.path),
         ..Default::default()
     };
-    let compiled = archc::compile(&input.source, &options);
+    let (text, compiled) = archc::compile_with_overrides(&input.source, &options, &args.sets);
     let Some(model) = compiled.model else {
         let reports = [FileReport {
             name: &input.name,
-            source: &input.source,
+            source: &text,
             diagnostics: &compiled.diagnostics,
         }];
         match args.format {
@@ -187,6 +202,9 @@ pub fn run(args: Args) -> u8 {
         runs: args.runs,
     };
     let show_progress = !args.common.quiet && std::io::stderr().is_terminal();
+    // One estimate sizes every scenario's plan and, with `--report`, the
+    // diagram's figures and the checker's findings.
+    let est = archc::estimate(&model, &mut Default::default());
     let mut reports = Vec::new();
     for scenario in &scenarios {
         let label = scenario.map_or_else(
@@ -194,7 +212,8 @@ pub fn run(args: Args) -> u8 {
             |s| format!("scenario {}", s.name),
         );
         let bar = Progress::new(show_progress, args.runs as usize, &label);
-        let result = sim::simulate(&model, *scenario, &opts, &|run, f| bar.update(run, f));
+        let result =
+            sim::simulate_with(&model, &est, *scenario, &opts, &|run, f| bar.update(run, f));
         bar.finish();
         match result {
             Ok(r) => reports.push(r),
@@ -224,22 +243,17 @@ pub fn run(args: Args) -> u8 {
         }
     }
     if let Some(path) = &args.report {
-        // The design as archc draws it, coloured by the checker's findings.
-        let options = archc::BuildOptions {
-            default_name: inputs::stem(&input.path),
-            ..Default::default()
-        };
-        let checked = archc::check(
-            &input.source,
-            &options,
+        // The design as archc draws it, coloured by the checker's findings
+        // (the compile's own warnings and the rules', from the one estimate).
+        let mut findings = compiled.diagnostics.clone();
+        findings.extend(archc::rules::check(
+            &model,
+            &est,
             &Default::default(),
             &super::today(),
-        );
-        let est = match checked.estimate {
-            Some(est) => est,
-            None => archc::estimate(&model, &mut Default::default()),
-        };
-        let svg = archc::graph::Diagram::new(&model, &est, &checked.diagnostics, None).svg();
+        ));
+        archc::diagnostic::sort_diagnostics(&mut findings);
+        let svg = archc::graph::Diagram::new(&model, &est, &findings, None).svg();
         let html = archc::sim::html::render_with_diagram(&reports, &input.name, Some(&svg));
         if let Err(e) = super::write_atomic(path, html.as_bytes()) {
             eprintln!("error: {}: cannot write the report: {e}", path.display());
@@ -517,10 +531,13 @@ pub fn human(r: &Report, file: &str, color: bool, quiet: bool) -> String {
             .unwrap_or(0);
         for e in &r.expectations {
             let measured = match (e.measured, e.unit) {
-                (None, _) => "nothing measured".to_string(),
-                (Some(m), "ms") => duration(m / 1e3, Style::Report),
-                (Some(m), "fraction") => percent(m, Style::Report),
-                (Some(m), _) => rate(m, Style::Report),
+                (None, _) => format!(
+                    "not measured: {}",
+                    e.not_measured.as_deref().unwrap_or("nothing was measured")
+                ),
+                (Some(m), "ms") => format!("measured {}", duration(m / 1e3, Style::Report)),
+                (Some(m), "fraction") => format!("measured {}", percent(m, Style::Report)),
+                (Some(m), _) => format!("measured {}", rate(m, Style::Report)),
             };
             let ci = match (e.ci95, e.unit) {
                 (Some(c), "ms") => format!(" ± {}", duration(c / 1e3, Style::Report)),
@@ -533,11 +550,7 @@ pub fn human(r: &Report, file: &str, color: bool, quiet: bool) -> String {
             } else {
                 ("✗", red)
             };
-            let _ = writeln!(
-                o,
-                "  {col}{mark}{reset} {:<width$}  measured {measured}{ci}",
-                e.text
-            );
+            let _ = writeln!(o, "  {col}{mark}{reset} {:<width$}  {measured}{ci}", e.text);
         }
     }
     o

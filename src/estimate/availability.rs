@@ -144,8 +144,7 @@ fn downstream(g: &Graph, node: NodeIndex, class: Class, forced: Option<DcId>, a:
     let mut all = 1.0;
     let mut shared_sum = 0.0;
     let mut shared_share = 0.0;
-    for &fid in &g.by_caller[copy.component] {
-        let flow = &model.flows[fid];
+    for (fid, flow) in model.flows_from(copy.component) {
         if !flow.classes.contains(class) {
             continue;
         }
@@ -238,7 +237,6 @@ struct Graph<'a> {
     model: &'a Model,
     /// Copies in topological order of the call edges.
     order: Option<&'a [NodeIndex]>,
-    by_caller: &'a [Vec<usize>],
 }
 
 pub fn compute(model: &Model, est: &Estimate) -> Report {
@@ -249,11 +247,9 @@ pub fn compute(model: &Model, est: &Estimate) -> Report {
     // Synchronous call cycles are compile errors, so the order exists; were
     // it missing, every path would count as down rather than up.
     let order = petgraph::algo::toposort(&calls, None).ok();
-    let by_caller = super::load::flows_by_caller(model);
     let g = Graph {
         model,
         order: order.as_deref(),
-        by_caller: &by_caller,
     };
     let weights_total: f64 = model.datacenters.iter().map(|d| d.weight.value).sum();
     for class in Class::ALL {

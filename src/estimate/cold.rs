@@ -63,8 +63,6 @@ pub fn cold_caches(model: &Model, est: &Estimate) -> Vec<ColdCache> {
             for (i, n) in order.iter().enumerate() {
                 position[n.index()] = i;
             }
-            let consumers = load::consumers(model);
-            let by_caller = load::flows_by_caller(model);
             let mut extra = empty_flows(model);
             let mut combined = est.flows.clone();
             for (cache, hit) in caches {
@@ -79,8 +77,6 @@ pub fn cold_caches(model: &Model, est: &Estimate) -> Vec<ColdCache> {
                 let ctx = load::Ctx {
                     model,
                     failed: None,
-                    consumers: &consumers,
-                    by_caller: &by_caller,
                     cold: Some(cache),
                 };
                 load::forward(&ctx, &mut extra, cache, hs, ha);

@@ -9,7 +9,7 @@
 //! *asynchronous* — it loads the copies but is not part of any request's
 //! response time, so it is tracked apart.
 
-use crate::model::{Class, ComponentId, CopyEdgeKind, DcId, Kind, Model, ReadFrom, Role};
+use crate::model::{Class, CopyEdgeKind, DcId, Kind, Model, ReadFrom, Role};
 use petgraph::graph::{EdgeIndex, NodeIndex};
 use petgraph::visit::EdgeRef;
 
@@ -57,17 +57,6 @@ pub fn sum(p: PerClass) -> f64 {
     p[0] + p[1] + p[2]
 }
 
-/// The flows leaving each component, in the order written, by flow id.
-/// `Model::flows_from` scans every flow, which would make one pass over a
-/// large design quadratic in its size.
-pub fn flows_by_caller(model: &Model) -> Vec<Vec<usize>> {
-    let mut out = vec![Vec::new(); model.components.len()];
-    for (fid, f) in model.flows.iter().enumerate() {
-        out[f.from].push(fid);
-    }
-    out
-}
-
 /// Propagates the average entry rates `entry` (per class) through the
 /// model. With `failed` set, that datacenter's copies receive nothing and
 /// the traffic they would have had is shared among the others in
@@ -113,13 +102,9 @@ pub(super) fn propagate_with(
         }
     }
 
-    let consumers = consumers(model);
-    let by_caller = flows_by_caller(model);
     let ctx = Ctx {
         model,
         failed,
-        consumers: &consumers,
-        by_caller: &by_caller,
         cold,
     };
 
@@ -178,28 +163,10 @@ pub(super) fn propagate_with(
     f
 }
 
-/// The services consuming each queue, by component id (empty for other
-/// kinds), in one pass over the components.
-pub(super) fn consumers(model: &Model) -> Vec<Vec<ComponentId>> {
-    let mut out = vec![Vec::new(); model.components.len()];
-    for (id, c) in model.components.iter().enumerate() {
-        if let Some(q) = c.service().and_then(|s| s.consumes.as_ref())
-            && model.components[q.value].kind == Kind::Queue
-        {
-            out[q.value].push(id);
-        }
-    }
-    out
-}
-
 /// What every step of one propagation reads.
 pub(super) struct Ctx<'a> {
     pub model: &'a Model,
     pub failed: Option<DcId>,
-    /// Consuming services of each queue component.
-    pub consumers: &'a [Vec<ComponentId>],
-    /// Flow ids leaving each component.
-    pub by_caller: &'a [Vec<usize>],
     /// A cache or CDN copy that answers nothing: it forwards everything.
     pub cold: Option<NodeIndex>,
 }
@@ -212,7 +179,7 @@ pub(super) fn forward(
     sync_in: PerClass,
     async_in: PerClass,
 ) {
-    let (model, failed, consumers) = (ctx.model, ctx.failed, ctx.consumers);
+    let (model, failed) = (ctx.model, ctx.failed);
     let copy = model.graph[node];
     let comp = &model.components[copy.component];
     // What continues past this copy.
@@ -247,9 +214,9 @@ pub(super) fn forward(
         // Renormalise over each consumer's own live copies: the edges of
         // different consuming services are not alternatives to each other.
         let edges: Vec<(EdgeIndex, NodeIndex, f64)> = live_edges(model, node, failed, None);
-        let groups: Vec<Vec<(EdgeIndex, NodeIndex, f64)>> = consumers[copy.component]
-            .iter()
-            .map(|&consumer| {
+        let groups: Vec<Vec<(EdgeIndex, NodeIndex, f64)>> = model
+            .consumers_of(copy.component)
+            .map(|consumer| {
                 let mut g: Vec<(EdgeIndex, NodeIndex, f64)> = edges
                     .iter()
                     .copied()
@@ -281,8 +248,7 @@ pub(super) fn forward(
         return;
     }
 
-    for &fid in &ctx.by_caller[copy.component] {
-        let flow = &model.flows[fid];
+    for (fid, flow) in model.flows_from(copy.component) {
         let edges = live_edges(model, node, failed, Some(fid));
         if edges.is_empty() {
             continue;

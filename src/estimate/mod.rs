@@ -7,6 +7,7 @@
 
 pub mod availability;
 pub mod cold;
+pub mod failure;
 pub mod load;
 pub mod queueing;
 pub mod report;
@@ -96,6 +97,13 @@ pub struct CopyEstimate {
     /// Capacity or latency rests on a kind default.
     pub assumed_capacity: bool,
     pub assumed_latency: bool,
+    /// For a queue copy: the most messages per second its consumers take
+    /// from it at their largest instance count — each consumer copy's
+    /// capacity split over the queue copies that feed it, in proportion to
+    /// what each sends. `None` for other kinds, and for a queue one of whose
+    /// consumers has unlimited capacity.
+    #[serde(skip)]
+    pub drain_rps: Option<f64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -157,6 +165,8 @@ pub struct Estimate {
     pub flows: Flows,
     /// Queue messages loop without dying out.
     pub unbounded: bool,
+    /// What each single failure costs (computed last, from the rest).
+    pub failure: failure::FailureAnalysis,
 }
 
 impl Estimate {
@@ -167,6 +177,38 @@ impl Estimate {
     pub fn class(&self, class: Class) -> Option<&ClassEstimate> {
         self.classes.iter().find(|c| c.class == class)
     }
+}
+
+/// The consumers' drain of one queue copy (see [`CopyEstimate::drain_rps`]).
+fn queue_drain(model: &Model, flows: &Flows, node: NodeIndex) -> Option<f64> {
+    use petgraph::Direction;
+    use petgraph::visit::EdgeRef;
+    let consume = |kind: &CopyEdgeKind| *kind == CopyEdgeKind::Consume;
+    let mut drain = 0.0;
+    for e in model
+        .graph
+        .edges(node)
+        .filter(|e| consume(&e.weight().kind))
+    {
+        let target = e.target();
+        let comp = &model.components[model.graph[target].component];
+        let per_instance = comp.capacity.value?;
+        // This queue copy's part of the consumer copy's intake.
+        let (mut total, mut feeds) = (0.0, 0usize);
+        for x in model.graph.edges_directed(target, Direction::Incoming) {
+            if consume(&x.weight().kind) {
+                total += sum(flows.edge[x.id().index()]);
+                feeds += 1;
+            }
+        }
+        let part = if total > 0.0 {
+            sum(flows.edge[e.id().index()]) / total
+        } else {
+            1.0 / feeds.max(1) as f64
+        };
+        drain += part * per_instance * f64::from(comp.max_servers());
+    }
+    Some(drain)
 }
 
 /// Workers per instance and service time (§7): k = max(1, ⌊C·L + 0.5⌋),
@@ -280,6 +322,7 @@ pub fn estimate(model: &Model, cache: &mut PlacementCache) -> Estimate {
         dc_loss: Vec::new(),
         unbounded: flows.unbounded,
         flows,
+        failure: Default::default(),
     };
     let avail = availability::compute(model, &est);
     est.availability = avail.overall;
@@ -291,6 +334,7 @@ pub fn estimate(model: &Model, cache: &mut PlacementCache) -> Estimate {
             est.dc_loss.push(dc_loss(model, dc, entry, peak, cache));
         }
     }
+    est.failure = failure::analyse(model, &est);
     est
 }
 
@@ -335,7 +379,11 @@ fn copy_estimate(
         shards: Vec::new(),
         assumed_capacity: comp.capacity.is_default(),
         assumed_latency: comp.latency.is_default(),
+        drain_rps: None,
     };
+    if comp.kind == Kind::Queue {
+        e.drain_rps = queue_drain(model, flows, node);
+    }
     if let Some(db) = comp.database() {
         database_estimate(model, flows, node, peak, db, cache, &mut e, detail);
         return e;

@@ -40,7 +40,7 @@ declare_rule! {
 impl Rule for NoRedundancy {
     fn check(&self, cx: &Context, out: &mut Vec<Diagnostic>) {
         let model = cx.model;
-        let analysis = failure::analyse(model, cx.estimate);
+        let analysis = &cx.estimate.failure;
         for unit in analysis.units.iter() {
             // A unit that loses anything is a `spof`; one nobody calls costs
             // nothing.
@@ -74,7 +74,7 @@ impl Rule for NoRedundancy {
                 format!(
                     "losing {} fails {}, until `{dns_name}` fails `{dc}` over to {} up to {} later",
                     failure::unit_phrase(model, unit),
-                    analysis.describe(&unit.recovered),
+                    failure::describe(analysis, &unit.recovered),
                     failure::and_list(&others),
                     if ttl < 600.0 {
                         format!("{}s", figures::number(ttl, Style::Written))

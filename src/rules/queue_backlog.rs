@@ -2,11 +2,8 @@ use super::figures::{count, dc_of, rate};
 use super::{Context, Rule};
 use crate::declare_rule;
 use crate::diagnostic::Diagnostic;
-use crate::estimate::load::sum;
 use crate::figures::{Style, number};
-use crate::model::{CopyEdgeKind, Kind};
-use petgraph::Direction;
-use petgraph::visit::EdgeRef;
+use crate::model::Kind;
 
 declare_rule! {
     /// ## What it flags
@@ -62,34 +59,11 @@ impl Rule for QueueBacklog {
                 if messages <= 0.0 {
                     continue;
                 }
-                let mut drain = 0.0;
-                let mut unlimited = false;
-                for e in m.graph.edges(qnode) {
-                    if e.weight().kind != CopyEdgeKind::Consume {
-                        continue;
-                    }
-                    let target = e.target();
-                    let comp = &m.components[m.graph[target].component];
-                    let Some(per_instance) = comp.capacity.value else {
-                        unlimited = true;
-                        break;
-                    };
-                    // This queue copy's part of the consumer copy's intake.
-                    let feeds: Vec<f64> = m
-                        .graph
-                        .edges_directed(target, Direction::Incoming)
-                        .filter(|x| x.weight().kind == CopyEdgeKind::Consume)
-                        .map(|x| sum(est.edges[x.id().index()]))
-                        .collect();
-                    let total: f64 = feeds.iter().sum();
-                    let part = if total > 0.0 {
-                        sum(est.edges[e.id().index()]) / total
-                    } else {
-                        1.0 / feeds.len().max(1) as f64
-                    };
-                    drain += part * per_instance * f64::from(comp.max_servers());
-                }
-                if unlimited || messages <= drain * (1.0 + 1e-9) {
+                // An unlimited consumer keeps up with anything.
+                let Some(drain) = est.copy(qnode).drain_rps else {
+                    continue;
+                };
+                if messages <= drain * (1.0 + 1e-9) {
                     continue;
                 }
                 let growth = messages - drain;

@@ -30,17 +30,6 @@ pub fn classes_reaching(model: &Model, cdn: Cdn) -> Vec<Classes> {
             .fold(Classes::NONE, Classes::with),
         None => Classes::ALL,
     };
-    // Outgoing flow edges and consumers per component, built once so the
-    // walk stays linear in the size of the design.
-    let mut out: Vec<Vec<(ComponentId, Classes)>> = vec![Vec::new(); n];
-    for f in &model.flows {
-        out[f.from].push((f.to, f.classes));
-    }
-    for (id, c) in model.components.iter().enumerate() {
-        if let Some(q) = c.service().and_then(|s| s.consumes.as_ref()) {
-            out[q.value].push((id, Classes::ALL));
-        }
-    }
     let mut reach = vec![Classes::NONE; n];
     let mut work: Vec<ComponentId> = Vec::new();
     for &(entry, _) in &model.entries {
@@ -49,7 +38,13 @@ pub fn classes_reaching(model: &Model, cdn: Cdn) -> Vec<Classes> {
     }
     while let Some(c) = work.pop() {
         let passed = passes(model, c, reach[c], cdn);
-        for &(to, labels) in &out[c] {
+        // The model's own indexes: flows out of `c`, and the services
+        // consuming it when it is a queue (they take every class).
+        let onward = model
+            .flows_from(c)
+            .map(|(_, f)| (f.to, f.classes))
+            .chain(model.consumers_of(c).map(|s| (s, Classes::ALL)));
+        for (to, labels) in onward {
             let add = intersect(passed, labels);
             let merged = union(reach[to], add);
             if merged != reach[to] {

@@ -1,7 +1,8 @@
-use super::failure::{self, UnitKind};
+use super::failure;
 use super::{Context, Rule};
 use crate::declare_rule;
 use crate::diagnostic::Diagnostic;
+use crate::estimate::failure::UnitKind;
 
 declare_rule! {
     /// ## What it flags
@@ -18,7 +19,11 @@ declare_rule! {
     /// (every component it needs in another datacenter too, its data
     /// replicated with `cross_dc`); such a copy is reported by
     /// `no-redundancy` instead. A copy placed in one datacenter that every
-    /// datacenter calls is never recovered that way. Managed services
+    /// datacenter calls is never recovered that way, and in a design of two
+    /// or more datacenters that one datacenter is a unit of its own: losing
+    /// it fails every request that needs the component, however many
+    /// instances it runs (the finding says "losing datacenter `X`, the only
+    /// one that holds `Y`"). Managed services
     /// (`dns`, `cdn`, `s3`, `dynamodb`, `sqs`) are redundant inside their
     /// provider and never single points of failure; `failover = manual` is
     /// `manual-failover`'s finding.
@@ -54,7 +59,7 @@ declare_rule! {
 impl Rule for Spof {
     fn check(&self, cx: &Context, out: &mut Vec<Diagnostic>) {
         let model = cx.model;
-        let analysis = failure::analyse(model, cx.estimate);
+        let analysis = &cx.estimate.failure;
         for unit in analysis.units.iter().filter(|u| u.loses_anything()) {
             let copy = model.graph[unit.node];
             let comp = &model.components[copy.component];
@@ -62,16 +67,20 @@ impl Rule for Spof {
             let async_lost = unit.lost_async.iter().any(|x| *x > 0.0);
             let mut message = format!("losing {}", failure::unit_phrase(model, unit));
             if sync_lost {
-                message.push_str(&format!(" fails {}", analysis.describe(&unit.lost)));
+                message.push_str(&format!(
+                    " fails {}",
+                    failure::describe(analysis, &unit.lost)
+                ));
             }
             if async_lost {
                 message.push_str(&format!(
                     "{} stops the queued work of {}",
                     if sync_lost { " and" } else { "" },
-                    analysis.describe_with(&unit.lost_async, false)
+                    failure::describe_with(analysis, &unit.lost_async, false)
                 ));
             }
             let label = match unit.kind {
+                UnitKind::Datacenter => "placed in one datacenter".to_string(),
                 UnitKind::Instance => "one instance".to_string(),
                 UnitKind::ShardInstance => "one instance per shard".to_string(),
                 UnitKind::ShardPrimary => "no failover for a lost primary".to_string(),
@@ -86,11 +95,14 @@ impl Rule for Spof {
             .help(failure::unit_help(model, unit))
             .component(&comp.name)
             .datacenter(if model.has_datacenters() {
-                model.dc_name(copy.dc)
+                model.dc_name(unit.datacenter.or(copy.dc))
             } else {
                 None
             });
             let explaining = match unit.kind {
+                UnitKind::Datacenter => comp
+                    .attr_span("datacenters")
+                    .map(|s| (s, "the only datacenter that holds it")),
                 UnitKind::ShardPrimary => comp
                     .attr_span("failover")
                     .map(|s| (s, "no promotion of a replica")),
@@ -115,7 +127,7 @@ impl Rule for Spof {
                     unit.shards, comp.name
                 ));
             }
-            let (why, related) = failure::failover_gaps(model, &analysis, unit);
+            let (why, related) = failure::failover_gaps(model, analysis, unit);
             for (span, text) in related {
                 d = d.related(span, text);
             }

@@ -1157,6 +1157,7 @@ impl<'p> Engine<'p> {
             failed,
             errors: whole_errors,
             utilization: whole_util,
+            planned_s: [0.0, f64::INFINITY],
         });
         let accs = std::mem::take(&mut self.rec.windows);
         for w in accs {
@@ -1180,6 +1181,7 @@ impl<'p> Engine<'p> {
                 failed: w.failed.iter().sum(),
                 errors: w.failed,
                 utilization: self.copy_utilization(&from, to),
+                planned_s: [w.start - p.warmup, w.end - p.warmup],
             });
         }
         let classes = (0..3)

@@ -280,7 +280,10 @@ fn section(out: &mut String, report: &Report, file: &str) {
         );
         for e in &report.expectations {
             let measured = match (e.measured, e.unit) {
-                (None, _) => "nothing measured".to_string(),
+                (None, _) => format!(
+                    "not measured: {}",
+                    e.not_measured.as_deref().unwrap_or("nothing was measured")
+                ),
                 (Some(m), "ms") => duration(m / 1e3, Style::Report),
                 (Some(m), "fraction") => percent(m, Style::Report),
                 (Some(m), _) => rate(m, Style::Report),

@@ -227,9 +227,40 @@ pub struct WindowResult {
     pub errors: [u64; 4],
     /// Per copy (by node index).
     pub utilization: Vec<f64>,
+    /// The window as planned, relative to the measurement start (infinite
+    /// end for the whole run): `start_s..end_s` is what the run covered.
+    pub planned_s: [f64; 2],
 }
 
 impl WindowResult {
+    /// Why an expectation over this window measured nothing, if it did
+    /// not: the run ended before the window began or before it ended
+    /// (`run_end_s`, relative to the measurement start), or no request
+    /// finished inside it.
+    pub fn unmeasured(&self, run_end_s: f64) -> Option<String> {
+        use crate::figures::{Style, duration};
+        let [start, end] = self.planned_s;
+        let at = |t: f64| duration(t, Style::Written);
+        if end.is_finite() && run_end_s + 1e-9 < start {
+            return Some(format!(
+                "the run ended at {}; the window starts at {}",
+                at(run_end_s),
+                at(start)
+            ));
+        }
+        if end.is_finite() && run_end_s + 1e-9 < end {
+            return Some(format!(
+                "the run ended at {}, before the window's end at {}",
+                at(run_end_s),
+                at(end)
+            ));
+        }
+        if self.completed + self.failed == 0 {
+            return Some("no request finished in the window".to_string());
+        }
+        None
+    }
+
     pub fn error_rate(&self) -> Option<f64> {
         let total = self.completed + self.failed;
         (total > 0).then(|| self.failed as f64 / total as f64)

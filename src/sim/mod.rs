@@ -24,6 +24,7 @@ pub mod measure;
 pub mod plan;
 pub mod report;
 
+use crate::estimate::Estimate;
 use crate::model::{Model, Scenario};
 use rayon::prelude::*;
 
@@ -96,14 +97,28 @@ pub enum SimError {
 
 /// Runs `opts.runs` replications of the model (under `scenario`, if any)
 /// and reports them. `progress(run, fraction)` is called now and then from
-/// the worker threads.
+/// the worker threads. Estimates the model first; a caller that already
+/// holds its estimate (every scenario of one design shares it) calls
+/// [`simulate_with`].
 pub fn simulate(
     model: &Model,
     scenario: Option<&Scenario>,
     opts: &Options,
     progress: &(dyn Fn(usize, f64) + Sync),
 ) -> Result<Report, SimError> {
-    let plan = plan::Plan::build(model, scenario, opts)?;
+    let est = crate::estimate::estimate(model, &mut Default::default());
+    simulate_with(model, &est, scenario, opts, progress)
+}
+
+/// As [`simulate`], sized from the model's estimate `est`.
+pub fn simulate_with(
+    model: &Model,
+    est: &Estimate,
+    scenario: Option<&Scenario>,
+    opts: &Options,
+    progress: &(dyn Fn(usize, f64) + Sync),
+) -> Result<Report, SimError> {
+    let plan = plan::Plan::build(model, est, scenario, opts)?;
     let runs = run_plan(&plan, opts, progress)?;
     Ok(report::build(&plan, opts, &runs))
 }
@@ -115,7 +130,8 @@ pub fn run(
     opts: &Options,
     progress: &(dyn Fn(usize, f64) + Sync),
 ) -> Result<Vec<RunResult>, SimError> {
-    let plan = plan::Plan::build(model, scenario, opts)?;
+    let est = crate::estimate::estimate(model, &mut Default::default());
+    let plan = plan::Plan::build(model, &est, scenario, opts)?;
     run_plan(&plan, opts, progress)
 }
 

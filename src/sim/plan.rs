@@ -275,8 +275,11 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// The plan of `model` under `scenario`, sized from `est` (the
+    /// model's estimate, computed once by the caller for every scenario).
     pub fn build(
         model: &Model,
+        est: &Estimate,
         scenario: Option<&Scenario>,
         opts: &Options,
     ) -> Result<Plan, SimError> {
@@ -289,10 +292,9 @@ impl Plan {
         if !(rate.is_finite() && rate > 0.0) {
             return Err(SimError::NoTraffic);
         }
-        let est = estimate::estimate(model, &mut PlacementCache::default());
         let mut b = Builder {
             model,
-            est: &est,
+            est,
             opts,
             plan: Plan {
                 nodes: Vec::new(),
@@ -934,8 +936,27 @@ impl Builder<'_> {
                 Some((last_event + 60.0).max(last_window))
             })
         });
+        // `--requests` must not cut a scenario short: when the count would
+        // end the run before the scenario's last event or window, the run
+        // is refused; otherwise the scenario's end decides.
+        let mut requests = o.requests;
+        if let (Some(n), Some(end), None, Some(sc)) =
+            (o.requests, scenario_end, o.duration_s, scenario)
+        {
+            let reach = n as f64 / self.plan.rate;
+            if reach < end {
+                use crate::figures::{Style, duration};
+                return Err(SimError::Invalid(format!(
+                    "`--requests {n}` ends the run after about {} of simulated time, before scenario `{}` ends at {}: its events and windows would not all be simulated; leave `--requests` out (the scenario's duration decides) or give `--duration`",
+                    duration(reach, Style::Written),
+                    sc.name,
+                    duration(end, Style::Written)
+                )));
+            }
+            requests = None;
+        }
         self.plan.duration = o.duration_s.or(scenario_end);
-        self.plan.requests = match (o.requests, self.plan.duration) {
+        self.plan.requests = match (requests, self.plan.duration) {
             (Some(n), _) => Some(n),
             (None, Some(_)) => None,
             (None, None) => Some(super::DEFAULT_REQUESTS),

@@ -147,10 +147,14 @@ pub struct ExpectationOut {
     /// `ms`, `fraction` or `rps`: the unit of `bound`, `measured`, `ci95`.
     pub unit: &'static str,
     pub bound: f64,
-    /// `null` when nothing was measured (no request finished in the window).
+    /// `null` when nothing was measured: see `not_measured`.
     pub measured: Option<f64>,
     pub ci95: Option<f64>,
     pub passed: bool,
+    /// Why nothing was measured, when nothing was (the run ended before the
+    /// window, or no request finished in it); such an expectation fails.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_measured: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -311,7 +315,18 @@ fn expectations(plan: &Plan, runs: &[RunResult]) -> Vec<ExpectationOut> {
     plan.expectations
         .iter()
         .map(|x| {
-            let values: Vec<Option<f64>> = runs.iter().map(|r| metric_value(r, x)).collect();
+            // An expectation holds only over what was simulated: a window
+            // the run never reached, or one no request finished in, is
+            // "not measured" and fails (never a vacuous 0%).
+            let not_measured = runs.iter().find_map(|r| match r.windows.get(x.window) {
+                Some(w) => w.unmeasured(r.measured_s),
+                None => Some("the window was not simulated".to_string()),
+            });
+            let values: Vec<Option<f64>> = if not_measured.is_some() {
+                vec![None; runs.len()]
+            } else {
+                runs.iter().map(|r| metric_value(r, x)).collect()
+            };
             let (mean, ci) = mean_ci(&values);
             let (unit, scale, digits) = match x.metric {
                 MetricPlan::ErrorRate | MetricPlan::Utilization(_) => ("fraction", 1.0, 6),
@@ -327,6 +342,8 @@ fn expectations(plan: &Plan, runs: &[RunResult]) -> Vec<ExpectationOut> {
                 measured: mean.map(|m| round(m * scale, digits)),
                 ci95: ci.map(|c| round(c * scale, digits)),
                 passed: mean.is_some_and(|m| x.op.holds(m, x.bound)),
+                not_measured: not_measured
+                    .or_else(|| mean.is_none().then(|| "nothing was measured".to_string())),
             }
         })
         .collect()

@@ -604,17 +604,20 @@ impl Builder<'_> {
                 group_id,
                 node_var: node_var.clone(),
                 nodes: n,
-                failover: n >= 2,
+                failover: replicated && n >= 2,
                 policy,
                 reserved_percent: (cache.overprovision * 100.0).round() as u32,
                 sg: sg.clone(),
                 user: user.clone(),
+                // Only a replication group (Redis, Valkey) fails over;
+                // Memcached partitions keys over its nodes and a lost
+                // node's keys are misses until it comes back.
                 comment: format!(
                     "{n} node(s) as designed{}",
-                    if n >= 2 {
-                        ", automatic failover across zones"
-                    } else {
-                        "; one node, no failover"
+                    match (replicated, n >= 2) {
+                        (true, true) => ", automatic failover across zones",
+                        (false, true) => "; keys partitioned over the nodes, no failover (a lost node's keys miss)",
+                        (_, false) => "; one node, no failover",
                     }
                 ),
                 notes,
