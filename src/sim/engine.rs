@@ -177,6 +177,8 @@ pub(super) struct Engine<'p> {
     pub rate_factor: f64,
     arrival_gen: u32,
     arrivals_open: bool,
+    /// When `--requests` closed the arrivals.
+    arrivals_closed_at: Option<f64>,
     measured_arrivals: u64,
     in_flight: u64,
     pub events: u64,
@@ -227,6 +229,7 @@ impl<'p> Engine<'p> {
             rate_factor: 1.0,
             arrival_gen: 0,
             arrivals_open: true,
+            arrivals_closed_at: None,
             measured_arrivals: 0,
             in_flight: 0,
             events: 0,
@@ -432,6 +435,7 @@ impl<'p> Engine<'p> {
             self.measured_arrivals += 1;
             if p.requests.is_some_and(|n| self.measured_arrivals >= n) {
                 self.arrivals_open = false;
+                self.arrivals_closed_at = Some(self.now);
             }
         }
         if self.arrivals_open && next < self.end_time {
@@ -1071,6 +1075,9 @@ impl<'p> Engine<'p> {
             self.on_tick();
         }
         let measured = (now - p.warmup).max(0.0);
+        let arrival_window = self
+            .arrivals_closed_at
+            .map_or(measured, |t| (t - p.warmup).clamp(0.0, measured));
         let whole_util = self.copy_utilization(&self.whole_start, &snap);
         let mut copies = Vec::with_capacity(p.nodes.len());
         for (n, node) in p.nodes.iter().enumerate() {
@@ -1151,7 +1158,8 @@ impl<'p> Engine<'p> {
         let failed: u64 = whole_errors.iter().sum();
         windows.push(WindowResult {
             start_s: 0.0,
-            end_s: measured,
+            // Throughput over the whole run counts the arrival window.
+            end_s: arrival_window,
             latency: self.rec.overall.summary(),
             completed,
             failed,
@@ -1213,6 +1221,7 @@ impl<'p> Engine<'p> {
             unfinished: self.in_flight,
             errors: whole_errors,
             measured_s: measured,
+            arrival_window_s: arrival_window,
             events: self.events,
             latency: self.rec.overall.summary(),
             classes,

@@ -299,6 +299,11 @@ pub struct RunResult {
     pub errors: [u64; 4],
     /// Simulated seconds after the warm-up.
     pub measured_s: f64,
+    /// Seconds after the warm-up during which measured requests arrived:
+    /// `measured_s` for a run bounded by time; for one bounded by
+    /// `--requests`, up to the last measured arrival (the drain after it,
+    /// requests finishing or timing out, is not part of the window).
+    pub arrival_window_s: f64,
     /// Arrivals at and completions of copies that take time, plus timers.
     pub events: u64,
     pub latency: LatencySummary,
@@ -320,9 +325,10 @@ impl RunResult {
         }
     }
 
+    /// Completed requests per second of the arrival window.
     pub fn throughput(&self) -> f64 {
-        if self.measured_s > 0.0 {
-            self.completed as f64 / self.measured_s
+        if self.arrival_window_s > 0.0 {
+            self.completed as f64 / self.arrival_window_s
         } else {
             0.0
         }
