@@ -39,14 +39,14 @@ pub struct Args {
 pub fn run(args: Args) -> u8 {
     // A folder: each design in turn, each human report headed by its file
     // (JSON prints one document per design, in file order).
-    if let Some(files) = inputs::folder(&args.file) {
-        let header = args.format == EstimateFormat::Human;
-        return inputs::each(&args.file.clone(), files, header, |file| {
-            run(Args {
-                file,
-                ..args.clone()
-            })
-        });
+    let header = args.format == EstimateFormat::Human;
+    if let Some(code) = inputs::each_design(&args.file, header, |file| {
+        run(Args {
+            file,
+            ..args.clone()
+        })
+    }) {
+        return code;
     }
     let Some(input) = inputs::load_one(&args.file) else {
         return EXIT_INPUT;

@@ -28,8 +28,8 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> u8 {
-    if let Some(files) = inputs::folder(&args.file) {
-        return run_folder(args, files);
+    if args.file.is_dir() {
+        return run_folder(args);
     }
     let Some(input) = inputs::load_one(&args.file) else {
         return EXIT_INPUT;
@@ -114,7 +114,7 @@ pub fn run(args: Args) -> u8 {
 /// graphs in one stream are valid input to Graphviz); SVG documents cannot
 /// share a stream, so SVG needs `-o DIR`, which receives one file per
 /// design, named after it.
-fn run_folder(args: Args, files: Vec<PathBuf>) -> u8 {
+fn run_folder(args: Args) -> u8 {
     let dir = args.file.clone();
     let ext = match args.format {
         GraphFormat::Dot => "dot",
@@ -143,7 +143,7 @@ fn run_folder(args: Args, files: Vec<PathBuf>) -> u8 {
         }
     }
     let mut first = true;
-    inputs::each(&dir, files, false, |file| {
+    let code = inputs::each_design(&dir, false, |file| {
         let output = out_dir
             .as_ref()
             .map(|d| d.join(format!("{}.{ext}", inputs::stem(&file))));
@@ -161,5 +161,6 @@ fn run_folder(args: Args, files: Vec<PathBuf>) -> u8 {
             output,
             ..args.clone()
         })
-    })
+    });
+    code.unwrap_or(EXIT_INPUT)
 }

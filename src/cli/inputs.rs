@@ -191,52 +191,40 @@ pub fn compile_one(path: &Path) -> Result<(Input, archc::Model), u8> {
     }
 }
 
-/// For a single-design verb given a folder: the `.arch` files below it, in
-/// sorted order (`None` when `path` is not a folder). The verb then runs
-/// once per file and exits with the worst code of the runs.
-pub fn folder(path: &Path) -> Option<Vec<PathBuf>> {
+/// For a single-design verb given a folder: runs `one` on each `.arch`
+/// file below it, in sorted order, and returns the worst exit code of the
+/// runs (`None` when `path` is not a folder: the verb runs once). With
+/// `header`, a line naming each file comes before its output. A folder
+/// without a design is an input error.
+pub fn each_design(path: &Path, header: bool, mut one: impl FnMut(PathBuf) -> u8) -> Option<u8> {
     if !path.is_dir() {
         return None;
     }
-    let mut found = Vec::new();
+    let mut files = Vec::new();
     let mut errors = Vec::new();
-    collect(path, &mut found, &mut errors);
+    collect(path, &mut files, &mut errors);
     for e in &errors {
         eprintln!("error: {e}");
     }
-    found.sort();
-    Some(found)
-}
-
-/// Runs `one` on each file of a folder: a human-readable header names each
-/// file before its output (`header`), and the exit code is the worst seen
-/// (input errors over findings over success). A folder without a design is
-/// an input error.
-pub fn each(
-    dir: &Path,
-    files: Vec<PathBuf>,
-    header: bool,
-    mut one: impl FnMut(PathBuf) -> u8,
-) -> u8 {
     if files.is_empty() {
-        eprintln!("error: {}: no .arch files in this folder", dir.display());
-        return super::EXIT_INPUT;
+        eprintln!("error: {}: no .arch files in this folder", path.display());
+        return Some(super::EXIT_INPUT);
     }
-    let mut worst = super::EXIT_OK;
+    files.sort();
+    // The exit codes rank as their numbers do: input errors (2) over
+    // findings (1) over success (0).
+    let mut worst = if errors.is_empty() {
+        super::EXIT_OK
+    } else {
+        super::EXIT_INPUT
+    };
     for (i, file) in files.into_iter().enumerate() {
         if header {
             let name = file.display().to_string().replace('\\', "/");
-            super::emit(&format!(
-                "{}==> {name} <==\n",
-                if i > 0 { "\n" } else { "" }
-            ));
+            let gap = if i > 0 { "\n" } else { "" };
+            super::emit(&format!("{gap}==> {name} <==\n"));
         }
-        let code = one(file);
-        worst = match (worst, code) {
-            (super::EXIT_INPUT, _) | (_, super::EXIT_INPUT) => super::EXIT_INPUT,
-            (super::EXIT_FINDINGS, _) | (_, super::EXIT_FINDINGS) => super::EXIT_FINDINGS,
-            _ => worst.max(code),
-        };
+        worst = worst.max(one(file));
     }
-    worst
+    Some(worst)
 }

@@ -127,14 +127,14 @@ fn parse_count(s: &str) -> Result<u64, String> {
 pub fn run(args: Args) -> u8 {
     // A folder: each design in turn, each human report headed by its file
     // (JSON prints one document per design, in file order).
-    if let Some(files) = inputs::folder(&args.file) {
-        let header = args.format == SimFormat::Human;
-        return inputs::each(&args.file.clone(), files, header, |file| {
-            run(Args {
-                file,
-                ..args.clone()
-            })
-        });
+    let header = args.format == SimFormat::Human;
+    if let Some(code) = inputs::each_design(&args.file, header, |file| {
+        run(Args {
+            file,
+            ..args.clone()
+        })
+    }) {
+        return code;
     }
     let Some(input) = inputs::load_one(&args.file) else {
         return EXIT_INPUT;
@@ -143,7 +143,21 @@ pub fn run(args: Args) -> u8 {
         default_name: inputs::stem(&input.path),
         ..Default::default()
     };
-    let (text, compiled) = archc::compile_with_overrides(&input.source, &options, &args.sets);
+    // With `--report` the diagram is coloured by the checker's findings:
+    // check once (compile, one estimate, the rules) and reuse its estimate
+    // for every scenario's plan; without it, compiling is enough.
+    let (text, mut compiled) = if args.report.is_some() {
+        archc::check_with_overrides(
+            &input.source,
+            &options,
+            &args.sets,
+            &Default::default(),
+            &super::today(),
+        )
+    } else {
+        archc::compile_with_overrides(&input.source, &options, &args.sets)
+    };
+    let estimate = compiled.estimate.take();
     let Some(model) = compiled.model else {
         let reports = [FileReport {
             name: &input.name,
@@ -202,9 +216,8 @@ pub fn run(args: Args) -> u8 {
         runs: args.runs,
     };
     let show_progress = !args.common.quiet && std::io::stderr().is_terminal();
-    // One estimate sizes every scenario's plan and, with `--report`, the
-    // diagram's figures and the checker's findings.
-    let est = archc::estimate(&model, &mut Default::default());
+    // One estimate sizes every scenario's plan (and the report's diagram).
+    let est = estimate.unwrap_or_else(|| archc::estimate(&model, &mut Default::default()));
     let mut reports = Vec::new();
     for scenario in &scenarios {
         let label = scenario.map_or_else(
@@ -243,17 +256,8 @@ pub fn run(args: Args) -> u8 {
         }
     }
     if let Some(path) = &args.report {
-        // The design as archc draws it, coloured by the checker's findings
-        // (the compile's own warnings and the rules', from the one estimate).
-        let mut findings = compiled.diagnostics.clone();
-        findings.extend(archc::rules::check(
-            &model,
-            &est,
-            &Default::default(),
-            &super::today(),
-        ));
-        archc::diagnostic::sort_diagnostics(&mut findings);
-        let svg = archc::graph::Diagram::new(&model, &est, &findings, None).svg();
+        // The design as archc draws it, coloured by the checker's findings.
+        let svg = archc::graph::Diagram::new(&model, &est, &compiled.diagnostics, None).svg();
         let html = archc::sim::html::render_with_diagram(&reports, &input.name, Some(&svg));
         if let Err(e) = super::write_atomic(path, html.as_bytes()) {
             eprintln!("error: {}: cannot write the report: {e}", path.display());

@@ -381,7 +381,8 @@ fn copy_estimate(
         assumed_latency: comp.latency.is_default(),
         drain_rps: None,
     };
-    if comp.kind == Kind::Queue {
+    // The what-ifs (datacenter loss, cold caches) read loads only.
+    if comp.kind == Kind::Queue && detail == Detail::Full {
         e.drain_rps = queue_drain(model, flows, node);
     }
     if let Some(db) = comp.database() {

@@ -1,8 +1,7 @@
 use super::{Context, Rule};
 use crate::declare_rule;
 use crate::diagnostic::Diagnostic;
-use crate::model::{Kind, Model};
-use petgraph::graph::{DiGraph, NodeIndex};
+use crate::model::{ComponentId, Kind, Model};
 
 declare_rule! {
     /// ## What it flags
@@ -81,23 +80,12 @@ impl Rule for QueueLoop {
     }
 }
 
-/// The shortest loop from a queue back to itself on the component graph
-/// (flows and consumption), as the components along it starting with the
-/// queue; the first queue (in design order) that has one.
-fn queue_cycle(m: &Model) -> Option<Vec<usize>> {
+/// The shortest loop from a queue back to itself through flows and
+/// consumption, as the components along it starting with the queue; the
+/// first queue (in design order) that has one.
+fn queue_cycle(m: &Model) -> Option<Vec<ComponentId>> {
+    let onward = |c: ComponentId| m.flows_from(c).map(|(_, f)| f.to).chain(m.consumers_of(c));
     let n = m.components.len();
-    let mut g: DiGraph<(), ()> = DiGraph::with_capacity(n, m.flows.len());
-    for _ in 0..n {
-        g.add_node(());
-    }
-    for f in &m.flows {
-        g.add_edge(NodeIndex::new(f.from), NodeIndex::new(f.to), ());
-    }
-    for (id, c) in m.components.iter().enumerate() {
-        if let Some(q) = c.service().and_then(|s| s.consumes.as_ref()) {
-            g.add_edge(NodeIndex::new(q.value), NodeIndex::new(id), ());
-        }
-    }
     for (id, c) in m.components.iter().enumerate() {
         if c.kind != Kind::Queue {
             continue;
@@ -105,13 +93,12 @@ fn queue_cycle(m: &Model) -> Option<Vec<usize>> {
         // Breadth-first from the queue: the first edge back closes the
         // shortest loop.
         let mut parent = vec![usize::MAX; n];
-        let mut frontier = vec![id];
         parent[id] = id;
+        let mut frontier = vec![id];
         while !frontier.is_empty() {
             let mut next = Vec::new();
             for &u in &frontier {
-                for v in g.neighbors(NodeIndex::new(u)) {
-                    let v = v.index();
+                for v in onward(u) {
                     if v == id {
                         let mut path = vec![u];
                         let mut at = u;

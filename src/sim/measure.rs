@@ -241,7 +241,7 @@ impl WindowResult {
         use crate::figures::{Style, duration};
         let [start, end] = self.planned_s;
         let at = |t: f64| duration(t, Style::Written);
-        if end.is_finite() && run_end_s + 1e-9 < start {
+        if run_end_s + 1e-9 < start {
             return Some(format!(
                 "the run ended at {}; the window starts at {}",
                 at(run_end_s),
@@ -266,8 +266,12 @@ impl WindowResult {
         (total > 0).then(|| self.failed as f64 / total as f64)
     }
 
-    pub fn throughput(&self) -> f64 {
-        let span = self.end_s - self.start_s;
+    /// Completed requests per second of the part of the window in which
+    /// measured requests arrived (`arrivals_until_s`, relative to the
+    /// measurement start: the run's [`RunResult::arrival_window_s`]), so
+    /// the drain after the last arrival does not dilute it.
+    pub fn throughput(&self, arrivals_until_s: f64) -> f64 {
+        let span = self.end_s.min(arrivals_until_s) - self.start_s;
         if span > 0.0 {
             self.completed as f64 / span
         } else {

@@ -292,7 +292,7 @@ pub fn metric_value(run: &RunResult, x: &ExpectPlan) -> Option<f64> {
         MetricPlan::P999 => w.latency.p999_s,
         MetricPlan::Mean => w.latency.mean_s,
         MetricPlan::ErrorRate => w.error_rate(),
-        MetricPlan::Throughput => (w.end_s > w.start_s).then(|| w.throughput()),
+        MetricPlan::Throughput => (w.end_s > w.start_s).then(|| w.throughput(run.arrival_window_s)),
         MetricPlan::Utilization(n) => w.utilization.get(n as usize).copied(),
     }
 }
