@@ -13,6 +13,8 @@
 //!
 //! Heredocs are not handled: the templates do not produce them.
 
+use std::io::Write;
+
 /// What one line holds, outside strings and comments.
 struct Line<'a> {
     text: &'a str,
@@ -96,88 +98,189 @@ fn scan(text: &str) -> Line<'_> {
 
 /// Lays out HCL text as `terraform fmt` does (see the module docs).
 pub fn format(src: &str) -> String {
-    let lines: Vec<Line> = src.lines().map(|l| scan(l.trim())).collect();
+    let mut out = Formatter::new(Vec::with_capacity(src.len() + src.len() / 8));
+    // Writing into memory cannot fail.
+    let _ = out.write_all(src.as_bytes());
+    let bytes = out.finish().unwrap_or_default();
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
 
-    // Indentation, with hclwrite's stack of bracket counts per level.
-    let mut indents: Vec<i32> = Vec::new();
-    let mut indent_of = Vec::with_capacity(lines.len());
-    for line in &lines {
+/// [`format`] as a writer: text written to it comes out laid out in
+/// `inner`, one run of attribute lines at a time, so a file of any size is
+/// formatted in the memory of its longest run. Call [`Formatter::finish`]
+/// at the end: it writes the last run.
+pub struct Formatter<W: Write> {
+    inner: W,
+    /// The unfinished line written so far.
+    partial: Vec<u8>,
+    /// hclwrite's stack of bracket counts per indentation level.
+    indents: Vec<i32>,
+    /// The current run of attribute lines: (text, `=` offset, indentation).
+    run: Vec<(String, usize, usize)>,
+    /// The widest name of the run, in characters.
+    run_width: usize,
+    /// Blank lines not written yet: `terraform fmt` keeps none at the end.
+    blanks: usize,
+}
+
+impl<W: Write> Formatter<W> {
+    pub fn new(inner: W) -> Formatter<W> {
+        Formatter {
+            inner,
+            partial: Vec::new(),
+            indents: Vec::new(),
+            run: Vec::new(),
+            run_width: 0,
+            blanks: 0,
+        }
+    }
+
+    /// Writes what is still held and returns the inner writer.
+    pub fn finish(mut self) -> std::io::Result<W> {
+        if !self.partial.is_empty() {
+            let line = std::mem::take(&mut self.partial);
+            self.line(&line)?;
+        }
+        self.end_run()?;
+        self.inner.flush()?;
+        Ok(self.inner)
+    }
+
+    /// The indentation of a line, from the lines before it.
+    fn indent(&mut self, net: i32) -> usize {
+        if net > 0 {
+            let at = self.indents.len();
+            self.indents.push(net);
+            return at;
+        }
+        let mut closed = -net;
+        while closed > 0 {
+            let Some(top) = self.indents.last_mut() else {
+                break;
+            };
+            if closed >= *top {
+                closed -= *top;
+                self.indents.pop();
+            } else {
+                *top -= closed;
+                closed = 0;
+            }
+        }
+        self.indents.len()
+    }
+
+    fn line(&mut self, raw: &[u8]) -> std::io::Result<()> {
+        let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+        let text = String::from_utf8_lossy(raw);
+        let line = scan(text.trim());
         if line.text.is_empty() {
-            indent_of.push(0);
-            continue;
+            self.end_run()?;
+            self.blanks += 1;
+            return Ok(());
         }
-        if line.net > 0 {
-            indent_of.push(indents.len());
-            indents.push(line.net);
-        } else if line.net < 0 {
-            let mut closed = -line.net;
-            while closed > 0 {
-                let Some(top) = indents.last_mut() else { break };
-                if closed >= *top {
-                    closed -= *top;
-                    indents.pop();
-                } else {
-                    *top -= closed;
-                    closed = 0;
+        let indent = self.indent(line.net);
+        match line.assign {
+            Some(at) => {
+                if self.run.is_empty() {
+                    self.blank_lines()?;
                 }
+                let width = line.text[..at].trim_end().chars().count();
+                self.run_width = self.run_width.max(width);
+                self.run.push((line.text.to_string(), at, indent));
             }
-            indent_of.push(indents.len());
-        } else {
-            indent_of.push(indents.len());
-        }
-    }
-
-    // Alignment: the width of each run's longest name.
-    let mut widths = vec![0usize; lines.len()];
-    let mut i = 0;
-    while i < lines.len() {
-        if lines[i].assign.is_none() {
-            i += 1;
-            continue;
-        }
-        let start = i;
-        let mut max = 0;
-        while i < lines.len() && lines[i].assign.is_some() {
-            let at = lines[i].assign.unwrap_or(0);
-            max = max.max(lines[i].text[..at].trim_end().chars().count());
-            i += 1;
-        }
-        for w in &mut widths[start..i] {
-            *w = max;
-        }
-    }
-
-    let mut out = String::with_capacity(src.len() + src.len() / 8);
-    for (k, line) in lines.iter().enumerate() {
-        if !line.text.is_empty() {
-            out.push_str(&"  ".repeat(indent_of[k]));
-            match line.assign {
-                Some(at) => {
-                    let name = line.text[..at].trim_end();
-                    let value = line.text[at + 1..].trim_start();
-                    out.push_str(name);
-                    out.push_str(&" ".repeat(widths[k] - name.chars().count() + 1));
-                    out.push('=');
-                    if !value.is_empty() {
-                        out.push(' ');
-                        out.push_str(value);
-                    }
-                }
-                None => out.push_str(line.text),
+            None => {
+                self.end_run()?;
+                self.blank_lines()?;
+                write_indent(&mut self.inner, indent)?;
+                self.inner.write_all(line.text.as_bytes())?;
+                self.inner.write_all(b"\n")?;
             }
         }
-        out.push('\n');
+        Ok(())
     }
-    // `terraform fmt` keeps no blank lines at the end of a file.
-    while out.ends_with("\n\n") {
-        out.pop();
+
+    fn blank_lines(&mut self) -> std::io::Result<()> {
+        for _ in 0..std::mem::take(&mut self.blanks) {
+            self.inner.write_all(b"\n")?;
+        }
+        Ok(())
     }
-    out
+
+    /// Writes the run of attribute lines with one `=` column.
+    fn end_run(&mut self) -> std::io::Result<()> {
+        let width = std::mem::take(&mut self.run_width);
+        for (text, at, indent) in std::mem::take(&mut self.run) {
+            write_indent(&mut self.inner, indent)?;
+            let name = text[..at].trim_end();
+            let value = text[at + 1..].trim_start();
+            self.inner.write_all(name.as_bytes())?;
+            for _ in 0..=(width - name.chars().count()) {
+                self.inner.write_all(b" ")?;
+            }
+            self.inner.write_all(b"=")?;
+            if !value.is_empty() {
+                self.inner.write_all(b" ")?;
+                self.inner.write_all(value.as_bytes())?;
+            }
+            self.inner.write_all(b"\n")?;
+        }
+        Ok(())
+    }
+}
+
+fn write_indent(w: &mut impl Write, levels: usize) -> std::io::Result<()> {
+    for _ in 0..levels {
+        w.write_all(b"  ")?;
+    }
+    Ok(())
+}
+
+impl<W: Write> Write for Formatter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let mut rest = buf;
+        while let Some(nl) = rest.iter().position(|&b| b == b'\n') {
+            if self.partial.is_empty() {
+                self.line(&rest[..nl])?;
+            } else {
+                self.partial.extend_from_slice(&rest[..nl]);
+                let line = std::mem::take(&mut self.partial);
+                self.line(&line)?;
+            }
+            rest = &rest[nl + 1..];
+        }
+        self.partial.extend_from_slice(rest);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::format;
+    use super::{Formatter, format};
+    use std::io::Write;
+
+    /// Written in pieces of every size, split inside lines and inside
+    /// multi-byte characters, the writer lays out the same text.
+    #[test]
+    fn the_writer_does_not_depend_on_how_text_arrives() {
+        let src = "a {\nname = \"é = ü\"\nlonger = 1\n\n\nb = [\n1,\n]\n# c\n}\n\n\n";
+        let want = "a {\n  name   = \"é = ü\"\n  longer = 1\n\n\n  b = [\n    1,\n  ]\n  # c\n}\n";
+        assert_eq!(format(src), want);
+        for size in 1..src.len() {
+            let mut w = Formatter::new(Vec::new());
+            for piece in src.as_bytes().chunks(size) {
+                w.write_all(piece).unwrap();
+            }
+            assert_eq!(
+                String::from_utf8(w.finish().unwrap()).unwrap(),
+                want,
+                "pieces of {size}"
+            );
+        }
+    }
 
     #[test]
     fn aligns_runs_and_indents() {

@@ -23,6 +23,7 @@ pub mod engines;
 pub mod escape;
 pub mod hclfmt;
 pub mod kubernetes;
+pub mod rows;
 pub mod terraform;
 pub mod view;
 
@@ -145,13 +146,47 @@ impl Job {
     }
 }
 
-/// Builds every file of `target` for a compiled design.
+/// Builds every file of `target` for a compiled design, in memory. For
+/// large designs, [`prepare`] and [`Rendering::write`] render one file at a
+/// time into a writer instead.
 pub fn build(
     model: &crate::Model,
     estimate: &crate::Estimate,
     target: Target,
     options: &Options,
 ) -> Result<Vec<OutputFile>, Vec<BuildError>> {
+    let rendering = prepare(model, estimate, target, options)?;
+    let mut out = Vec::with_capacity(rendering.len());
+    let mut errors = Vec::new();
+    for i in 0..rendering.len() {
+        let mut bytes = Vec::new();
+        match rendering.write(i, &mut bytes) {
+            Ok(()) => out.push(OutputFile {
+                path: rendering.path(i).to_string(),
+                contents: String::from_utf8(bytes)
+                    .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+            }),
+            Err(WriteError::Template(e)) => errors.push(e),
+            // Writing into memory does not fail.
+            Err(WriteError::Io(_)) => {}
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Decides every file of `target` for a compiled design and what each
+/// lays out, without rendering any: the paths are known before the first
+/// byte is written.
+pub fn prepare(
+    model: &crate::Model,
+    estimate: &crate::Estimate,
+    target: Target,
+    options: &Options,
+) -> Result<Rendering, Vec<BuildError>> {
     let view = view::build(model, estimate, &options.source);
     let jobs = match target {
         Target::Compose => compose::jobs(&view, options.datacenter.as_deref())?,
@@ -168,7 +203,126 @@ pub fn build(
             kubernetes::jobs(&view)?
         }
     };
-    render(target, &jobs, &view, options)
+    let env = environment(target, &options.overrides).map_err(|e| vec![e])?;
+    Ok(Rendering {
+        env,
+        head: header(&view.source, &view.system),
+        jobs,
+    })
+}
+
+/// The files of one build, each rendered on demand.
+pub struct Rendering {
+    env: Environment<'static>,
+    head: String,
+    jobs: Vec<Job>,
+}
+
+/// Why a file could not be written: its template failed, or the writer.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error(transparent)]
+    Template(BuildError),
+    #[error(transparent)]
+    Io(std::io::Error),
+}
+
+impl Rendering {
+    /// How many files the build has.
+    pub fn len(&self) -> usize {
+        self.jobs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.jobs.is_empty()
+    }
+
+    /// File `i`'s path relative to the output folder (`/` separators).
+    pub fn path(&self, i: usize) -> &str {
+        &self.jobs[i].path
+    }
+
+    /// Renders file `i` into `out`: the header, the template's text without
+    /// leading blank lines and ending in a newline, laid out by
+    /// [`hclfmt`] for `.tf` files. Nothing of the file is held in memory
+    /// but the template's state and, for HCL, one run of attribute lines.
+    pub fn write(&self, i: usize, out: &mut dyn std::io::Write) -> Result<(), WriteError> {
+        let job = &self.jobs[i];
+        if job.path.ends_with(".tf") {
+            let mut hcl = hclfmt::Formatter::new(out);
+            self.body(job, &mut hcl)?;
+            hcl.finish().map(|_| ()).map_err(WriteError::Io)
+        } else {
+            self.body(job, out)
+        }
+    }
+
+    fn body(&self, job: &Job, out: &mut dyn std::io::Write) -> Result<(), WriteError> {
+        let mut body = Body {
+            out,
+            started: false,
+            last: b'\n',
+            failed: None,
+        };
+        let written = std::io::Write::write_all(&mut body.out, self.head.as_bytes())
+            .and_then(|()| std::io::Write::write_all(&mut body.out, b"\n"));
+        if let Err(e) = written {
+            return Err(WriteError::Io(e));
+        }
+        let rendered = self.env.get_template(job.template).and_then(|t| {
+            t.render_captured_to(job.context.clone(), &mut body)
+                .map(|_| ())
+        });
+        if let Some(e) = body.failed.take() {
+            return Err(WriteError::Io(e));
+        }
+        if let Err(e) = rendered {
+            return Err(WriteError::Template(BuildError::Template {
+                name: job.template.to_string(),
+                message: describe(&e),
+            }));
+        }
+        if body.last != b'\n' {
+            std::io::Write::write_all(&mut body.out, b"\n").map_err(WriteError::Io)?;
+        }
+        Ok(())
+    }
+}
+
+/// A template's output on its way to the file: leading newlines dropped,
+/// the last byte remembered (the file must end in a newline), and the
+/// writer's own error kept, since the template engine reports only that
+/// writing failed.
+struct Body<'a> {
+    out: &'a mut dyn std::io::Write,
+    started: bool,
+    last: u8,
+    failed: Option<std::io::Error>,
+}
+
+impl std::io::Write for Body<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let mut text = buf;
+        if !self.started {
+            text = &text[text.iter().take_while(|&&b| b == b'\n').count()..];
+            self.started = !text.is_empty();
+        }
+        if let Some(&b) = text.last() {
+            self.last = b;
+        }
+        match self.out.write_all(text) {
+            Ok(()) => Ok(buf.len()),
+            Err(e) => {
+                let kind = e.kind();
+                self.failed = Some(e);
+                Err(std::io::Error::from(kind))
+            }
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
 }
 
 /// The comment every generated file starts with.
@@ -188,49 +342,6 @@ pub fn is_generated(contents: &str) -> bool {
         .lines()
         .take(3)
         .any(|l| l.starts_with('#') && l.contains(GENERATED_MARKER))
-}
-
-fn render(
-    target: Target,
-    jobs: &[Job],
-    view: &view::View,
-    options: &Options,
-) -> Result<Vec<OutputFile>, Vec<BuildError>> {
-    let env = environment(target, &options.overrides).map_err(|e| vec![e])?;
-    let head = header(&view.source, &view.system);
-    let mut out = Vec::with_capacity(jobs.len());
-    let mut errors = Vec::new();
-    for job in jobs {
-        let rendered = env
-            .get_template(job.template)
-            .and_then(|t| t.render(&job.context));
-        match rendered {
-            Ok(body) => {
-                let mut contents = head.clone();
-                contents.push('\n');
-                contents.push_str(body.trim_start_matches('\n'));
-                if !contents.ends_with('\n') {
-                    contents.push('\n');
-                }
-                if job.path.ends_with(".tf") {
-                    contents = hclfmt::format(&contents);
-                }
-                out.push(OutputFile {
-                    path: job.path.clone(),
-                    contents,
-                });
-            }
-            Err(e) => errors.push(BuildError::Template {
-                name: job.template.to_string(),
-                message: describe(&e),
-            }),
-        }
-    }
-    if errors.is_empty() {
-        Ok(out)
-    } else {
-        Err(errors)
-    }
 }
 
 fn describe(e: &Error) -> String {

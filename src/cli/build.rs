@@ -2,12 +2,14 @@
 //!
 //! The library renders the files; this verb reads template overrides,
 //! checks every destination before touching any (a file archc did not
-//! generate is never overwritten without `--force`), and writes each file
-//! atomically: a temporary file in the same folder, then a rename, so a
-//! reader never sees half a file and a failed build leaves the old one.
+//! generate is never overwritten without `--force`), and renders each file
+//! straight into a temporary file beside its destination (one file in
+//! memory at most, none at all for `.tf`). Only when every file rendered
+//! are the temporary files renamed into place, so a reader never sees half
+//! a file and a failed build leaves the folder as it was.
 
 use super::{EXIT_INPUT, EXIT_OK, inputs};
-use archc::backends::{self, Options, OutputFile, Target};
+use archc::backends::{self, Options, Target};
 use archc::estimate::shards::PlacementCache;
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -71,8 +73,8 @@ pub fn run(args: Args) -> u8 {
         datacenter: args.datacenter.clone(),
         overrides,
     };
-    let files = match backends::build(&model, &estimate, target, &build_options) {
-        Ok(f) => f,
+    let rendering = match backends::prepare(&model, &estimate, target, &build_options) {
+        Ok(r) => r,
         Err(errors) => {
             for e in errors {
                 eprintln!("error: {e}");
@@ -80,6 +82,10 @@ pub fn run(args: Args) -> u8 {
             return EXIT_INPUT;
         }
     };
+    // The files are rendered one at a time from here on; the design is not
+    // needed any more.
+    drop(estimate);
+    drop(model);
     let out_dir = args
         .output
         .clone()
@@ -87,29 +93,26 @@ pub fn run(args: Args) -> u8 {
 
     // Decide for every file before writing any, so a refusal leaves the
     // folder as it was.
-    let mut plan = Vec::with_capacity(files.len());
+    let mut plan = Vec::with_capacity(rendering.len());
     let mut refused = Vec::new();
-    for f in &files {
-        let path = out_dir.join(&f.path);
-        let action = match std::fs::read(&path) {
-            Ok(old) => {
-                let old = String::from_utf8_lossy(&old);
-                if old == f.contents {
-                    Action::Unchanged
-                } else if backends::is_generated(&old) || args.force {
+    for i in 0..rendering.len() {
+        let path = out_dir.join(rendering.path(i));
+        let action = match read_head(&path) {
+            Ok(Some(head)) => {
+                if backends::is_generated(&head) || args.force {
                     Action::Overwrite
                 } else {
                     refused.push(path.clone());
                     Action::Overwrite
                 }
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Action::Create,
+            Ok(None) => Action::Create,
             Err(e) => {
                 eprintln!("error: {}: cannot read: {e}", path.display());
                 return EXIT_INPUT;
             }
         };
-        plan.push((f, path, action));
+        plan.push((path, action));
     }
     for p in &refused {
         eprintln!(
@@ -121,9 +124,20 @@ pub fn run(args: Args) -> u8 {
     if args.dry_run {
         let stdout = std::io::stdout();
         let mut out = stdout.lock();
-        for (f, path, action) in &plan {
+        let mut failed = false;
+        for (i, (path, action)) in plan.iter().enumerate() {
+            let mut contents = Vec::new();
+            if let Err(e) = rendering.write(i, &mut contents) {
+                eprintln!("error: {e}");
+                failed = true;
+                continue;
+            }
+            let action = match std::fs::read(path) {
+                Ok(old) if old == contents => Action::Unchanged,
+                _ => *action,
+            };
             let _ = writeln!(out, "==> {} ({}) <==", path.display(), action.as_str());
-            let _ = out.write_all(f.contents.as_bytes());
+            let _ = out.write_all(&contents);
             let _ = writeln!(out);
         }
         let _ = writeln!(
@@ -133,7 +147,7 @@ pub fn run(args: Args) -> u8 {
             target.as_str(),
             out_dir.display()
         );
-        return if refused.is_empty() {
+        return if refused.is_empty() && !failed {
             EXIT_OK
         } else {
             EXIT_INPUT
@@ -143,19 +157,56 @@ pub fn run(args: Args) -> u8 {
         return EXIT_INPUT;
     }
 
-    let mut written = 0;
+    // Every file goes to a temporary file beside its destination first;
+    // only when all of them rendered are they renamed into place, so a
+    // failed template or a full disk leaves the folder as it was.
+    let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
+    let mut errors = Vec::new();
     let mut unchanged = 0;
-    for (f, path, action) in &plan {
-        if *action == Action::Unchanged {
-            unchanged += 1;
+    for (i, (path, action)) in plan.iter().enumerate() {
+        if !errors.is_empty() {
+            // Render the rest without writing, to report every template error.
+            if let Err(backends::WriteError::Template(e)) = rendering.write(i, &mut std::io::sink())
+            {
+                errors.push(e.to_string());
+            }
             continue;
         }
-        if let Err(e) = write_atomically(path, f) {
-            eprintln!("error: {}: {e}", path.display());
-            return EXIT_INPUT;
+        match stage(path, |w| rendering.write(i, w)) {
+            Ok(tmp) => {
+                if *action == Action::Overwrite && same_contents(&tmp, path).unwrap_or(false) {
+                    let _ = std::fs::remove_file(&tmp);
+                    unchanged += 1;
+                } else {
+                    staged.push((tmp, path.clone()));
+                }
+            }
+            Err(Staging::Render(e)) => errors.push(e.to_string()),
+            Err(Staging::Io(e)) => errors.push(format!("{}: {e}", path.display())),
         }
-        written += 1;
     }
+    if errors.is_empty() {
+        for (k, (tmp, path)) in staged.iter().enumerate() {
+            if let Err(e) = std::fs::rename(tmp, path) {
+                errors.push(format!("{}: {e}", path.display()));
+                for (t, _) in &staged[k..] {
+                    let _ = std::fs::remove_file(t);
+                }
+                break;
+            }
+        }
+    } else {
+        for (tmp, _) in &staged {
+            let _ = std::fs::remove_file(tmp);
+        }
+    }
+    if !errors.is_empty() {
+        for e in errors {
+            eprintln!("error: {e}");
+        }
+        return EXIT_INPUT;
+    }
+    let written = staged.len();
     println!(
         "{}: wrote {written} file(s) to {}{}",
         target.as_str(),
@@ -167,6 +218,95 @@ pub fn run(args: Args) -> u8 {
         }
     );
     EXIT_OK
+}
+
+/// The first few kilobytes of a file (enough for archc's header), or none
+/// when it does not exist.
+fn read_head(path: &Path) -> std::io::Result<Option<String>> {
+    use std::io::Read;
+    let file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let mut head = Vec::new();
+    file.take(4096).read_to_end(&mut head)?;
+    Ok(Some(String::from_utf8_lossy(&head).into_owned()))
+}
+
+/// Whether two files hold the same bytes, compared a block at a time.
+fn same_contents(a: &Path, b: &Path) -> std::io::Result<bool> {
+    use std::io::Read;
+    if std::fs::metadata(a)?.len() != std::fs::metadata(b)?.len() {
+        return Ok(false);
+    }
+    let mut a = std::io::BufReader::new(std::fs::File::open(a)?);
+    let mut b = std::io::BufReader::new(std::fs::File::open(b)?);
+    let (mut x, mut y) = (vec![0u8; 1 << 16], vec![0u8; 1 << 16]);
+    loop {
+        let n = a.read(&mut x)?;
+        if n == 0 {
+            return Ok(true);
+        }
+        b.read_exact(&mut y[..n])?;
+        if x[..n] != y[..n] {
+            return Ok(false);
+        }
+    }
+}
+
+enum Staging {
+    Render(backends::WriteError),
+    Io(std::io::Error),
+}
+
+/// Writes a file through `render` into a new temporary file in `path`'s
+/// folder and returns the temporary file's path, synced to disk.
+fn stage(
+    path: &Path,
+    render: impl FnOnce(&mut dyn Write) -> Result<(), backends::WriteError>,
+) -> Result<PathBuf, Staging> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(Staging::Io)?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut attempt = 0u32;
+    let (tmp, handle) = loop {
+        let tmp = dir.join(format!(
+            ".{name}.archc-{}-{attempt}.tmp",
+            std::process::id()
+        ));
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+        {
+            Ok(h) => break (tmp, h),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && attempt < 100 => {
+                attempt += 1;
+            }
+            Err(e) => return Err(Staging::Io(e)),
+        }
+    };
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, handle);
+    let result = match render(&mut out) {
+        Ok(()) => out
+            .into_inner()
+            .map_err(|e| e.into_error())
+            .and_then(|f| f.sync_all())
+            .map_err(Staging::Io),
+        Err(backends::WriteError::Io(e)) => Err(Staging::Io(e)),
+        Err(e) => Err(Staging::Render(e)),
+    };
+    match result {
+        Ok(()) => Ok(tmp),
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(e)
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -184,46 +324,6 @@ impl Action {
             Action::Unchanged => "unchanged",
         }
     }
-}
-
-/// Writes `file` to `path` through a temporary file in the same folder, so
-/// the rename replaces the old file in one step.
-fn write_atomically(path: &Path, file: &OutputFile) -> std::io::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let mut attempt = 0u32;
-    let (tmp, mut handle) = loop {
-        let tmp = dir.join(format!(
-            ".{name}.archc-{}-{attempt}.tmp",
-            std::process::id()
-        ));
-        match std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)
-        {
-            Ok(h) => break (tmp, h),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && attempt < 100 => {
-                attempt += 1;
-            }
-            Err(e) => return Err(e),
-        }
-    };
-    let result = handle
-        .write_all(file.contents.as_bytes())
-        .and_then(|()| handle.sync_all())
-        .and_then(|()| {
-            drop(handle);
-            std::fs::rename(&tmp, path)
-        });
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
 }
 
 /// Reads the overriding templates: every file of `DIR/<target>/` when that

@@ -35,6 +35,9 @@ pub struct TargetGroup {
     pub sticky: bool,
     pub health_interval: u32,
     pub comment: Option<String>,
+    /// Whether an internal balancer forwards to it (set once every
+    /// balancer exists, in `Builder::build`).
+    pub behind_internal: bool,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -251,6 +254,7 @@ impl Builder<'_> {
             sticky,
             health_interval: interval,
             comment,
+            behind_internal: false,
         });
         id
     }

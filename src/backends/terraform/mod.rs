@@ -15,6 +15,7 @@
 
 use super::engines::{self, SERVICE_PORT};
 use super::escape::{Namer, Style, resource_name};
+use super::rows::Rows;
 use super::view::{self, ComponentView, DcView, View};
 use super::{BuildError, Job};
 use crate::model::Kind;
@@ -102,25 +103,25 @@ pub struct Tf {
     pub system: String,
     pub system_label: String,
     pub notes: Vec<String>,
-    pub dcs: Vec<TfDc>,
-    pub variables: Vec<Variable>,
-    pub security_groups: Vec<SecurityGroup>,
-    pub rules: Vec<Rule>,
-    pub albs: Vec<Alb>,
-    pub target_groups: Vec<TargetGroup>,
-    pub services: Vec<TfService>,
-    pub roles: Vec<Role>,
-    pub databases: Vec<Database>,
-    pub tables: Vec<Table>,
-    pub caches: Vec<Cache>,
-    pub queues: Vec<Queue>,
-    pub buckets: Vec<Bucket>,
-    pub replications: Vec<BucketReplication>,
-    pub cdns: Vec<Cdn>,
-    pub dns: Vec<Dns>,
-    pub alarms: Vec<Alarm>,
+    pub dcs: Rows<TfDc>,
+    pub variables: Rows<Variable>,
+    pub security_groups: Rows<SecurityGroup>,
+    pub rules: Rows<Rule>,
+    pub albs: Rows<Alb>,
+    pub target_groups: Rows<TargetGroup>,
+    pub services: Rows<TfService>,
+    pub roles: Rows<Role>,
+    pub databases: Rows<Database>,
+    pub tables: Rows<Table>,
+    pub caches: Rows<Cache>,
+    pub queues: Rows<Queue>,
+    pub buckets: Rows<Bucket>,
+    pub replications: Rows<BucketReplication>,
+    pub cdns: Rows<Cdn>,
+    pub dns: Rows<Dns>,
+    pub alarms: Rows<Alarm>,
     pub alerts: bool,
-    pub outputs: Vec<Output>,
+    pub outputs: Rows<Output>,
     /// Settings shared by every datacenter's network.
     pub has_rds: bool,
     pub has_cache: bool,
@@ -577,6 +578,16 @@ impl Builder<'_> {
         self.tf.security_groups.sort_by_key(|g| (g.order, g.dc));
         self.tf.albs.sort_by_key(|a| (a.order, a.dc));
         self.tf.target_groups.sort_by_key(|t| (t.order, t.dc));
+        let internal: HashSet<&str> = self
+            .tf
+            .albs
+            .iter()
+            .filter(|a| a.internal)
+            .map(|a| a.target_group.as_str())
+            .collect();
+        for t in &mut self.tf.target_groups {
+            t.behind_internal = internal.contains(t.id.as_str());
+        }
         self.tf.roles.sort_by_key(|r| r.order);
         let group_rank: HashMap<&str, usize> = self
             .tf
