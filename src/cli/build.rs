@@ -160,6 +160,18 @@ pub fn run(args: Args) -> u8 {
     // Every file goes to a temporary file beside its destination first;
     // only when all of them rendered are they renamed into place, so a
     // failed template or a full disk leaves the folder as it was.
+    // Folders this build creates, removed again if it fails.
+    let mut created: Vec<PathBuf> = Vec::new();
+    for (path, _) in &plan {
+        let mut dir = path.parent();
+        while let Some(d) = dir {
+            if d.as_os_str().is_empty() || d.exists() || created.iter().any(|c| c == d) {
+                break;
+            }
+            created.push(d.to_path_buf());
+            dir = d.parent();
+        }
+    }
     let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
     let mut errors = Vec::new();
     let mut unchanged = 0;
@@ -201,6 +213,11 @@ pub fn run(args: Args) -> u8 {
         }
     }
     if !errors.is_empty() {
+        // Deepest first; a folder something else wrote into stays.
+        created.sort_by_key(|d| std::cmp::Reverse(d.components().count()));
+        for d in &created {
+            let _ = std::fs::remove_dir(d);
+        }
         for e in errors {
             eprintln!("error: {e}");
         }
