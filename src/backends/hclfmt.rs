@@ -3,7 +3,7 @@
 //! aligned one space after the longest name.
 //!
 //! Templates cannot align `=` themselves (names come from the design), so
-//! every `.tf` file passes through [`format`] after rendering. The rules are
+//! every `.tf` file is written through a [`Formatter`]. The rules are
 //! those of hclwrite, the formatter behind `terraform fmt`:
 //! - a line that opens more brackets than it closes indents what follows
 //!   by one level, however many it opens; a line that closes them goes back;
@@ -96,17 +96,8 @@ fn scan(text: &str) -> Line<'_> {
     Line { text, net, assign }
 }
 
-/// Lays out HCL text as `terraform fmt` does (see the module docs).
-pub fn format(src: &str) -> String {
-    let mut out = Formatter::new(Vec::with_capacity(src.len() + src.len() / 8));
-    // Writing into memory cannot fail.
-    let _ = out.write_all(src.as_bytes());
-    let bytes = out.finish().unwrap_or_default();
-    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
-}
-
-/// [`format`] as a writer: text written to it comes out laid out in
-/// `inner`, one run of attribute lines at a time, so a file of any size is
+/// Lays out HCL text as `terraform fmt` does (see the module docs): text
+/// written to it comes out laid out in `inner`, one run of attribute lines at a time, so a file of any size is
 /// formatted in the memory of its longest run. Call [`Formatter::finish`]
 /// at the end: it writes the last run.
 pub struct Formatter<W: Write> {
@@ -259,8 +250,18 @@ impl<W: Write> Write for Formatter<W> {
 
 #[cfg(test)]
 mod tests {
-    use super::{Formatter, format};
+    use super::Formatter;
     use std::io::Write;
+
+    /// Lays out HCL text as `terraform fmt` does (see the module docs).
+    fn format(src: &str) -> String {
+        let mut out = Formatter::new(Vec::with_capacity(src.len() + src.len() / 8));
+        // Writing into memory cannot fail.
+        let _ = out.write_all(src.as_bytes());
+        let bytes = out.finish().unwrap_or_default();
+        String::from_utf8(bytes)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    }
 
     /// Written in pieces of every size, split inside lines and inside
     /// multi-byte characters, the writer lays out the same text.

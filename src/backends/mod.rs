@@ -258,17 +258,15 @@ impl Rendering {
     }
 
     fn body(&self, job: &Job, out: &mut dyn std::io::Write) -> Result<(), WriteError> {
+        out.write_all(self.head.as_bytes())
+            .and_then(|()| out.write_all(b"\n"))
+            .map_err(WriteError::Io)?;
         let mut body = Body {
             out,
             started: false,
             last: b'\n',
             failed: None,
         };
-        let written = std::io::Write::write_all(&mut body.out, self.head.as_bytes())
-            .and_then(|()| std::io::Write::write_all(&mut body.out, b"\n"));
-        if let Err(e) = written {
-            return Err(WriteError::Io(e));
-        }
         let rendered = self.env.get_template(job.template).and_then(|t| {
             t.render_captured_to(job.context.clone(), &mut body)
                 .map(|_| ())
@@ -283,7 +281,7 @@ impl Rendering {
             }));
         }
         if body.last != b'\n' {
-            std::io::Write::write_all(&mut body.out, b"\n").map_err(WriteError::Io)?;
+            body.out.write_all(b"\n").map_err(WriteError::Io)?;
         }
         Ok(())
     }

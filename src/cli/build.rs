@@ -9,7 +9,7 @@
 //! a file and a failed build leaves the folder as it was.
 
 use super::{EXIT_INPUT, EXIT_OK, inputs};
-use archc::backends::{self, Options, Target};
+use archc::backends::{self, Options, Target, WriteError};
 use archc::estimate::shards::PlacementCache;
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -178,8 +178,7 @@ pub fn run(args: Args) -> u8 {
     for (i, (path, action)) in plan.iter().enumerate() {
         if !errors.is_empty() {
             // Render the rest without writing, to report every template error.
-            if let Err(backends::WriteError::Template(e)) = rendering.write(i, &mut std::io::sink())
-            {
+            if let Err(WriteError::Template(e)) = rendering.write(i, &mut std::io::sink()) {
                 errors.push(e.to_string());
             }
             continue;
@@ -193,8 +192,8 @@ pub fn run(args: Args) -> u8 {
                     staged.push((tmp, path.clone()));
                 }
             }
-            Err(Staging::Render(e)) => errors.push(e.to_string()),
-            Err(Staging::Io(e)) => errors.push(format!("{}: {e}", path.display())),
+            Err(WriteError::Io(e)) => errors.push(format!("{}: {e}", path.display())),
+            Err(e) => errors.push(e.to_string()),
         }
     }
     if errors.is_empty() {
@@ -272,19 +271,14 @@ fn same_contents(a: &Path, b: &Path) -> std::io::Result<bool> {
     }
 }
 
-enum Staging {
-    Render(backends::WriteError),
-    Io(std::io::Error),
-}
-
 /// Writes a file through `render` into a new temporary file in `path`'s
 /// folder and returns the temporary file's path, synced to disk.
 fn stage(
     path: &Path,
-    render: impl FnOnce(&mut dyn Write) -> Result<(), backends::WriteError>,
-) -> Result<PathBuf, Staging> {
+    render: impl FnOnce(&mut dyn Write) -> Result<(), WriteError>,
+) -> Result<PathBuf, WriteError> {
     let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(Staging::Io)?;
+    std::fs::create_dir_all(dir).map_err(WriteError::Io)?;
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -304,19 +298,16 @@ fn stage(
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && attempt < 100 => {
                 attempt += 1;
             }
-            Err(e) => return Err(Staging::Io(e)),
+            Err(e) => return Err(WriteError::Io(e)),
         }
     };
     let mut out = std::io::BufWriter::with_capacity(1 << 16, handle);
-    let result = match render(&mut out) {
-        Ok(()) => out
-            .into_inner()
+    let result = render(&mut out).and_then(|()| {
+        out.into_inner()
             .map_err(|e| e.into_error())
             .and_then(|f| f.sync_all())
-            .map_err(Staging::Io),
-        Err(backends::WriteError::Io(e)) => Err(Staging::Io(e)),
-        Err(e) => Err(Staging::Render(e)),
-    };
+            .map_err(WriteError::Io)
+    });
     match result {
         Ok(()) => Ok(tmp),
         Err(e) => {

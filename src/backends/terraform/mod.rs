@@ -575,19 +575,16 @@ impl Builder<'_> {
         self.tf.variables.sort_by_key(|v| v.rank);
         // Design order, datacenter by datacenter (stable: rules keep the
         // order they were made in within one group).
+        // `albs_of_tg` indexes the balancers in the order they were made.
+        for t in &mut self.tf.target_groups {
+            t.behind_internal = self
+                .albs_of_tg
+                .get(&t.id)
+                .is_some_and(|ix| ix.iter().any(|&i| self.tf.albs[i].internal));
+        }
         self.tf.security_groups.sort_by_key(|g| (g.order, g.dc));
         self.tf.albs.sort_by_key(|a| (a.order, a.dc));
         self.tf.target_groups.sort_by_key(|t| (t.order, t.dc));
-        let internal: HashSet<&str> = self
-            .tf
-            .albs
-            .iter()
-            .filter(|a| a.internal)
-            .map(|a| a.target_group.as_str())
-            .collect();
-        for t in &mut self.tf.target_groups {
-            t.behind_internal = internal.contains(t.id.as_str());
-        }
         self.tf.roles.sort_by_key(|r| r.order);
         let group_rank: HashMap<&str, usize> = self
             .tf
