@@ -39,7 +39,7 @@ impl Builder<'_> {
             resource_name(&[&self.view.system_label, &d.label], 60)
         };
         // The log bucket is named after the network, beside the components.
-        self.taken.insert(format!("{alias}_logs"));
+        self.taken.fixed(&format!("{alias}_logs"));
         self.tf.dcs.push(TfDc {
             dc_name: d.name.clone(),
             within: if d.implicit {

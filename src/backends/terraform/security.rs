@@ -2,6 +2,7 @@
 //! flow of the design, in both directions.
 
 use super::*;
+use std::sync::Arc;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct SecurityGroup {
@@ -14,19 +15,33 @@ pub struct SecurityGroup {
     pub description: String,
 }
 
+/// One rule of a group. The group names and the description are shared
+/// (`Arc`) with the group and with the rule of the other direction: a
+/// design has about seven rules per copy, and their strings were the
+/// largest part of `security.tf`'s memory.
 #[derive(Clone, Debug, Serialize)]
 pub struct Rule {
     pub id: String,
     pub dc: usize,
     /// `ingress` or `egress`.
     pub direction: &'static str,
-    pub sg: String,
+    pub sg: Arc<str>,
     /// The other side: a security group id, or a CIDR.
-    pub peer_sg: Option<String>,
-    pub cidr: Option<String>,
+    pub peer_sg: Option<Arc<str>>,
+    pub cidr: Option<&'static str>,
     pub port: u16,
-    pub description: String,
+    pub description: Arc<str>,
 }
+
+/// What makes two rules the same: (dc, direction, sg, peer, cidr, port).
+pub(super) type RuleKey = (
+    usize,
+    &'static str,
+    Arc<str>,
+    Option<Arc<str>>,
+    Option<&'static str>,
+    u16,
+);
 
 /// Text AWS accepts in security group and rule descriptions: letters,
 /// digits, spaces and `._-:/()#,@[]+=&;{}!$*`; anything else is dropped.
@@ -41,24 +56,33 @@ impl Builder<'_> {
         self.sgs.get(&(c.index, dc)).cloned()
     }
 
+    /// The one shared copy of a group name.
+    fn group(&mut self, sg: &str) -> Arc<str> {
+        if let Some(g) = self.groups.get(sg) {
+            return Arc::clone(g);
+        }
+        let g: Arc<str> = Arc::from(sg);
+        self.groups.insert(Arc::clone(&g));
+        g
+    }
+
     /// Adds a rule once, naming it after its ends.
-    pub(super) fn push_rule(&mut self, mut r: Rule) {
+    fn push_rule(&mut self, mut r: Rule) {
         let key = (
             r.dc,
             r.direction,
-            r.sg.clone(),
+            Arc::clone(&r.sg),
             r.peer_sg.clone(),
-            r.cidr.clone(),
+            r.cidr,
             r.port,
         );
         if !self.rule_keys.insert(key) {
             return;
         }
-        let other = r.peer_sg.clone().unwrap_or_else(|| "world".to_string());
+        let other = r.peer_sg.as_deref().unwrap_or("world");
         r.id = self
             .rule_ids
             .name(&format!("{}_{}_{other}_{}", r.sg, r.direction, r.port));
-        r.description = aws_text(&r.description);
         self.tf.rules.push(r);
     }
 
@@ -71,15 +95,16 @@ impl Builder<'_> {
         port: u16,
         description: String,
     ) {
+        let sg = self.group(sg);
         self.push_rule(Rule {
             id: String::new(),
             dc,
             direction,
-            sg: sg.to_string(),
+            sg,
             peer_sg: None,
-            cidr: Some("0.0.0.0/0".to_string()),
+            cidr: Some("0.0.0.0/0"),
             port,
-            description,
+            description: Arc::from(aws_text(&description)),
         });
     }
 
@@ -94,23 +119,24 @@ impl Builder<'_> {
         to: &str,
         port: u16,
     ) {
-        let description = format!("{from} to {to}");
+        let description: Arc<str> = Arc::from(aws_text(&format!("{from} to {to}")));
+        let (from_sg, to_sg) = (self.group(from_sg), self.group(to_sg));
         self.push_rule(Rule {
             id: String::new(),
             dc,
             direction: "ingress",
-            sg: to_sg.to_string(),
-            peer_sg: Some(from_sg.to_string()),
+            sg: Arc::clone(&to_sg),
+            peer_sg: Some(Arc::clone(&from_sg)),
             cidr: None,
             port,
-            description: description.clone(),
+            description: Arc::clone(&description),
         });
         self.push_rule(Rule {
             id: String::new(),
             dc,
             direction: "egress",
-            sg: from_sg.to_string(),
-            peer_sg: Some(to_sg.to_string()),
+            sg: from_sg,
+            peer_sg: Some(to_sg),
             cidr: None,
             port,
             description,
