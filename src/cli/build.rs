@@ -73,7 +73,8 @@ pub fn run(args: Args) -> u8 {
         datacenter: args.datacenter.clone(),
         overrides,
     };
-    let rendering = match backends::prepare(&model, &estimate, target, &build_options) {
+    // The design is not needed once the backend has its view of it.
+    let rendering = match backends::prepare_owned(model, estimate, target, &build_options) {
         Ok(r) => r,
         Err(errors) => {
             for e in errors {
@@ -82,10 +83,6 @@ pub fn run(args: Args) -> u8 {
             return EXIT_INPUT;
         }
     };
-    // The files are rendered one at a time from here on; the design is not
-    // needed any more.
-    drop(estimate);
-    drop(model);
     let out_dir = args
         .output
         .clone()

@@ -2,6 +2,7 @@
 //! and autoscaling groups of the design's services.
 
 use super::*;
+use std::sync::Arc;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Alb {
@@ -78,9 +79,9 @@ pub struct Scaling {
 /// Terraform expression.
 #[derive(Clone, Debug, Serialize)]
 pub struct EnvVar {
-    pub name: String,
-    pub literal: Option<String>,
-    pub expr: Option<String>,
+    pub name: Arc<str>,
+    pub literal: Option<Arc<str>>,
+    pub expr: Option<Arc<str>>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -561,7 +562,10 @@ impl Builder<'_> {
                 autoscale: c.autoscale.is_some(),
                 target_groups: tgs,
                 scaling,
-                env,
+                env: {
+                    env.shrink_to_fit();
+                    env
+                },
             });
         }
         self.tf.roles.push(Role {

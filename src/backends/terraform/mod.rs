@@ -335,7 +335,7 @@ fn camel(label: &str) -> String {
         .collect()
 }
 
-fn lit(name: impl Into<String>, value: impl Into<String>) -> EnvVar {
+fn lit(name: impl Into<std::sync::Arc<str>>, value: impl Into<std::sync::Arc<str>>) -> EnvVar {
     EnvVar {
         name: name.into(),
         literal: Some(value.into()),
@@ -343,7 +343,7 @@ fn lit(name: impl Into<String>, value: impl Into<String>) -> EnvVar {
     }
 }
 
-fn expr(name: impl Into<String>, e: impl Into<String>) -> EnvVar {
+fn expr(name: impl Into<std::sync::Arc<str>>, e: impl Into<std::sync::Arc<str>>) -> EnvVar {
     EnvVar {
         name: name.into(),
         literal: None,
