@@ -239,12 +239,11 @@ struct Builder<'a> {
     by_snake: HashMap<String, usize>,
     /// Names of the variables declared so far.
     variable_names: HashSet<String>,
-    /// What makes two rules the same: (dc, direction, sg, peer, cidr, port).
+    /// The rules made so far (see `security::RuleKey`).
     rule_keys: HashSet<RuleKey>,
     /// Every security group name once, shared by its rules.
-    groups: HashSet<std::sync::Arc<str>>,
+    groups: HashMap<std::sync::Arc<str>, u32>,
 }
-
 
 #[derive(Clone, Debug, Default)]
 struct Endpoint {
@@ -277,7 +276,7 @@ pub(crate) fn jobs(view: &View) -> Result<Vec<Job>, Vec<BuildError>> {
         by_snake: HashMap::new(),
         variable_names: HashSet::new(),
         rule_keys: HashSet::new(),
-        groups: HashSet::new(),
+        groups: HashMap::new(),
         albs_of_tg: HashMap::new(),
     };
     // The first component of a label wins, as a search in design order would.
