@@ -199,7 +199,7 @@ impl Builder<'_> {
                 if !internal {
                     self.open(
                         dc,
-                        "ingress",
+                        Direction::Ingress,
                         &sg,
                         443,
                         format!("internet to {} over HTTPS", c.name),
@@ -316,7 +316,7 @@ impl Builder<'_> {
             if !internal {
                 self.open(
                     dc,
-                    "ingress",
+                    Direction::Ingress,
                     &sg,
                     443,
                     format!("internet to {} over HTTPS", c.name),
@@ -493,7 +493,7 @@ impl Builder<'_> {
             // Images, AWS APIs and managed services are reached over HTTPS.
             self.open(
                 dc,
-                "egress",
+                Direction::Egress,
                 &sg,
                 443,
                 format!("{} to HTTPS (AWS APIs, image registry)", c.name),

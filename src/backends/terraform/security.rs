@@ -16,21 +16,42 @@ pub struct SecurityGroup {
 }
 
 /// One rule of a group. The group names and the description are shared
-/// (`Arc`) with the group and with the rule of the other direction: a
-/// design has about seven rules per copy, and their strings were the
-/// largest part of `security.tf`'s memory.
+/// (`Arc`) with the group and with the rule of the other direction, and the
+/// rest is packed (72 bytes): a design has about seven rules per copy, the
+/// largest table of `security.tf`.
 #[derive(Clone, Debug, Serialize)]
 pub struct Rule {
-    pub id: String,
-    pub dc: usize,
-    /// `ingress` or `egress`.
-    pub direction: &'static str,
+    pub id: Box<str>,
+    pub dc: u32,
+    pub direction: Direction,
     pub sg: Arc<str>,
-    /// The other side: a security group id, or a CIDR.
+    /// The other side: a security group id, or (`cidr`) every address.
     pub peer_sg: Option<Arc<str>>,
-    pub cidr: Option<&'static str>,
+    #[serde(rename = "cidr", serialize_with = "every_address")]
+    pub open: bool,
     pub port: u16,
     pub description: Arc<str>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    Ingress,
+    Egress,
+}
+
+impl Direction {
+    fn as_str(self) -> &'static str {
+        match self {
+            Direction::Ingress => "ingress",
+            Direction::Egress => "egress",
+        }
+    }
+}
+
+/// An open rule's CIDR, `0.0.0.0/0`; none for a rule between groups.
+fn every_address<S: serde::Serializer>(open: &bool, s: S) -> Result<S::Ok, S::Error> {
+    open.then_some("0.0.0.0/0").serialize(s)
 }
 
 /// What makes two rules the same: (dc, direction, sg, peer, cidr, port),
@@ -42,13 +63,13 @@ pub(super) type RuleKey = u128;
 
 fn rule_key(
     dc: usize,
-    direction: &str,
+    direction: Direction,
     sg: u32,
     peer: Option<u32>,
     cidr: bool,
     port: u16,
 ) -> RuleKey {
-    let flags = u128::from(direction == "egress") | (u128::from(cidr) << 1);
+    let flags = u128::from(direction == Direction::Egress) | (u128::from(cidr) << 1);
     (dc as u128 & 0xffff_ffff) << 96
         | u128::from(sg) << 64
         | u128::from(peer.unwrap_or(u32::MAX)) << 32
@@ -88,7 +109,13 @@ impl Builder<'_> {
         let other = r.peer_sg.as_deref().unwrap_or("world");
         r.id = self
             .rule_ids
-            .name(&format!("{}_{}_{other}_{}", r.sg, r.direction, r.port));
+            .name(&format!(
+                "{}_{}_{other}_{}",
+                r.sg,
+                r.direction.as_str(),
+                r.port
+            ))
+            .into_boxed_str();
         self.tf.rules.push(r);
     }
 
@@ -96,7 +123,7 @@ impl Builder<'_> {
     pub(super) fn open(
         &mut self,
         dc: usize,
-        direction: &'static str,
+        direction: Direction,
         sg: &str,
         port: u16,
         description: String,
@@ -106,12 +133,12 @@ impl Builder<'_> {
         self.push_rule(
             key,
             Rule {
-                id: String::new(),
-                dc,
+                id: Box::default(),
+                dc: dc as u32,
                 direction,
                 sg,
                 peer_sg: None,
-                cidr: Some("0.0.0.0/0"),
+                open: true,
                 port,
                 description: Arc::from(aws_text(&description)),
             },
@@ -131,30 +158,30 @@ impl Builder<'_> {
     ) {
         let description: Arc<str> = Arc::from(aws_text(&format!("{from} to {to}")));
         let ((from_sg, from_n), (to_sg, to_n)) = (self.group(from_sg), self.group(to_sg));
-        let key = rule_key(dc, "ingress", to_n, Some(from_n), false, port);
+        let key = rule_key(dc, Direction::Ingress, to_n, Some(from_n), false, port);
         self.push_rule(
             key,
             Rule {
-                id: String::new(),
-                dc,
-                direction: "ingress",
+                id: Box::default(),
+                dc: dc as u32,
+                direction: Direction::Ingress,
                 sg: Arc::clone(&to_sg),
                 peer_sg: Some(Arc::clone(&from_sg)),
-                cidr: None,
+                open: false,
                 port,
                 description: Arc::clone(&description),
             },
         );
-        let key = rule_key(dc, "egress", from_n, Some(to_n), false, port);
+        let key = rule_key(dc, Direction::Egress, from_n, Some(to_n), false, port);
         self.push_rule(
             key,
             Rule {
-                id: String::new(),
-                dc,
-                direction: "egress",
+                id: Box::default(),
+                dc: dc as u32,
+                direction: Direction::Egress,
                 sg: from_sg,
                 peer_sg: Some(to_sg),
-                cidr: None,
+                open: false,
                 port,
                 description,
             },
