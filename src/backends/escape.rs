@@ -12,6 +12,7 @@
 
 use std::collections::BTreeSet;
 use std::fmt::Write;
+use std::sync::Arc;
 
 /// A double-quoted YAML scalar that reads back as exactly `s`.
 ///
@@ -233,7 +234,8 @@ pub fn ident(name: &str, style: Style, max: usize) -> String {
 pub struct Namer {
     style: Style,
     max: usize,
-    taken: BTreeSet<String>,
+    /// Shared with the names handed out by [`Namer::shared`].
+    taken: BTreeSet<Arc<str>>,
 }
 
 impl Namer {
@@ -247,19 +249,25 @@ impl Namer {
 
     /// Reserves a fixed name (so that generated names avoid it).
     pub fn reserve(&mut self, name: &str) {
-        self.taken.insert(name.to_string());
+        self.taken.insert(Arc::from(name));
     }
 
     pub fn name(&mut self, raw: &str) -> String {
+        self.shared(raw).to_string()
+    }
+
+    /// [`Namer::name`], the name shared with the namer's own record of it:
+    /// one copy for tables with a name per row.
+    pub fn shared(&mut self, raw: &str) -> Arc<str> {
         let sep = if self.style == Style::Label { '-' } else { '_' };
-        let base = ident(raw, self.style, self.max.saturating_sub(4));
-        if self.taken.insert(base.clone()) {
+        let base: Arc<str> = Arc::from(ident(raw, self.style, self.max.saturating_sub(4)));
+        if self.taken.insert(Arc::clone(&base)) {
             return base;
         }
         let mut n = 2;
         loop {
-            let candidate = format!("{base}{sep}{n}");
-            if self.taken.insert(candidate.clone()) {
+            let candidate: Arc<str> = Arc::from(format!("{base}{sep}{n}"));
+            if self.taken.insert(Arc::clone(&candidate)) {
                 return candidate;
             }
             n += 1;

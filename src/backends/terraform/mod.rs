@@ -524,6 +524,11 @@ impl Builder<'_> {
                 self.service(c);
             }
         }
+        // Only services read endpoints: free them before the rest of the
+        // tables grow (the cdn stage below still records its own).
+        for per_dc in &mut self.endpoints {
+            per_dc.iter_mut().for_each(|e| *e = None);
+        }
         for &i in &order {
             let c = &view.components[i];
             match Kind::parse(c.kind) {

@@ -17,11 +17,11 @@ pub struct SecurityGroup {
 
 /// One rule of a group. The group names and the description are shared
 /// (`Arc`) with the group and with the rule of the other direction, and the
-/// rest is packed (72 bytes): a design has about seven rules per copy, the
+/// rest is packed (72 bytes; the id shared with the namer's record): a design has about seven rules per copy, the
 /// largest table of `security.tf`.
 #[derive(Clone, Debug, Serialize)]
 pub struct Rule {
-    pub id: Box<str>,
+    pub id: Arc<str>,
     pub dc: u32,
     pub direction: Direction,
     pub sg: Arc<str>,
@@ -107,15 +107,12 @@ impl Builder<'_> {
             return;
         }
         let other = r.peer_sg.as_deref().unwrap_or("world");
-        r.id = self
-            .rule_ids
-            .name(&format!(
-                "{}_{}_{other}_{}",
-                r.sg,
-                r.direction.as_str(),
-                r.port
-            ))
-            .into_boxed_str();
+        r.id = self.rule_ids.shared(&format!(
+            "{}_{}_{other}_{}",
+            r.sg,
+            r.direction.as_str(),
+            r.port
+        ));
         self.tf.rules.push(r);
     }
 
@@ -133,7 +130,7 @@ impl Builder<'_> {
         self.push_rule(
             key,
             Rule {
-                id: Box::default(),
+                id: Arc::from(""),
                 dc: dc as u32,
                 direction,
                 sg,
@@ -162,7 +159,7 @@ impl Builder<'_> {
         self.push_rule(
             key,
             Rule {
-                id: Box::default(),
+                id: Arc::from(""),
                 dc: dc as u32,
                 direction: Direction::Ingress,
                 sg: Arc::clone(&to_sg),
@@ -176,7 +173,7 @@ impl Builder<'_> {
         self.push_rule(
             key,
             Rule {
-                id: Box::default(),
+                id: Arc::from(""),
                 dc: dc as u32,
                 direction: Direction::Egress,
                 sg: from_sg,
