@@ -118,14 +118,14 @@ pub struct ComponentView {
     /// Called from a client or a dns.
     pub entry: bool,
     pub copies: Vec<CopyView>,
-    pub lb: Option<LbView>,
-    pub cdn: Option<CdnView>,
-    pub dns: Option<DnsView>,
-    pub service: Option<ServiceView>,
-    pub cache: Option<CacheView>,
-    pub database: Option<DatabaseView>,
-    pub queue: Option<QueueView>,
-    pub storage: Option<StorageView>,
+    pub lb: Option<Box<LbView>>,
+    pub cdn: Option<Box<CdnView>>,
+    pub dns: Option<Box<DnsView>>,
+    pub service: Option<Box<ServiceView>>,
+    pub cache: Option<Box<CacheView>>,
+    pub database: Option<Box<DatabaseView>>,
+    pub queue: Option<Box<QueueView>>,
+    pub storage: Option<Box<StorageView>>,
 }
 
 impl ComponentView {
@@ -513,7 +513,7 @@ fn component_view(
         callers: Vec::new(),
         entry: false,
         copies,
-        lb: c.lb().map(|s| LbView {
+        lb: c.lb().map(|s| Box::new(LbView {
             algorithm: match s.algorithm.value {
                 Algorithm::RoundRobin => "round-robin",
                 Algorithm::LeastConnections => "least-connections",
@@ -521,8 +521,8 @@ fn component_view(
             },
             sticky: s.sticky.value,
             health_interval_s: s.health_interval.value,
-        }),
-        cdn: c.cdn().map(|s| CdnView {
+        })),
+        cdn: c.cdn().map(|s| Box::new(CdnView {
             ttl_s: s.ttl.as_ref().map(|t| t.value),
             hit_ratio: s.hit_ratio.value,
             fallback: match s.fallback.value {
@@ -534,8 +534,8 @@ fn component_view(
                 Invalidation::Api => "api",
                 Invalidation::None => "none",
             },
-        }),
-        dns: c.dns().map(|s| DnsView {
+        })),
+        dns: c.dns().map(|s| Box::new(DnsView {
             routing: match s.routing.value {
                 Routing::Simple => "simple",
                 Routing::Weighted => "weighted",
@@ -544,8 +544,8 @@ fn component_view(
             },
             failover: s.failover.value,
             ttl_s: s.ttl.value,
-        }),
-        service: c.service().map(|s| ServiceView {
+        })),
+        service: c.service().map(|s| Box::new(ServiceView {
             session_local: s.session.value == Session::Local,
             session_store: match s.session.value {
                 Session::Store(id) => Some(id),
@@ -553,8 +553,8 @@ fn component_view(
             },
             consumes: s.consumes.as_ref().map(|q| q.value),
             timeout_s: s.timeout.value,
-        }),
-        cache: c.cache().map(|s| CacheView {
+        })),
+        cache: c.cache().map(|s| Box::new(CacheView {
             engine: s.engine.value.clone(),
             memory_bytes: s.memory.as_ref().map(|m| m.value),
             ttl_s: s.ttl.as_ref().map(|t| t.value),
@@ -567,8 +567,8 @@ fn component_view(
             hit_ratio: s.hit_ratio.value,
             overprovision: s.overprovision.value,
             cross_dc: cross_dc(s.cross_dc.value),
-        }),
-        database: c.database().map(|s| DatabaseView {
+        })),
+        database: c.database().map(|s| Box::new(DatabaseView {
             engine: s.engine.value.clone(),
             replicas: c.replicas.value,
             failover: match s.failover.value {
@@ -592,17 +592,17 @@ fn component_view(
             },
             dedicated: s.dedicated.value.clone(),
             cross_dc: cross_dc(s.cross_dc.value),
-        }),
-        queue: c.queue().map(|s| QueueView {
+        })),
+        queue: c.queue().map(|s| Box::new(QueueView {
             engine: s.engine.value.clone(),
             durable: s.durable.value,
             max_backlog: s.max_backlog.as_ref().map(|m| m.value),
             consumers: model.consumers_of(index).collect(),
-        }),
-        storage: c.storage().map(|s| StorageView {
+        })),
+        storage: c.storage().map(|s| Box::new(StorageView {
             engine: s.engine.value.clone(),
             cross_dc: cross_dc(s.cross_dc.value),
-        }),
+        })),
     }
 }
 
