@@ -46,9 +46,9 @@ pub struct TfService {
     pub id: String,
     pub dc: usize,
     pub component: String,
-    /// `photo-share-web-us-east`, for tags.
+    /// `photo-share-web-us-east`, for tags; with a `-`, the prefix of the
+    /// launch template and group names.
     pub name: String,
-    pub name_prefix: String,
     pub sg: String,
     pub role: String,
     pub image_var: String,
@@ -549,7 +549,6 @@ impl Builder<'_> {
                 dc,
                 component: c.name.clone(),
                 name: self.aws_name(&[&c.label], dc, 200),
-                name_prefix: format!("{}-", self.aws_name(&[&c.label], dc, 200)),
                 sg: sg.clone(),
                 role: role.clone(),
                 image_var: image_var.clone(),
