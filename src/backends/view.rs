@@ -513,96 +513,112 @@ fn component_view(
         callers: Vec::new(),
         entry: false,
         copies,
-        lb: c.lb().map(|s| Box::new(LbView {
-            algorithm: match s.algorithm.value {
-                Algorithm::RoundRobin => "round-robin",
-                Algorithm::LeastConnections => "least-connections",
-                Algorithm::IpHash => "ip-hash",
-            },
-            sticky: s.sticky.value,
-            health_interval_s: s.health_interval.value,
-        })),
-        cdn: c.cdn().map(|s| Box::new(CdnView {
-            ttl_s: s.ttl.as_ref().map(|t| t.value),
-            hit_ratio: s.hit_ratio.value,
-            fallback: match s.fallback.value {
-                Fallback::Origin => "origin",
-                Fallback::None => "none",
-            },
-            invalidation: match s.invalidation.value {
-                Invalidation::Versioning => "versioning",
-                Invalidation::Api => "api",
-                Invalidation::None => "none",
-            },
-        })),
-        dns: c.dns().map(|s| Box::new(DnsView {
-            routing: match s.routing.value {
-                Routing::Simple => "simple",
-                Routing::Weighted => "weighted",
-                Routing::Geo => "geo",
-                Routing::Latency => "latency",
-            },
-            failover: s.failover.value,
-            ttl_s: s.ttl.value,
-        })),
-        service: c.service().map(|s| Box::new(ServiceView {
-            session_local: s.session.value == Session::Local,
-            session_store: match s.session.value {
-                Session::Store(id) => Some(id),
-                _ => None,
-            },
-            consumes: s.consumes.as_ref().map(|q| q.value),
-            timeout_s: s.timeout.value,
-        })),
-        cache: c.cache().map(|s| Box::new(CacheView {
-            engine: s.engine.value.clone(),
-            memory_bytes: s.memory.as_ref().map(|m| m.value),
-            ttl_s: s.ttl.as_ref().map(|t| t.value),
-            eviction: match s.eviction.value {
-                Eviction::Lru => "lru",
-                Eviction::Lfu => "lfu",
-                Eviction::Fifo => "fifo",
-                Eviction::None => "none",
-            },
-            hit_ratio: s.hit_ratio.value,
-            overprovision: s.overprovision.value,
-            cross_dc: cross_dc(s.cross_dc.value),
-        })),
-        database: c.database().map(|s| Box::new(DatabaseView {
-            engine: s.engine.value.clone(),
-            replicas: c.replicas.value,
-            failover: match s.failover.value {
-                FailoverMode::Automatic => "automatic",
-                FailoverMode::Manual => "manual",
-                FailoverMode::None => "none",
-            },
-            failover_time_s: s.failover_time.value,
-            read_from: match s.read_from.value {
-                ReadFrom::Replicas => "replicas",
-                ReadFrom::Primary => "primary",
-                ReadFrom::Any => "any",
-            },
-            shards: s.shards.value,
-            total_shards: s.total_shards(),
-            shard_key: s.shard_key.as_ref().map(|k| k.value.clone()),
-            sharding: match s.sharding.value {
-                crate::model::Sharding::Hash => "hash",
-                crate::model::Sharding::Consistent => "consistent",
-                crate::model::Sharding::Range => "range",
-            },
-            dedicated: s.dedicated.value.clone(),
-            cross_dc: cross_dc(s.cross_dc.value),
-        })),
-        queue: c.queue().map(|s| Box::new(QueueView {
-            engine: s.engine.value.clone(),
-            durable: s.durable.value,
-            max_backlog: s.max_backlog.as_ref().map(|m| m.value),
-            consumers: model.consumers_of(index).collect(),
-        })),
-        storage: c.storage().map(|s| Box::new(StorageView {
-            engine: s.engine.value.clone(),
-            cross_dc: cross_dc(s.cross_dc.value),
-        })),
+        lb: c.lb().map(|s| {
+            Box::new(LbView {
+                algorithm: match s.algorithm.value {
+                    Algorithm::RoundRobin => "round-robin",
+                    Algorithm::LeastConnections => "least-connections",
+                    Algorithm::IpHash => "ip-hash",
+                },
+                sticky: s.sticky.value,
+                health_interval_s: s.health_interval.value,
+            })
+        }),
+        cdn: c.cdn().map(|s| {
+            Box::new(CdnView {
+                ttl_s: s.ttl.as_ref().map(|t| t.value),
+                hit_ratio: s.hit_ratio.value,
+                fallback: match s.fallback.value {
+                    Fallback::Origin => "origin",
+                    Fallback::None => "none",
+                },
+                invalidation: match s.invalidation.value {
+                    Invalidation::Versioning => "versioning",
+                    Invalidation::Api => "api",
+                    Invalidation::None => "none",
+                },
+            })
+        }),
+        dns: c.dns().map(|s| {
+            Box::new(DnsView {
+                routing: match s.routing.value {
+                    Routing::Simple => "simple",
+                    Routing::Weighted => "weighted",
+                    Routing::Geo => "geo",
+                    Routing::Latency => "latency",
+                },
+                failover: s.failover.value,
+                ttl_s: s.ttl.value,
+            })
+        }),
+        service: c.service().map(|s| {
+            Box::new(ServiceView {
+                session_local: s.session.value == Session::Local,
+                session_store: match s.session.value {
+                    Session::Store(id) => Some(id),
+                    _ => None,
+                },
+                consumes: s.consumes.as_ref().map(|q| q.value),
+                timeout_s: s.timeout.value,
+            })
+        }),
+        cache: c.cache().map(|s| {
+            Box::new(CacheView {
+                engine: s.engine.value.clone(),
+                memory_bytes: s.memory.as_ref().map(|m| m.value),
+                ttl_s: s.ttl.as_ref().map(|t| t.value),
+                eviction: match s.eviction.value {
+                    Eviction::Lru => "lru",
+                    Eviction::Lfu => "lfu",
+                    Eviction::Fifo => "fifo",
+                    Eviction::None => "none",
+                },
+                hit_ratio: s.hit_ratio.value,
+                overprovision: s.overprovision.value,
+                cross_dc: cross_dc(s.cross_dc.value),
+            })
+        }),
+        database: c.database().map(|s| {
+            Box::new(DatabaseView {
+                engine: s.engine.value.clone(),
+                replicas: c.replicas.value,
+                failover: match s.failover.value {
+                    FailoverMode::Automatic => "automatic",
+                    FailoverMode::Manual => "manual",
+                    FailoverMode::None => "none",
+                },
+                failover_time_s: s.failover_time.value,
+                read_from: match s.read_from.value {
+                    ReadFrom::Replicas => "replicas",
+                    ReadFrom::Primary => "primary",
+                    ReadFrom::Any => "any",
+                },
+                shards: s.shards.value,
+                total_shards: s.total_shards(),
+                shard_key: s.shard_key.as_ref().map(|k| k.value.clone()),
+                sharding: match s.sharding.value {
+                    crate::model::Sharding::Hash => "hash",
+                    crate::model::Sharding::Consistent => "consistent",
+                    crate::model::Sharding::Range => "range",
+                },
+                dedicated: s.dedicated.value.clone(),
+                cross_dc: cross_dc(s.cross_dc.value),
+            })
+        }),
+        queue: c.queue().map(|s| {
+            Box::new(QueueView {
+                engine: s.engine.value.clone(),
+                durable: s.durable.value,
+                max_backlog: s.max_backlog.as_ref().map(|m| m.value),
+                consumers: model.consumers_of(index).collect(),
+            })
+        }),
+        storage: c.storage().map(|s| {
+            Box::new(StorageView {
+                engine: s.engine.value.clone(),
+                cross_dc: cross_dc(s.cross_dc.value),
+            })
+        }),
     }
 }
 
