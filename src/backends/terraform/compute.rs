@@ -2,7 +2,6 @@
 //! and autoscaling groups of the design's services.
 
 use super::*;
-use std::sync::Arc;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Alb {
@@ -544,6 +543,8 @@ impl Builder<'_> {
                     c.name
                 ));
             }
+            // Kept until the build ends: no spare capacity.
+            env.shrink_to_fit();
             self.tf.services.push(TfService {
                 id: id.clone(),
                 dc,
@@ -561,10 +562,7 @@ impl Builder<'_> {
                 autoscale: c.autoscale.is_some(),
                 target_groups: tgs,
                 scaling,
-                env: {
-                    env.shrink_to_fit();
-                    env
-                },
+                env,
             });
         }
         self.tf.roles.push(Role {

@@ -22,6 +22,7 @@ use crate::model::Kind;
 use minijinja::Value;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 mod compute;
 mod data;
@@ -242,7 +243,7 @@ struct Builder<'a> {
     /// The rules made so far (see `security::RuleKey`).
     rule_keys: HashSet<RuleKey>,
     /// Every security group name once, shared by its rules.
-    groups: HashMap<std::sync::Arc<str>, u32>,
+    groups: HashMap<Arc<str>, u32>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -334,7 +335,7 @@ fn camel(label: &str) -> String {
         .collect()
 }
 
-fn lit(name: impl Into<std::sync::Arc<str>>, value: impl Into<std::sync::Arc<str>>) -> EnvVar {
+fn lit(name: impl Into<Arc<str>>, value: impl Into<Arc<str>>) -> EnvVar {
     EnvVar {
         name: name.into(),
         literal: Some(value.into()),
@@ -342,7 +343,7 @@ fn lit(name: impl Into<std::sync::Arc<str>>, value: impl Into<std::sync::Arc<str
     }
 }
 
-fn expr(name: impl Into<std::sync::Arc<str>>, e: impl Into<std::sync::Arc<str>>) -> EnvVar {
+fn expr(name: impl Into<Arc<str>>, e: impl Into<Arc<str>>) -> EnvVar {
     EnvVar {
         name: name.into(),
         literal: None,
@@ -525,7 +526,8 @@ impl Builder<'_> {
             }
         }
         // Only services read endpoints: free them before the rest of the
-        // tables grow (the cdn stage below still records its own).
+        // tables grow. (The cdn stage below records one that nothing reads:
+        // services skip global callees.)
         for per_dc in &mut self.endpoints {
             per_dc.iter_mut().for_each(|e| *e = None);
         }

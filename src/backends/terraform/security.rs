@@ -2,7 +2,6 @@
 //! flow of the design, in both directions.
 
 use super::*;
-use std::sync::Arc;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct SecurityGroup {
@@ -15,10 +14,11 @@ pub struct SecurityGroup {
     pub description: String,
 }
 
-/// One rule of a group. The group names and the description are shared
-/// (`Arc`) with the group and with the rule of the other direction, and the
-/// rest is packed (72 bytes; the id shared with the namer's record): a design has about seven rules per copy, the
-/// largest table of `security.tf`.
+/// One rule of a group, the largest table of `security.tf` (about seven
+/// rules per copy). Its strings are shared (`Arc`): the group names with
+/// every rule of the group, the description with the rule of the other
+/// direction, the id with the namer's record of it; the rest is packed
+/// (72 bytes).
 #[derive(Clone, Debug, Serialize)]
 pub struct Rule {
     pub id: Arc<str>,
