@@ -17,7 +17,7 @@ mod defaults;
 pub mod dump;
 pub mod walk;
 
-pub use build::{BuildOptions, build, fmt_num, fmt_secs};
+pub use build::{BuildOptions, build};
 pub use defaults::{DEFAULTS_TABLE, kind_defaults};
 
 use crate::diagnostic::Span;

@@ -386,13 +386,13 @@ struct Names<'a> {
 /// A number as the design writes it (60, 0.5, 99.95):
 /// [`crate::figures::number`] in the `Written` style, named for the
 /// model's messages.
-pub fn fmt_num(v: f64) -> String {
+pub(crate) fn fmt_num(v: f64) -> String {
     crate::figures::number(v, crate::figures::Style::Written)
 }
 
 /// Seconds as the design writes them (250ms, 30s, 2m, 1h):
 /// [`crate::figures::duration`] in the `Written` style.
-pub fn fmt_secs(s: f64) -> String {
+pub(crate) fn fmt_secs(s: f64) -> String {
     crate::figures::duration(s, crate::figures::Style::Written)
 }
 
