@@ -378,6 +378,52 @@ fn storage_per_shard_and_across_datacenters() {
 }
 
 #[test]
+fn storage_uses_a_database_record_size_and_a_queue_backlog() {
+    let (_, e) = estimate(
+        "traffic { rate = 300/s  reads = 50%  write_size = 2KB  retention = 30d }
+         client u
+         service web { replicas = 2  capacity = 1000/s }
+         queue jobs { max_backlog = 1M }
+         queue mail
+         service workers { replicas = 1  capacity = 100/s  consumes = jobs }
+         service senders { replicas = 2  capacity = 100/s  consumes = mail }
+         database db { replicas = 1  record_size = 500B }
+         database logs
+         u -> web -> db
+         web -> logs [write]
+         web -> jobs [write]
+         web -> mail [write 10%]",
+    );
+    // 150 writes/s. db writes its own record size: 150 × 86,400 × 500 B ×
+    // (1 + 1) = 12.96 GB/day; logs has none, so write_size: 150 × 86,400 ×
+    // 2,000 = 25.92 GB/day.
+    let row = |name: &str| e.storage.iter().find(|s| s.component == name);
+    exact(row("db").unwrap().bytes_per_day, 12.96e9, "db per day");
+    exact(row("db").unwrap().record_bytes, 500.0, "db record");
+    assert!(!row("db").unwrap().assumed);
+    exact(row("logs").unwrap().bytes_per_day, 25.92e9, "logs per day");
+    // jobs: 150 messages/s against a drain of 1 × 100/s grows by 50/s:
+    // 50 × 86,400 × 2,000 = 8.64 GB/day; 30 days would be 259.2 GB, capped
+    // at max_backlog 1M × 2,000 B = 2 GB.
+    let jobs = row("jobs").unwrap();
+    exact(jobs.backlog_growth_per_s.unwrap(), 50.0, "jobs growth");
+    exact(jobs.bytes_per_day, 8.64e9, "jobs per day");
+    exact(jobs.bytes_retained.unwrap(), 2e9, "jobs retained");
+    // mail: 15/s against a drain of 200/s keeps up and stores nothing.
+    assert!(row("mail").is_none(), "a queue that keeps up holds no data");
+    exact(
+        e.storage_bytes_per_day,
+        (12.96 + 25.92 + 8.64) * 1e9,
+        "total",
+    );
+    exact(
+        e.storage_bytes_retained.unwrap(),
+        (12.96 + 25.92) * 30e9 + 2e9,
+        "total retained",
+    );
+}
+
+#[test]
 fn bandwidth_from_cdn_and_origin() {
     let (_, e) = estimate(
         "traffic { rate = 1000/s  peak = 2x  static = 40%  payload = 10KB }

@@ -125,6 +125,14 @@ pub struct StorageEstimate {
     pub shard: Option<usize>,
     pub bytes_per_day: f64,
     pub bytes_retained: Option<f64>,
+    /// Bytes one write (a database's record, a queue's message) stores.
+    pub record_bytes: f64,
+    /// The record size is a default: neither the database's `record_size`
+    /// nor `traffic.write_size` was written.
+    pub assumed: bool,
+    /// For a queue copy: messages per second its consumers cannot drain
+    /// (average rates), the growth of its backlog.
+    pub backlog_growth_per_s: Option<f64>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -671,17 +679,35 @@ fn class_estimates(
     out
 }
 
-/// Data written per day (writes × write_size × (1 + replicas)) per database
-/// copy and shard, and per storage copy; with `retention`, what is kept.
+/// Data kept per day, per database copy and shard, storage copy, and queue
+/// copy whose backlog grows; with `retention`, what is kept after it.
+///
+/// A database write stores the database's `record_size` when it is
+/// written, else `traffic.write_size`, × (1 + replicas) (managed: × 1). A
+/// storage write stores `write_size` once. A queue message carries one
+/// write (`write_size`); a queue keeps only what its consumers cannot
+/// drain, so its figure is the backlog's growth (none for a queue that
+/// keeps up), and what it retains is capped by `max_backlog`. Rates capped
+/// by a queue loop are not turned into queue storage.
 fn storage(model: &Model, est: &mut Estimate) {
     let Some(t) = &model.traffic else { return };
-    let size = t.write_size.value;
+    let write_size = t.write_size.value;
     let retention_days = t.retention.as_ref().map(|r| r.value / 86_400.0);
     let mut total = 0.0;
     for node in model.graph.node_indices() {
         let copy = model.graph[node];
         let comp = &model.components[copy.component];
         let dc = model.dc_name(copy.dc).map(String::from);
+        let row = |bytes_per_day: f64, record_bytes: f64, assumed: bool| StorageEstimate {
+            component: comp.name.clone(),
+            datacenter: dc.clone(),
+            shard: None,
+            bytes_per_day,
+            bytes_retained: retention_days.map(|d| bytes_per_day * d),
+            record_bytes,
+            assumed,
+            backlog_growth_per_s: None,
+        };
         match comp.kind {
             Kind::Database => {
                 let Some(db) = comp.database() else { continue };
@@ -697,27 +723,23 @@ fn storage(model: &Model, est: &mut Estimate) {
                 } else {
                     1.0 + f64::from(comp.replicas.value)
                 };
-                let per_day = writes * 86_400.0 * size * copies;
+                let (record, assumed) = if db.record_size.is_default() {
+                    (write_size, t.write_size.is_default())
+                } else {
+                    (db.record_size.value, false)
+                };
+                let per_day = writes * 86_400.0 * record * copies;
                 total += per_day;
                 let shards = &est.copies[node.index()].shards;
                 if shards.len() > 1 {
                     for s in shards {
                         est.storage.push(StorageEstimate {
-                            component: comp.name.clone(),
-                            datacenter: dc.clone(),
                             shard: Some(s.shard),
-                            bytes_per_day: per_day * s.share,
-                            bytes_retained: retention_days.map(|d| per_day * s.share * d),
+                            ..row(per_day * s.share, record, assumed)
                         });
                     }
                 } else {
-                    est.storage.push(StorageEstimate {
-                        component: comp.name.clone(),
-                        datacenter: dc,
-                        shard: None,
-                        bytes_per_day: per_day,
-                        bytes_retained: retention_days.map(|d| per_day * d),
-                    });
+                    est.storage.push(row(per_day, record, assumed));
                 }
             }
             Kind::Storage => {
@@ -728,21 +750,36 @@ fn storage(model: &Model, est: &mut Estimate) {
                         .map(|(_, n)| est.flows.total(n)[Class::Write.index()])
                         .sum();
                 }
-                let per_day = writes * 86_400.0 * size;
+                let per_day = writes * 86_400.0 * write_size;
                 total += per_day;
-                est.storage.push(StorageEstimate {
-                    component: comp.name.clone(),
-                    datacenter: dc,
-                    shard: None,
-                    bytes_per_day: per_day,
-                    bytes_retained: retention_days.map(|d| per_day * d),
-                });
+                est.storage
+                    .push(row(per_day, write_size, t.write_size.is_default()));
+            }
+            Kind::Queue if !est.unbounded => {
+                let Some(drain) = est.copies[node.index()].drain_rps else {
+                    continue;
+                };
+                let growth = sum(est.flows.total(node)) - drain;
+                if growth <= 0.0 {
+                    continue;
+                }
+                let per_day = growth * 86_400.0 * write_size;
+                total += per_day;
+                let cap = comp
+                    .queue()
+                    .and_then(|q| q.max_backlog.as_ref())
+                    .map(|m| m.value * write_size);
+                let mut r = row(per_day, write_size, t.write_size.is_default());
+                r.bytes_retained = r.bytes_retained.map(|b| cap.map_or(b, |c| b.min(c)));
+                r.backlog_growth_per_s = Some(growth);
+                est.storage.push(r);
             }
             _ => {}
         }
     }
     est.storage_bytes_per_day = total;
-    est.storage_bytes_retained = retention_days.map(|d| total * d);
+    est.storage_bytes_retained =
+        retention_days.map(|_| est.storage.iter().filter_map(|s| s.bytes_retained).sum());
 }
 
 /// Response bytes at peak: CDN hits are served by the CDN, every other

@@ -734,7 +734,6 @@ fn storage_section(model: &Model, est: &Estimate, out: &mut String) {
         out.push_str("  no database or storage receives writes\n\n");
         return;
     }
-    let assumed = t.write_size.is_default();
     let sharded = est.storage.iter().any(|s| s.shard.is_some());
     let mut table = if sharded {
         Table::new(
@@ -762,11 +761,12 @@ fn storage_section(model: &Model, est: &Estimate, out: &mut String) {
         table.row(row(
             name,
             s.shard.map_or(String::new(), |x| x.to_string()),
-            mark(size(s.bytes_per_day, Report), assumed),
+            mark(size(s.bytes_per_day, Report), s.assumed),
             s.bytes_retained
-                .map_or("-".into(), |b| mark(size(b, Report), assumed)),
+                .map_or("-".into(), |b| mark(size(b, Report), s.assumed)),
         ));
     }
+    let assumed = est.storage.iter().any(|s| s.assumed);
     table.row(row(
         "total".into(),
         String::new(),
@@ -778,8 +778,38 @@ fn storage_section(model: &Model, est: &Estimate, out: &mut String) {
     ));
     table.render("  ", out);
     out.push_str(
-        "  writes x write_size x (1 + replicas) per copy; a copy with cross_dc also stores the other copies' writes\n\n",
+        "  writes x record size (a database's record_size, else write_size) x (1 + replicas) per copy; a copy with cross_dc also stores the other copies' writes\n",
     );
+    // Databases whose own record_size is used, once each in design order.
+    let mut records: Vec<String> = Vec::new();
+    for s in est
+        .storage
+        .iter()
+        .filter(|s| s.record_bytes != t.write_size.value)
+    {
+        let r = format!("`{}` {}", s.component, size(s.record_bytes, Written));
+        if !records.contains(&r) {
+            records.push(r);
+        }
+    }
+    if !records.is_empty() {
+        let _ = writeln!(
+            out,
+            "  record_size instead of write_size: {}",
+            records.join(", ")
+        );
+    }
+    for s in &est.storage {
+        if let Some(g) = s.backlog_growth_per_s {
+            let _ = writeln!(
+                out,
+                "  queue `{}`: {} its consumers cannot drain, kept as backlog",
+                s.component,
+                figures::rate(g, Report)
+            );
+        }
+    }
+    out.push('\n');
 }
 
 fn bandwidth_section(model: &Model, est: &Estimate, out: &mut String) {
@@ -1123,7 +1153,7 @@ impl serde::Serialize for JsonReport<'_> {
         m.serialize_entry("queue_loop_unbounded", &est.unbounded)?;
         m.serialize_entry("sets", source.sets)?;
         m.serialize_entry("slo", &slo_json(model, est))?;
-        m.serialize_entry("storage", &StorageJson { est, model })?;
+        m.serialize_entry("storage", &StorageJson { est })?;
         m.serialize_entry("system", &model.system)?;
         m.serialize_entry("traffic", &traffic_json(model, est))?;
         m.serialize_entry("version", &JSON_VERSION)?;
@@ -1156,7 +1186,6 @@ fn dc_loss_copy(model: &Model, loss: &super::DcLoss, n: NodeIndex) -> Value {
 /// The storage section: the per-store list is written lazily.
 struct StorageJson<'a> {
     est: &'a Estimate,
-    model: &'a Model,
 }
 
 impl serde::Serialize for StorageJson<'_> {
@@ -1166,11 +1195,7 @@ impl serde::Serialize for StorageJson<'_> {
         if !est.has_traffic {
             return s.serialize_unit();
         }
-        let assumed = self
-            .model
-            .traffic
-            .as_ref()
-            .is_some_and(|t| t.write_size.is_default());
+        let assumed = est.storage.iter().any(|st| st.assumed);
         let stores = Lazy(|| {
             est.storage.iter().map(|st| {
                 json!({
@@ -1179,6 +1204,8 @@ impl serde::Serialize for StorageJson<'_> {
                     "shard": st.shard,
                     "storage_bytes_per_day": num(st.bytes_per_day),
                     "storage_bytes_retained": opt(st.bytes_retained),
+                    "record_bytes": num(st.record_bytes),
+                    "backlog_growth_per_s": opt(st.backlog_growth_per_s),
                 })
             })
         });
