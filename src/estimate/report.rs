@@ -595,6 +595,24 @@ pub fn human(model: &Model, est: &Estimate, source: &Source) -> String {
             "  queue messages loop without dying out: rates along the loop are capped and unreliable\n",
         );
     }
+    let over_capacity: Vec<String> = model
+        .graph
+        .node_indices()
+        .filter(|n| !est.copy(*n).response_s.is_finite())
+        .map(|n| model.copy_name(model.graph[n]))
+        .collect();
+    if !over_capacity.is_empty() {
+        let _ = writeln!(
+            out,
+            "  unbounded: {} {} over capacity: no steady state, the waits grow without limit",
+            over_capacity.join(", "),
+            if over_capacity.len() == 1 {
+                "is"
+            } else {
+                "are"
+            }
+        );
+    }
     out.push('\n');
 
     // Request classes.
