@@ -439,3 +439,117 @@ fn autoscale_retargets_every_minute() {
         util(185, 240)
     );
 }
+
+/// Zones (LANGUAGE.md §13): instance `i` lives in zone `i mod zones`, a
+/// shard's primary in zone `shard mod zones` and its `r`-th replica in zone
+/// `(shard + r) mod zones`.
+const ZONED: &str = "
+traffic { rate = 200/s  reads = 50% }
+assumptions { hop_latency = 0s }
+datacenter east { zones = 3 }
+client users
+lb front { replicas = 2  capacity = 10000/s }
+service web { replicas = 4  capacity = 500/s  latency = 5ms }
+database db { replicas = 2  capacity = 5000/s  latency = 2ms  failover = automatic  failover_time = 5s }
+users -> front -> web -> db
+scenario lose-a {
+  duration = 40s
+  at 20s fail east/a
+}
+scenario lose-b {
+  duration = 40s
+  at 20s fail east/b
+}
+";
+
+#[test]
+fn losing_a_zone_takes_its_instances_and_promotes_away_from_it() {
+    let model = compile(ZONED);
+    let web = node(&model, "web", Some("east"));
+    let db = node(&model, "db", Some("east"));
+    let front = node(&model, "front", Some("east"));
+
+    // Zone a holds web's instances 0 and 3 (4 over 3 zones): 4 serve for
+    // 20 s, 2 for 20 s, 3.0 on average. It holds db's primary (shard 0,
+    // member 0): 3 members, then 2, 2.5 on average; writes fail until the
+    // promotion 5 s on, and complete again after it.
+    let r = scenario_run(&model, "lose-a", 1);
+    let copy = |n: usize| r.copies.iter().find(|c| c.node == n).expect("copy");
+    assert!(
+        (copy(web).instances - 3.0).abs() < 0.05,
+        "{}",
+        copy(web).instances
+    );
+    assert!(
+        (copy(db).instances - 2.5).abs() < 0.05,
+        "{}",
+        copy(db).instances
+    );
+    // front's 2 instances: zone a holds instance 0, so one is lost.
+    assert!(
+        (copy(front).instances - 1.5).abs() < 0.05,
+        "{}",
+        copy(front).instances
+    );
+    assert!(copy(db).errors > 0, "writes at the lost primary fail");
+    let late: u64 = (30..39).map(|b| failed_in(&r, b)).sum();
+    assert_eq!(late, 0, "after the promotion nothing fails");
+    assert!((30..39).all(|b| completed_in(&r, b) > 150));
+
+    // Zone b holds web's instance 1 and db's first replica only: the
+    // primary stays, so no write waits for a promotion.
+    let r = scenario_run(&model, "lose-b", 1);
+    let copy = |n: usize| r.copies.iter().find(|c| c.node == n).expect("copy");
+    assert!(
+        (copy(web).instances - 3.5).abs() < 0.05,
+        "{}",
+        copy(web).instances
+    );
+    assert!(
+        (copy(db).instances - 2.5).abs() < 0.05,
+        "{}",
+        copy(db).instances
+    );
+    let late: u64 = (25..39).map(|b| failed_in(&r, b)).sum();
+    assert_eq!(late, 0);
+}
+
+#[test]
+fn zone_targets_are_checked_against_the_datacenter() {
+    for (target, message) in [
+        (
+            "east/d",
+            "`east` has no zone `d`: its 3 zones are `a` to `c`",
+        ),
+        ("west/a", "`west` is one zone: it declares no `zones`"),
+        ("web/a", "no datacenter named `web`"),
+        ("2 of east/a", "a zone is failed whole"),
+    ] {
+        let source = format!(
+            "datacenter east {{ zones = 3 }}\ndatacenter west\nclient users\nservice web\nusers -> web\nscenario s {{\n  at 1s fail {target}\n}}\n"
+        );
+        let compiled = archc::compile(&source, &archc::BuildOptions::default());
+        let d = compiled
+            .diagnostics
+            .iter()
+            .find(|d| d.message.contains(message))
+            .unwrap_or_else(|| panic!("{target}: {:?}", compiled.diagnostics));
+        assert_eq!(
+            archc::diagnostic::line_col(&source, d.primary.span.start).0,
+            7,
+            "{target}"
+        );
+    }
+    let compiled = archc::compile(
+        "datacenter east { zones = 27 }\nclient u\nservice web\nu -> web\n",
+        &archc::BuildOptions::default(),
+    );
+    assert!(
+        compiled
+            .diagnostics
+            .iter()
+            .any(|d| d.message.contains("above the 26 zones")),
+        "{:?}",
+        compiled.diagnostics
+    );
+}

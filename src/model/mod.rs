@@ -176,8 +176,52 @@ pub struct Datacenter {
     pub region: Option<String>,
     /// Share of entry traffic, a fraction; defaults to an equal split.
     pub weight: Setting<f64>,
+    /// Availability zones (LANGUAGE.md §13), named `a`, `b`, … ; 1 when not
+    /// written, the datacenter being one zone.
+    pub zones: Setting<u32>,
     /// The `default` datacenter of a design that declares none.
     pub implicit: bool,
+}
+
+/// The most zones a datacenter may have: they are named `a` to `z`.
+pub const MAX_ZONES: u32 = 26;
+
+impl Datacenter {
+    /// The zone's name within its datacenter: 0 → `a`.
+    pub fn zone_letter(zone: u32) -> char {
+        char::from(b'a' + zone.min(MAX_ZONES - 1) as u8)
+    }
+
+    /// `us-east/b`.
+    pub fn zone_name(&self, zone: u32) -> String {
+        format!("{}/{}", self.name, Self::zone_letter(zone))
+    }
+
+    /// The zone index a letter names, if this datacenter has it.
+    pub fn zone_of(&self, letter: &str) -> Option<u32> {
+        let mut chars = letter.chars();
+        let (Some(c), None) = (chars.next(), chars.next()) else {
+            return None;
+        };
+        let z = (c as u32).checked_sub('a' as u32)?;
+        (z < self.zones.value).then_some(z)
+    }
+}
+
+/// How a copy's instances spread over its datacenter's zones (LANGUAGE.md
+/// §13): instance `i` lives in zone `i mod zones`, so each zone holds
+/// `n / zones` instances and the first `n mod zones` zones one more.
+pub fn instances_in_zone(instances: u32, zones: u32, zone: u32) -> u32 {
+    let zones = zones.max(1);
+    instances / zones + u32::from(zone < instances % zones)
+}
+
+/// The zone of a database's member: shard `s`'s primary lives in zone
+/// `s mod zones` and its `r`-th replica (1-based) in zone `(s + r) mod
+/// zones`, so the primaries spread over the zones and every replica of a
+/// shard sits in another zone than its primary while zones last.
+pub fn db_member_zone(shard: u32, member: u32, zones: u32) -> u32 {
+    (shard + member) % zones.max(1)
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -676,6 +720,12 @@ impl Default for Assumptions {
 pub enum TargetRef {
     Datacenter {
         dc: DcId,
+    },
+    /// A zone of a datacenter (`us-east/b`): the instances and database
+    /// members placed there (see [`instances_in_zone`], [`db_member_zone`]).
+    Zone {
+        dc: DcId,
+        zone: u32,
     },
     /// Every copy of a component.
     Component {

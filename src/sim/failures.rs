@@ -11,7 +11,7 @@ use std::collections::VecDeque;
 use super::engine::{Engine, JOB, K_DETECT, K_DNS, K_PROMOTE};
 use super::plan::{Act, Exec};
 use crate::estimate::queueing;
-use crate::model::FailoverMode;
+use crate::model::{FailoverMode, db_member_zone};
 
 impl Engine<'_> {
     pub(super) fn scenario_event(&mut self, i: usize) {
@@ -24,6 +24,8 @@ impl Engine<'_> {
                 Act::RecoverInstances(n, count) => self.recover_instances(n as usize, count),
                 Act::FailPrimary(n) => self.fail_primary(n as usize),
                 Act::RecoverPrimary(n) => self.recover_primary(n as usize),
+                Act::FailZone(n, zone, zones) => self.zone(n as usize, zone, zones, true),
+                Act::RecoverZone(n, zone, zones) => self.zone(n as usize, zone, zones, false),
                 Act::DcDown(dc) => self.dc_up[dc] = false,
                 Act::DcUp(dc) => self.dc_up[dc] = true,
                 Act::Traffic(f) => self.set_rate_factor(f),
@@ -147,6 +149,48 @@ impl Engine<'_> {
                         .collect();
                     for s in down {
                         self.recover_instance(s as usize, 0);
+                    }
+                }
+            }
+        }
+    }
+
+    /// A zone goes down (or comes back): instance `i` of a copy lives in
+    /// zone `i mod zones`, a database shard's member `j` in zone
+    /// `(shard + j) mod zones` (model::instances_in_zone, db_member_zone).
+    /// A primary lost with its zone is promoted away as any failed primary.
+    fn zone(&mut self, n: usize, zone: u32, zones: u32, fail: bool) {
+        let p = self.p;
+        match p.nodes[n].exec {
+            Exec::Pass | Exec::Delay(_) => {}
+            Exec::Station(s) => {
+                let s = s as usize;
+                for i in (0..p.stations[s].max_instances).filter(|i| i % zones == zone) {
+                    if fail {
+                        self.fail_instance(s, i);
+                    } else {
+                        self.recover_instance(s, i);
+                    }
+                }
+            }
+            Exec::Db(d) => {
+                let d = d as usize;
+                for (shard, slots) in p.dbs[d].shards.iter().enumerate() {
+                    for (j, &slot) in slots.iter().enumerate() {
+                        if db_member_zone(shard as u32, j as u32, zones) != zone {
+                            continue;
+                        }
+                        if fail {
+                            if self.db_primary[d][shard] as usize == j {
+                                self.db_failed_primary[d][shard] = Some(slot);
+                            }
+                            self.fail_instance(slot as usize, 0);
+                        } else {
+                            if self.db_failed_primary[d][shard] == Some(slot) {
+                                self.db_failed_primary[d][shard] = None;
+                            }
+                            self.recover_instance(slot as usize, 0);
+                        }
                     }
                 }
             }

@@ -12,7 +12,7 @@ use crate::estimate::{self, Estimate, queueing, shards::PlacementCache};
 use crate::model::Comparison;
 use crate::model::{
     Class, CopyEdgeKind, CrossDc, DcId, FailoverMode, Kind, Metric, Model, ReadFrom, Role,
-    Scenario, ScenarioAction, TargetRef,
+    Scenario, ScenarioAction, TargetRef, instances_in_zone,
 };
 use petgraph::graph::NodeIndex;
 use petgraph::visit::EdgeRef;
@@ -195,6 +195,9 @@ pub enum Act {
     FailInstances(u32, u32),
     RecoverInstances(u32, u32),
     FailPrimary(u32),
+    /// A copy's instances (or database members) in zone `.1` of `.2`.
+    FailZone(u32, u32, u32),
+    RecoverZone(u32, u32, u32),
     RecoverPrimary(u32),
     DcDown(DcId),
     DcUp(DcId),
@@ -862,6 +865,36 @@ impl Builder<'_> {
                 }
                 acts
             }
+            TargetRef::Zone { dc, zone } => {
+                let zones = model.datacenters[*dc].zones.value;
+                let mut acts = Vec::new();
+                for &n in &self.plan.dc_nodes[*dc] {
+                    let node = &self.plan.nodes[n as usize];
+                    match node.exec {
+                        // A copy without instance slots of its own goes
+                        // down with the zone only when all its instances
+                        // live there.
+                        Exec::Pass | Exec::Delay(_) => {
+                            let c = &model.components[node.component];
+                            let all = c.max_instances();
+                            if zones > 1 && instances_in_zone(all, zones, *zone) < all {
+                                continue;
+                            }
+                            acts.push(if fail {
+                                Act::FailNode(n)
+                            } else {
+                                Act::RecoverNode(n)
+                            });
+                        }
+                        _ => acts.push(if fail {
+                            Act::FailZone(n, *zone, zones)
+                        } else {
+                            Act::RecoverZone(n, *zone, zones)
+                        }),
+                    }
+                }
+                acts
+            }
             TargetRef::Component { component } => copies(*component, None)
                 .into_iter()
                 .map(|n| {
@@ -1027,6 +1060,7 @@ pub fn target_text(model: &Model, t: &TargetRef) -> String {
     };
     match t {
         TargetRef::Datacenter { dc } => model.datacenters[*dc].name.clone(),
+        TargetRef::Zone { dc, zone } => model.datacenters[*dc].zone_name(*zone),
         TargetRef::Component { component } => model.components[*component].name.clone(),
         TargetRef::Copy { component, dc } => copy(*component, *dc),
         TargetRef::Instances {

@@ -235,11 +235,14 @@ pub enum Action {
     Traffic(Value),
 }
 
-/// `2 of web@us-east`, `users.primary@us-east`, `us-west`, `web`.
+/// `2 of web@us-east`, `users.primary@us-east`, `us-west`, `us-west/b`,
+/// `web`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Target {
     pub count: Option<Value>,
     pub name: Ident,
+    /// The zone after `/`: `b` in `us-west/b`.
+    pub zone: Option<Ident>,
     pub role: Option<Ident>,
     pub datacenter: Option<Ident>,
     pub span: Span,

@@ -617,6 +617,7 @@ impl Builder<'_> {
         let mut idents = Vec::new();
         let mut name = None;
         let mut role = None;
+        let mut zone = None;
         let mut datacenter = None;
         let text = pair.as_str();
         let base = pair.as_span().start();
@@ -628,12 +629,13 @@ impl Builder<'_> {
             }
         }
         // Re-read the separators to know which identifier is which: the
-        // first is the name; one after `.` is a role; one after `@` a
-        // datacenter.
+        // first is the name; one after `/` is a zone; one after `.` is a
+        // role; one after `@` a datacenter.
         for id in idents {
             let offset = id.span.start - base;
             let prev = text[..offset].trim_end().chars().last();
             match prev {
+                Some('/') => zone = Some(id),
                 Some('.') => role = Some(id),
                 Some('@') => datacenter = Some(id),
                 // The grammar allows one bare name; a second cannot occur.
@@ -647,6 +649,7 @@ impl Builder<'_> {
                 name: String::new(),
                 span: sp,
             }),
+            zone,
             role,
             datacenter,
             span: sp,

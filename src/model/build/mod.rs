@@ -121,7 +121,7 @@ const ASSUMPTION_ATTRS: &[&str] = &[
     "cross_dc_latency",
     "hotspot_factor",
 ];
-const DATACENTER_ATTRS: &[&str] = &["region", "weight"];
+const DATACENTER_ATTRS: &[&str] = &["region", "weight", "zones"];
 const METRICS: &[&str] = &[
     "p50",
     "p90",
@@ -330,6 +330,7 @@ impl Cx {
                 name_span: Span::default(),
                 region: None,
                 weight: Setting::default(1.0),
+                zones: Setting::default(1),
                 implicit: true,
             });
             for c in components.iter_mut().filter(|c| !c.kind.is_global()) {

@@ -116,6 +116,79 @@ impl Cx {
         }
     }
 
+    /// `us-east/b`: a zone of a datacenter, a target of its own.
+    fn zone_target(
+        &mut self,
+        t: &ast::Target,
+        z: &ast::Ident,
+        model: &Model,
+        dc_ids: &HashMap<String, DcId>,
+        counted: bool,
+    ) -> Option<TargetRef> {
+        let name = &t.name.name;
+        let Some(&dc) = dc_ids.get(name) else {
+            let d = Diagnostic::error(
+                Code::UnknownReference,
+                t.name.span,
+                format!("no datacenter named `{name}`: a zone is written after its datacenter"),
+            )
+            .label("not a datacenter");
+            let d = match did_you_mean(name, dc_ids.keys().map(String::as_str)) {
+                Some(s) => d.help(format!("did you mean `{s}/{}`?", z.name)),
+                None => d.help("write `DATACENTER/ZONE`, for example `us-east/b`"),
+            };
+            self.push(d);
+            return None;
+        };
+        if counted || t.role.is_some() || t.datacenter.is_some() {
+            self.push(
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    t.span,
+                    "a zone is failed whole: it takes no count, role or `@datacenter`",
+                )
+                .label("zone target")
+                .help(format!("write `fail {name}/{}`", z.name)),
+            );
+            return None;
+        }
+        let datacenter = &model.datacenters[dc];
+        let zones = datacenter.zones.value;
+        // A datacenter without `zones` is one zone: failing it is failing
+        // the datacenter, written as such.
+        match datacenter.zone_of(&z.name).filter(|_| zones > 1) {
+            Some(zone) => Some(TargetRef::Zone { dc, zone }),
+            None => {
+                let (msg, help) = if zones <= 1 {
+                    (
+                        format!("`{name}` is one zone: it declares no `zones`"),
+                        format!(
+                            "declare `zones = 3` on `{name}`, or fail the datacenter: `fail {name}`"
+                        ),
+                    )
+                } else {
+                    (
+                        format!(
+                            "`{name}` has no zone `{}`: its {zones} zones are `a` to `{}`",
+                            z.name,
+                            Datacenter::zone_letter(zones - 1)
+                        ),
+                        format!(
+                            "write `{name}/a` … `{name}/{}`",
+                            Datacenter::zone_letter(zones - 1)
+                        ),
+                    )
+                };
+                self.push(
+                    Diagnostic::error(Code::UnknownReference, z.span, msg)
+                        .label("unknown zone")
+                        .help(help),
+                );
+                None
+            }
+        }
+    }
+
     fn target(
         &mut self,
         t: &ast::Target,
@@ -162,6 +235,9 @@ impl Cx {
             },
         };
         let name = &t.name.name;
+        if let Some(z) = &t.zone {
+            return self.zone_target(t, z, model, dc_ids, count.is_some());
+        }
         // A bare name may be a datacenter.
         if t.role.is_none()
             && t.datacenter.is_none()

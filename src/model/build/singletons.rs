@@ -21,6 +21,24 @@ impl Cx {
                 .string(&attrs, "region", "\"us-east-1\"")
                 .map(|s| s.value);
             let weight = self.percent(&attrs, "weight", "60%");
+            let zones = match self.integer(&attrs, "zones", 1, "3") {
+                Some(z) if z.value > MAX_ZONES as u64 => {
+                    self.invalid(
+                        z.span.unwrap_or(d.name.span),
+                        format!(
+                            "`zones` is {}, above the {MAX_ZONES} zones named `a` to `z`",
+                            z.value
+                        ),
+                        "a region has a handful of zones: write 2 to 6",
+                    );
+                    Setting::default(1)
+                }
+                Some(z) => Setting {
+                    value: z.value as u32,
+                    span: z.span,
+                },
+                None => Setting::default(1),
+            };
             match &weight {
                 Some(w) => {
                     given_total += w.value;
@@ -34,6 +52,7 @@ impl Cx {
                 name_span: d.name.span,
                 region,
                 weight: weight.unwrap_or(Setting::default(f64::NAN)),
+                zones,
                 implicit: false,
             });
         }
