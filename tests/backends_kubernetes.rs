@@ -946,3 +946,45 @@ fn identical_input_builds_identical_files() {
         assert_eq!(files, again, "{name}");
     }
 }
+
+/// Zones (LANGUAGE.md §13): pods of a component with two instances or more
+/// in a zoned datacenter spread over the zones, a shard's members counted
+/// together; without zones nothing is added.
+#[test]
+fn pods_spread_over_the_zones() {
+    let design = |zones: &str| {
+        format!(
+            "datacenter east {{ region = \"us-east-1\" {zones} }}\n\
+             client users\nlb front {{ replicas = 2 }}\nservice web {{ replicas = 3 }}\n\
+             database db {{ replicas = 2 }}\nusers -> front -> web -> db\n"
+        )
+    };
+    let files = build_source(&design("zones = 3"), "z.arch", Target::Kubernetes, None).unwrap();
+    let spread: Vec<(String, Value)> = manifests(&files)
+        .into_iter()
+        .filter(|(_, d)| matches!(d["kind"].as_str(), Some("Deployment" | "StatefulSet")))
+        .map(|(_, d)| {
+            let name = d["metadata"]["name"].as_str().unwrap().to_string();
+            (
+                name,
+                d["spec"]["template"]["spec"]["topologySpreadConstraints"].clone(),
+            )
+        })
+        .collect();
+    assert!(!spread.is_empty());
+    for (name, c) in &spread {
+        let c = &c[0];
+        assert_eq!(c["topologyKey"], "topology.kubernetes.io/zone", "{name}");
+        assert_eq!(c["maxSkew"], 1, "{name}");
+        assert_eq!(c["whenUnsatisfiable"], "DoNotSchedule", "{name}");
+        let labels = c["labelSelector"]["matchLabels"].as_object().unwrap();
+        // The primary and its replicas share one selector: no role label.
+        assert!(!labels.contains_key("archc.dev/role"), "{name}");
+    }
+    let files = build_source(&design(""), "z.arch", Target::Kubernetes, None).unwrap();
+    assert!(
+        files
+            .iter()
+            .all(|f| !f.contents.contains("topologySpreadConstraints"))
+    );
+}

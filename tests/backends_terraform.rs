@@ -840,3 +840,31 @@ fn engines_the_backend_cannot_run_are_refused_by_name() {
     let err = build_source(src, "x.arch", Target::Terraform, Some("a")).unwrap_err();
     assert_eq!(err, "`--datacenter` applies to the compose target only");
 }
+
+/// Zones (LANGUAGE.md §13): a public and a private subnet per zone (two at
+/// least, as an RDS subnet group and an ALB need), routes for each; more
+/// zones than an AWS region has is a build error.
+#[test]
+fn subnets_follow_the_datacenters_zones() {
+    let design = |zones: &str| {
+        format!(
+            "datacenter east {{ region = \"us-east-1\" {zones} }}\n\
+             datacenter west {{ region = \"us-west-2\" }}\n\
+             client users\ndns geo {{ routing = geo  failover = true }}\n\
+             lb front {{ replicas = 2 }}\nservice web {{ replicas = 3 }}\n\
+             database db {{ replicas = 2  cross_dc = async }}\n\
+             users -> geo -> front -> web -> db\n"
+        )
+    };
+    let files = build_source(&design("zones = 3"), "z.arch", Target::Terraform, None).unwrap();
+    let blocks = all_blocks(&files);
+    let count = |ty: &str, name: &str| attr(&named(&blocks, ty, name).body, "count").unwrap();
+    assert_eq!(count("aws_subnet", "east_private"), "3");
+    assert_eq!(count("aws_subnet", "east_public"), "3");
+    assert_eq!(count("aws_route_table_association", "east_private"), "3");
+    assert_eq!(count("aws_route_table_association", "east_public"), "3");
+    // west declares no zones: the two subnets a region always gets.
+    assert_eq!(count("aws_subnet", "west_private"), "2");
+    let err = build_source(&design("zones = 7"), "z.arch", Target::Terraform, None).unwrap_err();
+    assert!(err.contains("at most 6 availability zones"), "{err}");
+}

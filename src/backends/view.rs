@@ -45,6 +45,8 @@ pub struct DcView {
     /// Share of entry traffic, a fraction.
     pub weight: f64,
     pub implicit: bool,
+    /// Availability zones (LANGUAGE.md §13); 1 when the design gives none.
+    pub zones: u32,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -303,6 +305,7 @@ pub fn build(model: &Model, est: &Estimate, source: &str) -> View {
             label: dc_labels.name(&d.name),
             snake: dc_snakes.name(&d.name),
             region: d.region.clone(),
+            zones: d.zones.value,
             weight: d.weight.value,
             implicit: d.implicit,
         })

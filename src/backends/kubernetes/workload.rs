@@ -317,6 +317,10 @@ pub(super) struct Workload {
     sets: Vec<PodSet>,
     hpa: Option<Hpa>,
     pdb: bool,
+    /// The most zones of a datacenter it runs in (LANGUAGE.md §13), when
+    /// two or more and it has two instances or more: its pods spread over
+    /// them.
+    zones: Option<u32>,
     /// Components (name labels) allowed to open connections to this one.
     allowed_from: Vec<String>,
     /// Whether its own pods connect to each other (replicas to their
@@ -639,6 +643,13 @@ pub(super) fn build(
         sets,
         hpa,
         pdb: max_instances >= 2,
+        zones: c
+            .copies
+            .iter()
+            .filter_map(|k| k.dc)
+            .map(|d| view.datacenters[d].zones)
+            .max()
+            .filter(|z| *z >= 2 && max_instances >= 2),
         allowed_from: callers
             .iter()
             .map(|&i| view.components[i].label.clone())

@@ -162,6 +162,9 @@ pub struct TfDc {
     /// `bucket_prefix` of the log bucket (at most 37 characters).
     pub logs_prefix: String,
     pub weight: f64,
+    /// Subnets on each side, one per zone: the design's `zones`, at least
+    /// the two an RDS subnet group and an internet-facing ALB require.
+    pub subnets: u32,
 }
 
 #[derive(Clone, Debug, Serialize)]

@@ -3,8 +3,22 @@
 
 use super::*;
 
+/// The most availability zones an AWS region has (us-east-1's six); the
+/// subnet plan (`cidrsubnet` indices 0.. public, 10.. private) leaves room
+/// for ten.
+const AWS_MAX_ZONES: u32 = 6;
+
 impl Builder<'_> {
     pub(super) fn datacenter(&mut self, d: &DcView) {
+        if d.zones > AWS_MAX_ZONES {
+            self.errors.push(BuildError::Unsupported {
+                component: format!("datacenter `{}`", d.name),
+                message: format!(
+                    "has {} zones; an AWS region has at most {AWS_MAX_ZONES} availability zones (write `zones = 3` for most regions)",
+                    d.zones
+                ),
+            });
+        }
         let (snake, label, alias, region_var) = if d.implicit {
             (
                 String::new(),
@@ -55,6 +69,7 @@ impl Builder<'_> {
             alias,
             region_var,
             cidr: format!("10.{}.0.0/16", d.index),
+            subnets: d.zones.max(2),
             first: d.index == 0,
             archs: Vec::new(),
             rds: false,
