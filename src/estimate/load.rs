@@ -34,6 +34,9 @@ pub struct DbInflow {
     pub scatter_primary: f64,
     pub scatter_replicas: f64,
     pub scatter_any: f64,
+    /// The synchronous part of the scatter-gather reads (all of class
+    /// `read`), for the class latencies.
+    pub scatter_sync: f64,
 }
 
 impl DbInflow {
@@ -60,6 +63,7 @@ impl DbInflow {
         self.scatter_primary += o.scatter_primary;
         self.scatter_replicas += o.scatter_replicas;
         self.scatter_any += o.scatter_any;
+        self.scatter_sync += o.scatter_sync;
     }
 }
 
@@ -307,6 +311,9 @@ pub(super) fn forward(
                         slot.writes += v;
                     } else {
                         let has_replicas = target_comp.replicas.value > 0;
+                        if flow.all_shards {
+                            slot.scatter_sync += vs;
+                        }
                         let (primary, replicas, any) = if flow.all_shards {
                             (
                                 &mut slot.scatter_primary,

@@ -93,6 +93,14 @@ pub struct CopyEstimate {
     pub write_response_s: f64,
     pub read_p99_s: f64,
     pub write_p99_s: f64,
+    /// A database's mean response to a read that goes to one shard, and
+    /// to a scatter-gather read (`all-shards`: its slowest shard);
+    /// `read_response_s` is their mix by rate. Elsewhere both are
+    /// `read_response_s`.
+    #[serde(skip)]
+    pub keyed_read_response_s: f64,
+    #[serde(skip)]
+    pub scatter_read_response_s: f64,
     pub shards: Vec<ShardEstimate>,
     /// Capacity or latency rests on a kind default.
     pub assumed_capacity: bool,
@@ -376,6 +384,8 @@ fn copy_estimate(
         write_response_s: latency,
         read_p99_s: latency,
         write_p99_s: latency,
+        keyed_read_response_s: latency,
+        scatter_read_response_s: latency,
         shards: Vec::new(),
         assumed_capacity: comp.capacity.is_default(),
         assumed_latency: comp.latency.is_default(),
@@ -423,6 +433,8 @@ fn copy_estimate(
     e.response_s = s.response_s;
     e.p99_s = s.p99_s;
     e.read_response_s = s.response_s;
+    e.keyed_read_response_s = s.response_s;
+    e.scatter_read_response_s = s.response_s;
     e.write_response_s = s.response_s;
     e.read_p99_s = s.p99_s;
     e.write_p99_s = s.p99_s;
@@ -623,6 +635,8 @@ fn database_estimate(
             queueing::slowest_of(&scatter_parts, 0.99)
         };
         let reads = keyed_reads + scatter_reads;
+        e.keyed_read_response_s = read_resp;
+        e.scatter_read_response_s = slowest;
         read_resp = (read_resp * keyed_reads + slowest * scatter_reads) / reads;
         read_p99 = read_p99.max(slowest_p99);
     }
@@ -634,6 +648,10 @@ fn database_estimate(
     e.capacity_rps = capacity.map(|c| c * f64::from(e.instances));
     e.utilization = busiest;
     e.utilization_at_max = busiest_at_max;
+    if scatter_reads <= 0.0 {
+        e.keyed_read_response_s = read_resp;
+        e.scatter_read_response_s = read_resp;
+    }
     e.read_response_s = read_resp;
     e.write_response_s = write_resp;
     e.read_p99_s = read_p99;
@@ -684,9 +702,22 @@ fn class_estimates(
                 let ce = est.copy(node);
                 let (resp, q99) = match class {
                     Class::Write => (ce.write_response_s, ce.write_p99_s),
-                    _ => (ce.read_response_s, ce.read_p99_s),
+                    _ => (ce.keyed_read_response_s, ce.read_p99_s),
                 };
-                mean += visits * resp;
+                // Scatter-gather reads (all of class `read`) wait for the
+                // slowest shard; every other read for its key's shard.
+                let scatter = match class {
+                    Class::Read => (est.flows.db[node.index()].scatter_sync / rate).min(visits),
+                    _ => 0.0,
+                };
+                // A term with no visits adds nothing, even at an unstable
+                // copy (0 × ∞ would be NaN).
+                if visits > scatter {
+                    mean += (visits - scatter) * resp;
+                }
+                if scatter > 0.0 {
+                    mean += scatter * ce.scatter_read_response_s;
+                }
                 let comp = model.graph[node].component;
                 visits_of[comp] += visits;
                 p99_of[comp] = p99_of[comp].max(q99);
