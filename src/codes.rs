@@ -86,8 +86,10 @@ codes! {
     WeightSum = "weight-sum", Error, "make datacenter weights sum to 100%";
     /// Client shares that do not sum to 100%.
     ShareSum = "share-sum", Error, "make client shares sum to 100%";
-    /// A flow label that is not a class or a share.
-    InvalidLabel = "invalid-label", Error, "label flows with static, read, write and a share";
+    /// A flow label that is not a class, a share, a call count or `all-shards`.
+    InvalidLabel = "invalid-label", Error, "label flows with static, read, write, a share, a call count (`x2`) or `all-shards`";
+    /// `all-shards` on a flow whose callee is not a sharded database.
+    AllShardsTarget = "all-shards-target", Error, "end an `all-shards` flow at a database with `shards` above 1";
     /// Shared edges of one caller above 100%.
     FlowShare = "flow-share", Error, "keep shared edges of one caller at or under 100%";
     /// A cycle of synchronous calls.

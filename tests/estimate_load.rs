@@ -11,7 +11,7 @@ mod common;
 
 use archc::estimate::shards::{KeyDist, Placement, ShardSpec, Sharding, place};
 use archc::model::Class::{Read, Static, Write};
-use common::{close, copy, edge, estimate, exact, node, rate};
+use common::{close, copy, edge, estimate, exact, mmc_response, node, rate};
 use xxhash_rust::xxh64::xxh64;
 
 /// The issue's worked example, from `examples/estimate-worked.arch`.
@@ -687,4 +687,111 @@ fn flagship_shards() {
         1e-6,
         "shard 2 util",
     );
+}
+
+/// A call count (`x10`, LANGUAGE.md §13) makes each matching request that
+/// many calls along the chain's first edge: the callee's rate, and all
+/// below it, times ten; with a share, the share first and then the count.
+#[test]
+fn call_count_multiplies_downstream() {
+    let (m, e) = estimate(
+        "traffic { rate = 1000/s  reads = 80% }
+         client users
+         service fanout { capacity = 2000/s  latency = 5ms }
+         service timelines { replicas = 4  capacity = 1000/s  latency = 2ms }
+         database inbox { capacity = 4000/s  latency = 1ms }
+         users -> fanout
+         fanout -> timelines [write x10]
+         fanout -> timelines [read 5% x3]
+         timelines -> inbox [write]",
+    );
+    // reads 80% of 1000/s = 800/s, writes 200/s, all through fanout.
+    exact(copy(&m, &e, "fanout").avg_rps, 1000.0, "fanout");
+    // timelines: 200 writes × 10 calls = 2000/s; 800 reads × 5% × 3 calls
+    // = 120/s.
+    exact(rate(&m, &e, "timelines", Write), 2000.0, "timelines writes");
+    exact(rate(&m, &e, "timelines", Read), 120.0, "timelines reads");
+    exact(
+        edge(&m, &e, "fanout", "timelines")[2],
+        2000.0,
+        "edge writes",
+    );
+    exact(edge(&m, &e, "fanout", "timelines")[1], 120.0, "edge reads");
+    // Each of the 2000 write calls makes its one call to inbox.
+    exact(copy(&m, &e, "inbox").avg_rps, 2000.0, "inbox");
+    // Latency: the ten calls are made one after another (docs/simulator.md),
+    // so a write spends ten times the hop, timelines and inbox figures.
+    // fanout: k = ⌊2000 × 0.005 + 0.5⌋ = 10 workers of μ = 200/s, λ = 1000.
+    // timelines: 4 × k = ⌊1000 × 0.002 + 0.5⌋ = 2 → 8 workers of μ = 500/s,
+    // λ = 2120. inbox: k = ⌊4000 × 0.001 + 0.5⌋ = 4 workers of μ = 1000/s,
+    // λ = 2000. hop_latency 0.5ms per edge.
+    let (rf, rt, ri) = (
+        mmc_response(1000.0, 200.0, 10),
+        mmc_response(2120.0, 500.0, 8),
+        mmc_response(2000.0, 1000.0, 4),
+    );
+    let hop = 0.0005;
+    let class = |c| e.classes.iter().find(|x| x.class == c).unwrap();
+    close(
+        class(Write).mean_latency_s,
+        hop + rf + 10.0 * (hop + rt + hop + ri),
+        1e-9,
+        "write mean",
+    );
+    // A read takes the 5% edge with its three calls 5% of the time.
+    close(
+        class(Read).mean_latency_s,
+        hop + rf + 0.05 * 3.0 * (hop + rt),
+        1e-9,
+        "read mean",
+    );
+}
+
+/// `all-shards` (§13): a read reaches every shard of the sharded callee,
+/// each shard receiving the full read rate instead of its share of it,
+/// and the read waits for the slowest shard.
+#[test]
+fn all_shards_reaches_every_shard() {
+    let (m, e) = estimate(
+        "traffic { rate = 100/s }
+         client users
+         service search { capacity = 100k/s  latency = 1ms }
+         database index { shards = 4  shard_key = term  capacity = 200/s  latency = 5ms }
+         database docs { shards = 4  shard_key = id  capacity = 200/s  latency = 5ms }
+         users -> search
+         search -> index [read all-shards]
+         search -> docs [read]",
+    );
+    // 100 reads/s (reads default 100%, peak 1x). The copy receives each
+    // read once; each of the 4 shards receives all of them.
+    let index = copy(&m, &e, "index");
+    exact(index.avg_rps, 100.0, "index copy");
+    assert_eq!(index.shards.len(), 4);
+    for s in &index.shards {
+        exact(s.peak_rps, 100.0, "index shard");
+        // One worker (k = ⌊200 × 0.005 + 0.5⌋ = 1) of μ = 200/s: ρ = 0.5.
+        exact(s.primary.peak_rps, 100.0, "index primary");
+        exact(s.utilization, 0.5, "index shard utilisation");
+        // M/M/1 response 1 / (μ − λ) = 10ms.
+        close(s.response_s, 0.01, 1e-9, "index shard response");
+    }
+    exact(index.utilization, 0.5, "index busiest");
+    // The slowest of 4 independent exponential responses of rate 100/s:
+    // mean H₄ / 100 = (1 + 1/2 + 1/3 + 1/4) / 100 = 20.83ms; its p99 t
+    // solves (1 − e^(−100t))⁴ = 0.99.
+    close(
+        index.read_response_s,
+        (25.0 / 12.0) / 100.0,
+        1e-6,
+        "scatter mean",
+    );
+    let p99 = -(1.0 - 0.99_f64.powf(0.25)).ln() / 100.0;
+    close(index.read_p99_s, p99, 1e-6, "scatter p99");
+    // A keyed read reaches one shard: the shards of docs share the 100/s.
+    let docs = copy(&m, &e, "docs");
+    let total: f64 = docs.shards.iter().map(|s| s.peak_rps).sum();
+    close(total, 100.0, 1e-9, "docs shards sum");
+    for s in &docs.shards {
+        close(s.peak_rps, 100.0 * s.share, 1e-9, "docs shard");
+    }
 }

@@ -120,3 +120,24 @@ fn one_datacenter_view_keeps_globals_and_that_datacenter() {
     assert!(d.nodes.iter().any(|n| n.cluster.is_none()));
     assert!(d.nodes.iter().any(|n| n.cluster == Some(0)));
 }
+
+/// Edge labels carry a call count and `all-shards` as the source writes
+/// them (LANGUAGE.md §13).
+#[test]
+fn edge_labels_show_call_counts_and_all_shards() {
+    let src = "client u
+service a
+service b
+database d { shards = 4  shard_key = k }
+u -> a
+a -> b [write x10]
+a -> d [read 5% all-shards]
+";
+    let checked = archc::check(src, &Default::default(), &Default::default(), "2026-11-20");
+    let model = checked.model.unwrap();
+    let est = archc::estimate(&model, &mut Default::default());
+    let d = Diagram::new(&model, &est, &checked.diagnostics, None);
+    let labels: BTreeSet<&str> = d.edges.iter().map(|e| e.label.as_str()).collect();
+    assert!(labels.contains("write x10"), "{labels:?}");
+    assert!(labels.contains("read 5% all-shards"), "{labels:?}");
+}

@@ -740,3 +740,29 @@ fn consumers_without_a_local_queue_copy_pull_from_it() {
         assert_eq!(cross, to != "workers@a");
     }
 }
+
+/// A call count sits on a chain's first edge and `all-shards` on its last
+/// (LANGUAGE.md §13); the dump shows each only where it is not the default.
+#[test]
+fn call_counts_and_all_shards_on_their_edges() {
+    let m = dump(
+        "client u
+         service a
+         service b
+         database d { shards = 4  shard_key = k }
+         u -> a
+         a -> b -> d [read x3 all-shards]",
+    );
+    let flows = m["flows"].as_array().unwrap();
+    assert_eq!(flows.len(), 3);
+    // u -> a: neither.
+    assert!(flows[0].get("calls").is_none() && flows[0].get("all_shards").is_none());
+    // a -> b: the first edge of the chain carries the count.
+    assert_eq!(flows[1]["to"], "b");
+    assert_eq!(flows[1]["calls"], 3);
+    assert!(flows[1].get("all_shards").is_none());
+    // b -> d: the last edge, into the sharded database, scatters.
+    assert_eq!(flows[2]["to"], "d");
+    assert!(flows[2].get("calls").is_none());
+    assert_eq!(flows[2]["all_shards"], true);
+}

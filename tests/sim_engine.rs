@@ -311,3 +311,85 @@ fn traffic_events_change_the_arrival_rate() {
     assert!((4_700..=5_300).contains(&before), "{before}");
     assert!((9_600..=10_400).contains(&after), "{after}");
 }
+
+/// A call count (`x10`, LANGUAGE.md §13) makes ten calls per request, one
+/// after another (docs/simulator.md): the callee receives exactly ten
+/// arrivals per request, and a request spends ten times its 100 ms there
+/// (managed storage has no capacity limit, §7: each call takes exactly its
+/// latency), so every request takes 1 s, not 0.1 s.
+const CALL_COUNT: &str = "
+traffic { rate = 100/s  reads = 50% }
+assumptions { hop_latency = 0s }
+client users
+service a { capacity = 100000/s  latency = 1ms  timeout = 1m }
+storage b { engine = s3  latency = 100ms }
+storage c { engine = s3  latency = 1ms }
+users -> a
+a -> b [write x10]
+a -> c [read 50% x3]
+";
+
+#[test]
+fn call_counts_make_that_many_calls_in_turn() {
+    let model = compile(CALL_COUNT);
+    let r = run_model(&model, 20_000, 3);
+    let writes = r.classes[2].arrivals;
+    let reads = r.classes[1].arrivals;
+    assert_eq!(writes + reads, r.arrivals);
+    // Every write calls b ten times.
+    assert_eq!(r.copies[node(&model, "b", None)].arrivals, 10 * writes);
+    // Half the reads (binomial) call c three times each: expected
+    // 1.5 × reads, standard deviation 3 × sqrt(reads / 4); 5 of them allowed.
+    let got = r.copies[node(&model, "c", None)].arrivals as f64;
+    let want = 1.5 * reads as f64;
+    let sd = 3.0 * (reads as f64 / 4.0).sqrt();
+    assert!(
+        (got - want).abs() < 5.0 * sd,
+        "c arrivals {got}, want {want} ± {}",
+        5.0 * sd
+    );
+    // Writes: a's ~1 ms, then ten calls of 100 ms in turn.
+    let w = &r.classes[2].latency;
+    let (p50, max) = (w.p50_s.expect("writes"), w.max_s.expect("writes"));
+    assert!(p50 >= 1.0 && max < 1.1, "write p50 {p50}, max {max}");
+}
+
+/// `all-shards` (§13): one read reaches every shard at once and returns
+/// when the last answers. Each shard has k = ⌊1000 × 0.1 + 0.5⌋ = 100
+/// workers of mean service 100 ms at 10 reads/s (ρ = 0.01, so waits are
+/// negligible): a read takes the slowest of 4 independent exponential
+/// services of mean 100 ms, whose mean is H₄ × 100 ms = 208.3 ms (one shard
+/// alone: 100 ms; the four in turn: 400 ms). Its standard deviation is
+/// sqrt(Σ 1/(k·10)², k = 1..4) = 119 ms, so over 5,000 reads the standard
+/// error is 1.7 ms; 5 of them are allowed.
+const SCATTER: &str = "
+traffic { rate = 10/s }
+assumptions { hop_latency = 0s }
+client users
+service search { capacity = 100000/s  latency = 1ms  timeout = 1m }
+database index { shards = 4  shard_key = term  capacity = 1000/s  latency = 100ms }
+users -> search
+search -> index [read all-shards]
+";
+
+#[test]
+fn all_shards_reads_fan_out_in_parallel_and_wait_for_the_slowest() {
+    let model = compile(SCATTER);
+    let r = run_model(&model, 5_000, 4);
+    let n = node(&model, "index", None);
+    // The copy receives each read once, and every shard receives it.
+    assert_eq!(r.copies[n].arrivals, r.arrivals);
+    assert_eq!(r.copies[n].shards.len(), 4);
+    for s in &r.copies[n].shards {
+        assert_eq!(s.arrivals, r.arrivals, "shard {}", s.shard);
+    }
+    let mean = r.classes[1].latency.mean_s.expect("reads");
+    // search adds about 1 ms (its own exponential service of mean 1 ms).
+    let want = (25.0 / 12.0) * 0.1 + 0.001;
+    let se = 0.119 / (r.arrivals as f64).sqrt();
+    assert!(
+        (mean - want).abs() < 5.0 * se,
+        "read mean {mean}, want {want} ± {}",
+        5.0 * se
+    );
+}

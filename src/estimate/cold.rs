@@ -93,10 +93,7 @@ pub fn cold_caches(model: &Model, est: &Estimate) -> Vec<ColdCache> {
                     }
                     let db = &mut combined.db[j];
                     let add = extra.db[j];
-                    db.reads_primary += add.reads_primary;
-                    db.reads_replicas += add.reads_replicas;
-                    db.reads_any += add.reads_any;
-                    db.writes += add.writes;
+                    db.add(&add);
                     let e = copy_estimate(
                         model,
                         &combined,

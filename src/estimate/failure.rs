@@ -242,14 +242,16 @@ pub fn analyse(model: &Model, est: &Estimate) -> FailureAnalysis {
             // Writes need the primary; reads need it only when they are
             // sent there (reads spread over every instance move to the
             // replicas that are left).
+            // A scatter-gather read needs every shard, so it is lost
+            // whatever the shard's share.
             let db = flows.db[i];
-            let reads = db.reads_primary + db.reads_replicas + db.reads_any;
-            let to_primary = if reads > 0.0 {
-                db.reads_primary / reads
+            let reads = db.reads();
+            let lost_reads = if reads > 0.0 {
+                (share * db.reads_primary + db.scatter_primary) / reads
             } else {
                 0.0
             };
-            part = [share * to_primary, share * to_primary, share];
+            part = [lost_reads, lost_reads, share];
         }
         let async_in = flows.async_[i];
         let partial = kind != UnitKind::Instance;

@@ -3,7 +3,8 @@
 //!
 //! Traffic enters at the entry components, then each copy forwards what it
 //! does not answer itself along its matching flow edges: every unshared
-//! edge (fan-out), each shared edge with its share's probability, split
+//! edge (fan-out), each shared edge with its share's probability, each
+//! times its call count (`x10`, §13), split
 //! over callee copies by the edge's datacenter fraction. Caches and CDNs
 //! answer hits; queues hand messages to their consumers, whose work is
 //! *asynchronous* — it loads the copies but is not part of any request's
@@ -27,6 +28,43 @@ pub struct DbInflow {
     /// Reads spread evenly over primary and replicas (`read_from = any`).
     pub reads_any: f64,
     pub writes: f64,
+    /// Scatter-gather reads (`all-shards`, LANGUAGE.md §13), by role as
+    /// above: each one reaches every shard, where the others reach the one
+    /// shard that holds their key.
+    pub scatter_primary: f64,
+    pub scatter_replicas: f64,
+    pub scatter_any: f64,
+    /// The synchronous part of the scatter-gather reads (all of class
+    /// `read`), for the class latencies.
+    pub scatter_sync: f64,
+}
+
+impl DbInflow {
+    /// Reads that go to one shard, by key.
+    pub fn keyed_reads(&self) -> f64 {
+        self.reads_primary + self.reads_replicas + self.reads_any
+    }
+
+    /// Reads that go to every shard.
+    pub fn scatter_reads(&self) -> f64 {
+        self.scatter_primary + self.scatter_replicas + self.scatter_any
+    }
+
+    /// Every read the copy receives, a scatter-gather read counted once.
+    pub fn reads(&self) -> f64 {
+        self.keyed_reads() + self.scatter_reads()
+    }
+
+    pub fn add(&mut self, o: &DbInflow) {
+        self.reads_primary += o.reads_primary;
+        self.reads_replicas += o.reads_replicas;
+        self.reads_any += o.reads_any;
+        self.writes += o.writes;
+        self.scatter_primary += o.scatter_primary;
+        self.scatter_replicas += o.scatter_replicas;
+        self.scatter_any += o.scatter_any;
+        self.scatter_sync += o.scatter_sync;
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -140,10 +178,7 @@ pub(super) fn propagate_with(
                         f.async_[i][c] += next.async_[i][c];
                         moved += next.sync[i][c] + next.async_[i][c];
                     }
-                    f.db[i].reads_primary += next.db[i].reads_primary;
-                    f.db[i].reads_replicas += next.db[i].reads_replicas;
-                    f.db[i].reads_any += next.db[i].reads_any;
-                    f.db[i].writes += next.db[i].writes;
+                    f.db[i].add(&next.db[i]);
                 }
                 for i in 0..e {
                     for c in 0..3 {
@@ -253,7 +288,9 @@ pub(super) fn forward(
         if edges.is_empty() {
             continue;
         }
-        let mult = flow.share.unwrap_or(1.0);
+        // A share thins the edge's requests; a call count (`x10`) makes
+        // each of them that many calls.
+        let mult = flow.share.unwrap_or(1.0) * f64::from(flow.calls);
         for class in flow.classes.iter() {
             let c = class.index();
             let (s, a) = (fwd_sync[c] * mult, fwd_async[c] * mult);
@@ -274,13 +311,29 @@ pub(super) fn forward(
                         slot.writes += v;
                     } else {
                         let has_replicas = target_comp.replicas.value > 0;
+                        if flow.all_shards {
+                            slot.scatter_sync += vs;
+                        }
+                        let (primary, replicas, any) = if flow.all_shards {
+                            (
+                                &mut slot.scatter_primary,
+                                &mut slot.scatter_replicas,
+                                &mut slot.scatter_any,
+                            )
+                        } else {
+                            (
+                                &mut slot.reads_primary,
+                                &mut slot.reads_replicas,
+                                &mut slot.reads_any,
+                            )
+                        };
                         match (flow.role, db.read_from.value) {
-                            (Some(Role::Primary), _) => slot.reads_primary += v,
+                            (Some(Role::Primary), _) => *primary += v,
                             // With no replica left, reads go to the primary (§8).
-                            (Some(Role::Replicas), _) if has_replicas => slot.reads_replicas += v,
-                            (None, ReadFrom::Replicas) if has_replicas => slot.reads_replicas += v,
-                            (None, ReadFrom::Any) if has_replicas => slot.reads_any += v,
-                            _ => slot.reads_primary += v,
+                            (Some(Role::Replicas), _) if has_replicas => *replicas += v,
+                            (None, ReadFrom::Replicas) if has_replicas => *replicas += v,
+                            (None, ReadFrom::Any) if has_replicas => *any += v,
+                            _ => *primary += v,
                         }
                     }
                 }

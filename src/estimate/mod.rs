@@ -93,6 +93,14 @@ pub struct CopyEstimate {
     pub write_response_s: f64,
     pub read_p99_s: f64,
     pub write_p99_s: f64,
+    /// A database's mean response to a read that goes to one shard, and
+    /// to a scatter-gather read (`all-shards`: its slowest shard);
+    /// `read_response_s` is their mix by rate. Elsewhere both are
+    /// `read_response_s`.
+    #[serde(skip)]
+    pub keyed_read_response_s: f64,
+    #[serde(skip)]
+    pub scatter_read_response_s: f64,
     pub shards: Vec<ShardEstimate>,
     /// Capacity or latency rests on a kind default.
     pub assumed_capacity: bool,
@@ -384,6 +392,8 @@ fn copy_estimate(
         write_response_s: latency,
         read_p99_s: latency,
         write_p99_s: latency,
+        keyed_read_response_s: latency,
+        scatter_read_response_s: latency,
         shards: Vec::new(),
         assumed_capacity: comp.capacity.is_default(),
         assumed_latency: comp.latency.is_default(),
@@ -431,6 +441,8 @@ fn copy_estimate(
     e.response_s = s.response_s;
     e.p99_s = s.p99_s;
     e.read_response_s = s.response_s;
+    e.keyed_read_response_s = s.response_s;
+    e.scatter_read_response_s = s.response_s;
     e.write_response_s = s.response_s;
     e.read_p99_s = s.p99_s;
     e.write_p99_s = s.p99_s;
@@ -494,18 +506,44 @@ fn database_estimate(
     let mut busiest: f64 = 0.0;
     let mut busiest_at_max: f64 = 0.0;
     let mut wait = 0.0;
-    let total_reads = inflow.reads_primary + inflow.reads_replicas + inflow.reads_any;
+    let keyed_reads = inflow.keyed_reads();
+    let scatter_reads = inflow.scatter_reads();
+    // How reads of one kind (keyed or scatter-gather) split over a shard's
+    // roles: (to the primary, to the replicas), as fractions.
+    let role_split = |primary: f64, replicas_reads: f64, any: f64| -> (f64, f64) {
+        let total = primary + replicas_reads + any;
+        if total <= 0.0 {
+            return (0.0, 0.0);
+        }
+        let any_each = if replicas > 0 { any / (r + 1.0) } else { any };
+        (
+            (primary + any_each) / total,
+            (replicas_reads + any - any_each) / total,
+        )
+    };
+    let (keyed_p, keyed_r) = role_split(
+        inflow.reads_primary,
+        inflow.reads_replicas,
+        inflow.reads_any,
+    );
+    let (scatter_p, scatter_r) = role_split(
+        inflow.scatter_primary,
+        inflow.scatter_replicas,
+        inflow.scatter_any,
+    );
+    // Per shard, the response law of a scatter-gather read there.
+    let mut scatter_parts: Vec<Vec<(f64, queueing::Response)>> = Vec::new();
+    let mut scatter_slowest_mean: f64 = 0.0;
     for sh in &placement.shards {
         let s = sh.share;
-        let any_each = if replicas > 0 {
-            inflow.reads_any / (r + 1.0)
-        } else {
-            inflow.reads_any
-        };
-        let primary_avg =
-            s * (inflow.writes + applied - inflow.writes + inflow.reads_primary + any_each);
+        // A keyed read reaches this shard with its share; a scatter-gather
+        // read reaches it always.
+        let to_primary = s * keyed_reads * keyed_p + scatter_reads * scatter_p;
+        let to_replicas = s * keyed_reads * keyed_r + scatter_reads * scatter_r;
+        let shard_reads = to_primary + to_replicas;
+        let primary_avg = s * applied + to_primary;
         let replica_avg = if replicas > 0 {
-            s * (applied + (inflow.reads_replicas + inflow.reads_any - any_each) / r)
+            s * applied + to_replicas / r
         } else {
             0.0
         };
@@ -519,33 +557,55 @@ fn database_estimate(
         busiest_at_max = busiest_at_max.max(util);
         // Reads see the role they go to; writes see the primary.
         let rep = replica.unwrap_or(primary);
-        let to_replicas = inflow.reads_replicas + inflow.reads_any - any_each;
-        let to_primary = inflow.reads_primary + any_each;
-        let (rs, rw) = if total_reads > 0.0 {
-            (
-                (primary.response_s * to_primary + rep.response_s * to_replicas) / total_reads,
-                (primary.wait_s * to_primary + rep.wait_s * to_replicas) / total_reads,
-            )
-        } else {
-            (rep.response_s, rep.wait_s)
+        let mix = |p: f64, rr: f64, of: fn(&Station) -> f64| -> f64 {
+            if p + rr > 0.0 {
+                (of(&primary) * p + of(&rep) * rr) / (p + rr)
+            } else {
+                of(&rep)
+            }
         };
+        let keyed_resp = mix(keyed_p, keyed_r, |x| x.response_s);
+        let scatter_resp = mix(scatter_p, scatter_r, |x| x.response_s);
+        let rs = mix(to_primary, to_replicas, |x| x.response_s);
+        let rw = mix(to_primary, to_replicas, |x| x.wait_s);
         let ws = primary.response_s + sync_extra;
-        read_resp += s * rs;
+        read_resp += s * keyed_resp;
         write_resp += s * ws;
-        let rp = if inflow.reads_replicas + inflow.reads_any > 0.0 {
+        scatter_slowest_mean = scatter_slowest_mean.max(scatter_resp);
+        if scatter_reads > 0.0 && detail == Detail::Full {
+            let law = |st: &Station| match capacity {
+                Some(c) => {
+                    let (_, service) = workers(c, latency);
+                    queueing::Response::station(&MMc {
+                        lambda: st.peak_rps,
+                        mu: 1.0 / service,
+                        servers: st.servers,
+                    })
+                }
+                None => queueing::Response::fixed(latency),
+            };
+            let (p, rr) = if scatter_p + scatter_r > 0.0 {
+                (scatter_p, scatter_r)
+            } else {
+                (1.0, 0.0)
+            };
+            scatter_parts.push(vec![(p, law(&primary)), (rr, law(&rep))]);
+        }
+        let rp = if to_replicas > 0.0 {
             rep.p99_s
         } else {
             primary.p99_s
         };
-        if s >= 0.01 || placement.shards.len() == 1 {
+        if s >= 0.01 || placement.shards.len() == 1 || scatter_reads > 0.0 {
             read_p99 = read_p99.max(rp);
             write_p99 = write_p99.max(primary.p99_s + sync_extra);
         }
-        let requests = total_reads + inflow.writes;
+        let shard_writes = s * inflow.writes;
+        let requests = shard_reads + shard_writes;
         let (shard_resp, shard_wait) = if requests > 0.0 {
             (
-                (rs * total_reads + ws * inflow.writes) / requests,
-                (rw * total_reads + primary.wait_s * inflow.writes) / requests,
+                (rs * shard_reads + ws * shard_writes) / requests,
+                (rw * shard_reads + primary.wait_s * shard_writes) / requests,
             )
         } else {
             (rs, rw)
@@ -555,10 +615,9 @@ fn database_estimate(
         } else {
             rp
         };
+        // A request's wait at the copy, a scatter-gather read counted at
+        // every shard's share of the copy's requests like a keyed one.
         wait += s * shard_wait;
-        let reads_total =
-            s * (inflow.reads_primary + inflow.reads_replicas + inflow.reads_any) * peak;
-        let writes_total = s * inflow.writes * peak;
         e.shards.push(ShardEstimate {
             shard: sh.index,
             dedicated_key: sh.dedicated_key.clone(),
@@ -566,13 +625,28 @@ fn database_estimate(
             heaviest: sh.heaviest.clone(),
             primary,
             replica,
-            peak_rps: reads_total + writes_total,
+            peak_rps: requests * peak,
             capacity_rps: capacity.map(|c| c * (1.0 + r)),
             utilization: util,
             wait_s: shard_wait,
             response_s: shard_resp,
             p99_s: shard_p99,
         });
+    }
+    // A scatter-gather read waits for its slowest shard (§13): the mean and
+    // p99 of the slowest of independent shard responses. The what-ifs that
+    // read loads only take the slowest shard's mean.
+    if scatter_reads > 0.0 {
+        let (slowest, slowest_p99) = if scatter_parts.is_empty() {
+            (scatter_slowest_mean, scatter_slowest_mean)
+        } else {
+            queueing::slowest_of(&scatter_parts, 0.99)
+        };
+        let reads = keyed_reads + scatter_reads;
+        e.keyed_read_response_s = read_resp;
+        e.scatter_read_response_s = slowest;
+        read_resp = (read_resp * keyed_reads + slowest * scatter_reads) / reads;
+        read_p99 = read_p99.max(slowest_p99);
     }
     let total_shards = placement.shards.len() as u32;
     e.instances = (1 + replicas) * total_shards;
@@ -582,11 +656,15 @@ fn database_estimate(
     e.capacity_rps = capacity.map(|c| c * f64::from(e.instances));
     e.utilization = busiest;
     e.utilization_at_max = busiest_at_max;
+    if scatter_reads <= 0.0 {
+        e.keyed_read_response_s = read_resp;
+        e.scatter_read_response_s = read_resp;
+    }
     e.read_response_s = read_resp;
     e.write_response_s = write_resp;
     e.read_p99_s = read_p99;
     e.write_p99_s = write_p99;
-    let reads = total_reads;
+    let reads = keyed_reads + scatter_reads;
     let writes = inflow.writes;
     e.response_s = if reads + writes > 0.0 {
         (read_resp * reads + write_resp * writes) / (reads + writes)
@@ -632,16 +710,32 @@ fn class_estimates(
                 let ce = est.copy(node);
                 let (resp, q99) = match class {
                     Class::Write => (ce.write_response_s, ce.write_p99_s),
-                    _ => (ce.read_response_s, ce.read_p99_s),
+                    _ => (ce.keyed_read_response_s, ce.read_p99_s),
                 };
-                mean += visits * resp;
+                // Scatter-gather reads (all of class `read`) wait for the
+                // slowest shard; every other read for its key's shard.
+                let scatter = match class {
+                    Class::Read => (est.flows.db[node.index()].scatter_sync / rate).min(visits),
+                    _ => 0.0,
+                };
+                // A term with no visits adds nothing, even at an unstable
+                // copy (0 × ∞ would be NaN).
+                if visits > scatter {
+                    mean += (visits - scatter) * resp;
+                }
+                if scatter > 0.0 {
+                    mean += scatter * ce.scatter_read_response_s;
+                }
                 let comp = model.graph[node].component;
                 visits_of[comp] += visits;
                 p99_of[comp] = p99_of[comp].max(q99);
             }
+            // A component a request visits several times in turn (a call
+            // count, `x10`, or two edges to it) adds its p99 once a visit:
+            // the sum of the p99s bounds the p99 of the sum.
             p99 += (0..visits_of.len())
                 .filter(|i| visits_of[*i] >= 0.01)
-                .map(|i| p99_of[i])
+                .map(|i| p99_of[i] * visits_of[i].max(1.0))
                 .sum::<f64>();
             let mut flow_visits = vec![0.0_f64; model.flows.len()];
             let mut flow_hop = vec![0.0_f64; model.flows.len()];
@@ -664,7 +758,7 @@ fn class_estimates(
             }
             p99 += (0..flow_visits.len())
                 .filter(|i| flow_visits[*i] >= 0.01)
-                .map(|i| flow_hop[i])
+                .map(|i| flow_hop[i] * flow_visits[i].max(1.0))
                 .sum::<f64>();
         }
         out.push(ClassEstimate {

@@ -179,6 +179,109 @@ impl MMc {
     }
 }
 
+/// One response-time law: an M/M/c station's (wait + service), or a fixed
+/// latency (a station without a capacity limit, §7).
+#[derive(Clone, Copy, Debug)]
+pub struct Response(Law);
+
+#[derive(Clone, Copy, Debug)]
+enum Law {
+    Station(Solved),
+    Fixed(f64),
+    /// No steady state: the response never ends.
+    Unbounded,
+}
+
+impl Response {
+    pub fn station(q: &MMc) -> Response {
+        Response(q.solved().map_or(Law::Unbounded, Law::Station))
+    }
+
+    pub fn fixed(latency: f64) -> Response {
+        Response(Law::Fixed(latency))
+    }
+
+    fn cdf(&self, t: f64) -> f64 {
+        match self.0 {
+            Law::Station(s) => s.cdf(t),
+            Law::Fixed(l) => f64::from(u8::from(t >= l)),
+            Law::Unbounded => 0.0,
+        }
+    }
+
+    /// A time by which all but 1e-12 of the responses have ended.
+    fn horizon(&self) -> f64 {
+        match self.0 {
+            Law::Station(s) => s.response_quantile(1.0 - 1e-12),
+            Law::Fixed(l) => l,
+            Law::Unbounded => f64::INFINITY,
+        }
+    }
+}
+
+/// The mean and the `q`-quantile of the slowest of several independent
+/// responses, one per part, each part a mixture of laws `(weight, law)`
+/// whose weights sum to 1: what a scatter-gather read waits for (one part
+/// per shard, LANGUAGE.md §13). The mean is ∫ (1 − Π Fᵢ(t)) dt, by Simpson's
+/// rule over 4,096 steps up to the time every part has ended but for 1e-12;
+/// the quantile solves Π Fᵢ(t) = q by bisection. Responses of one
+/// scatter-gather read at different shards are positively associated (they
+/// arrive together), so the independent maximum is an upper bound on the
+/// true mean, and close to it while waits are short beside service times.
+pub fn slowest_of(parts: &[Vec<(f64, Response)>], q: f64) -> (f64, f64) {
+    let horizon = parts
+        .iter()
+        .flatten()
+        .filter(|(w, _)| *w > 0.0)
+        .map(|(_, r)| r.horizon())
+        .fold(0.0_f64, f64::max);
+    if !horizon.is_finite() {
+        return (f64::INFINITY, f64::INFINITY);
+    }
+    if horizon <= 0.0 {
+        return (0.0, 0.0);
+    }
+    let all_ended = |t: f64| -> f64 {
+        parts
+            .iter()
+            .map(|mix| mix.iter().map(|(w, r)| w * r.cdf(t)).sum::<f64>())
+            .product()
+    };
+    // Fixed latencies are steps: with only those the slowest is exact.
+    if parts
+        .iter()
+        .flatten()
+        .all(|(w, r)| *w <= 0.0 || matches!(r.0, Law::Fixed(_)))
+    {
+        return (horizon, horizon);
+    }
+    const STEPS: usize = 4096;
+    let h = horizon / STEPS as f64;
+    let mut area = 0.0;
+    for i in 0..=STEPS {
+        let weight = if i == 0 || i == STEPS {
+            1.0
+        } else if i % 2 == 1 {
+            4.0
+        } else {
+            2.0
+        };
+        area += weight * (1.0 - all_ended(i as f64 * h));
+    }
+    let mean = area * h / 3.0;
+    let q = clamp_level(q);
+    let (mut lo, mut hi) = (0.0, horizon);
+    for _ in 0..100 {
+        let mid = 0.5 * (lo + hi);
+        if all_ended(mid) < q {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    (mean, hi)
+}
+
 /// A stable station reduced to the three numbers its wait and response
 /// distributions depend on: the waiting probability C, the wait's decay rate
 /// θ = cμ − λ, and the service rate μ (all finite, θ and μ positive).
@@ -422,6 +525,23 @@ pub fn servers_for_target(lambda: f64, mu: f64, target: f64, min: u64, max: u64)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn slowest_of_identical_mm1_is_the_harmonic_number() {
+        // The slowest of K independent exponentials of rate θ has mean
+        // H_K / θ, and P(max ≤ t) = (1 − e^(−θt))^K.
+        let q = MMc {
+            lambda: 100.0,
+            mu: 200.0,
+            servers: 1,
+        };
+        let parts = vec![vec![(1.0, Response::station(&q))]; 4];
+        let (mean, p99) = slowest_of(&parts, 0.99);
+        let harmonic = 1.0 + 1.0 / 2.0 + 1.0 / 3.0 + 1.0 / 4.0;
+        assert!((mean - harmonic / 100.0).abs() < 1e-9, "{mean}");
+        let want = -(1.0 - 0.99_f64.powf(0.25)).ln() / 100.0;
+        assert!((p99 - want).abs() < 1e-9, "{p99} {want}");
+    }
 
     fn rel(a: f64, b: f64) -> f64 {
         ((a - b) / b).abs()

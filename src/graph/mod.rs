@@ -180,6 +180,15 @@ impl Diagram {
                         }
                         label.push_str(&figures::percent(s, Style::Written));
                     }
+                    // The §13 words as the source writes them.
+                    let calls = (flow.calls > 1).then(|| format!("x{}", flow.calls));
+                    let scatter = flow.all_shards.then(|| "all-shards".to_string());
+                    for word in [calls, scatter].into_iter().flatten() {
+                        if !label.is_empty() {
+                            label.push(' ');
+                        }
+                        label.push_str(&word);
+                    }
                     (label, w.cross_dc)
                 }
                 CopyEdgeKind::Consume => ("consumes".to_string(), true),

@@ -45,13 +45,22 @@ impl serde::Serialize for Dump<'_> {
             "flows",
             &Lazy(|| {
                 model.flows.iter().map(|f| {
-                    json!({
+                    let mut v = json!({
                         "from": model.components[f.from].name,
                         "to": model.components[f.to].name,
                         "role": f.role,
                         "classes": f.classes,
                         "share": f.share,
-                    })
+                    });
+                    // The §13 labels appear only where written, so designs
+                    // without them dump as before.
+                    if f.calls != 1 {
+                        v["calls"] = json!(f.calls);
+                    }
+                    if f.all_shards {
+                        v["all_shards"] = json!(true);
+                    }
+                    v
                 })
             }),
         )?;

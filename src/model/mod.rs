@@ -606,6 +606,14 @@ pub struct FlowEdge {
     pub classes: Classes,
     /// The share on a chain's first edge (a fraction), if any.
     pub share: Option<f64>,
+    /// Calls per matching request: `x10` on a chain's first edge (§13),
+    /// else 1. Each call is a separate request to the callee.
+    #[serde(skip_serializing_if = "is_one")]
+    pub calls: u32,
+    /// `all-shards` on the chain's last edge, whose callee is a sharded
+    /// database: a read goes to every shard, and waits for the slowest.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub all_shards: bool,
     /// `from -> to` in the source.
     #[serde(skip)]
     pub span: Span,
@@ -614,6 +622,10 @@ pub struct FlowEdge {
     pub statement_span: Span,
     /// Which flow statement, in source order.
     pub statement: usize,
+}
+
+fn is_one(calls: &u32) -> bool {
+    *calls == 1
 }
 
 /// A node of the copy graph: a component in one datacenter, or a global

@@ -51,6 +51,8 @@ pub const MAX_INDEX: usize = (1 << 28) - 1;
 pub(super) const USER: u8 = 0;
 pub(super) const JOB: u8 = 1;
 pub(super) const APPLY: u8 = 2;
+/// One shard's part of a scatter-gather read; its parent is in `aux`.
+pub(super) const SCATTER: u8 = 3;
 
 // What a request does when its `K_RESUME` event fires.
 const P_ARRIVE: u8 = 0;
@@ -92,6 +94,13 @@ pub(super) struct Req {
     pub depth: u8,
     pub role: u8,
     pub pending: u8,
+    /// The call being made is a scatter-gather read (`all-shards`).
+    pub scatter: bool,
+    /// For a scatter-gather read at a database: its shard parts still
+    /// out. For a part: the shard it is for.
+    pub fork: u32,
+    /// Why a part of a scatter-gather read failed, if one did.
+    pub fork_failed: Option<Cause>,
 }
 
 /// One copy whose calls a request is making.
@@ -104,6 +113,9 @@ pub(super) struct Frame {
     pub pos: u16,
     /// The shared call this request takes, or [`NONE`].
     pub chosen: u16,
+    /// Calls already made of the call at `pos` (a call count, `x10`, makes
+    /// several in turn).
+    pub made: u32,
 }
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -404,6 +416,9 @@ impl<'p> Engine<'p> {
             depth: 0,
             role: ROLE_NONE,
             pending: 0,
+            scatter: false,
+            fork: 0,
+            fork_failed: None,
         };
         match self.free_reqs.pop() {
             Some(i) => {
@@ -602,6 +617,7 @@ impl<'p> Engine<'p> {
             node: n,
             pos: 0,
             chosen,
+            made: 0,
         };
         req.depth += 1;
         self.advance(r);
@@ -635,15 +651,19 @@ impl<'p> Engine<'p> {
             let fi = r as usize * self.depth + req.depth as usize - 1;
             let f = self.frames[fi];
             let (start, len) = p.nodes[f.node as usize].calls[req.class as usize];
-            let mut pos = f.pos;
+            let (mut pos, mut made) = (f.pos, f.made);
             while u32::from(pos) < len {
                 let call = p.calls[(start + u32::from(pos)) as usize];
-                let this = pos;
-                pos += 1;
-                if call.shared && f.chosen != this {
+                if (call.shared && f.chosen != pos) || made >= call.repeat {
+                    pos += 1;
+                    made = 0;
                     continue;
                 }
+                // A call count's calls are made in turn, like the unshared
+                // edges of one copy (§6): the next starts when one returns.
+                made += 1;
                 self.frames[fi].pos = pos;
+                self.frames[fi].made = made;
                 let (ts, tl) = call.targets;
                 let t = if tl == 1 {
                     self.targets[ts as usize]
@@ -661,6 +681,7 @@ impl<'p> Engine<'p> {
                     Some(crate::model::Role::Primary) => ROLE_PRIMARY,
                     Some(crate::model::Role::Replicas) => ROLE_REPLICAS,
                 };
+                reqm.scatter = call.all_shards;
                 if t.hop > 0.0 {
                     reqm.pending = P_ARRIVE;
                     reqm.aux = t.node;
@@ -703,9 +724,30 @@ impl<'p> Engine<'p> {
             JOB if self.now >= self.rec.start => {
                 self.rec.jobs.failed += 1;
             }
+            SCATTER => {
+                let parent = req.aux;
+                self.reqs[parent as usize].fork_failed.get_or_insert(cause);
+                self.release(r);
+                self.part_done(parent);
+                return;
+            }
             _ => {}
         }
         self.release(r);
+    }
+
+    /// One shard has answered (or failed) its part of the scatter-gather
+    /// read `parent`; the read goes on when the last has.
+    fn part_done(&mut self, parent: u32) {
+        let req = &mut self.reqs[parent as usize];
+        req.fork -= 1;
+        if req.fork > 0 {
+            return;
+        }
+        match req.fork_failed.take() {
+            Some(cause) => self.fail(parent, cause),
+            None => self.leave_node(parent),
+        }
     }
 
     /// A queue copy accepted `r`'s message: it goes to one consuming
@@ -874,12 +916,34 @@ impl<'p> Engine<'p> {
     fn db_arrive(&mut self, d: usize, r: u32) {
         let p = self.p;
         let db = &p.dbs[d];
-        let shard = match &db.sampler {
-            Some(s) => {
-                let u = self.uniform();
-                s.sample(u).min(db.shards.len() - 1)
+        let req = self.reqs[r as usize];
+        if req.scatter && req.kind != SCATTER && req.class != WRITE && db.shards.len() > 1 {
+            // Scatter-gather (§13): one part per shard, all at once; the
+            // read waits for them in `part_done`.
+            let shards = db.shards.len() as u32;
+            self.reqs[r as usize].fork = shards;
+            self.reqs[r as usize].fork_failed = None;
+            for shard in 0..shards {
+                let part = self.alloc(SCATTER, req.class);
+                let pr = &mut self.reqs[part as usize];
+                pr.aux = r;
+                pr.fork = shard;
+                pr.role = req.role;
+                pr.scatter = true;
+                self.db_arrive(d, part);
             }
-            None => 0,
+            return;
+        }
+        let shard = if req.kind == SCATTER {
+            req.fork as usize
+        } else {
+            match &db.sampler {
+                Some(s) => {
+                    let u = self.uniform();
+                    s.sample(u).min(db.shards.len() - 1)
+                }
+                None => 0,
+            }
         };
         self.db_shard_arrivals[d][shard] += 1;
         let slots = &db.shards[shard];
@@ -953,6 +1017,11 @@ impl<'p> Engine<'p> {
         let req = self.reqs[r as usize];
         if req.kind == APPLY {
             self.release(r);
+            return;
+        }
+        if req.kind == SCATTER {
+            self.release(r);
+            self.part_done(req.aux);
             return;
         }
         let db = &self.p.dbs[d];

@@ -95,6 +95,11 @@ pub struct CallPlan {
     pub targets: (u32, u32),
     pub shared: bool,
     pub role: Option<Role>,
+    /// Calls made one after another per request (`x10`, §13), at least 1.
+    pub repeat: u32,
+    /// A scatter-gather read (`all-shards`): the callee database serves it
+    /// on every shard at once, and it returns when the last one answers.
+    pub all_shards: bool,
 }
 
 /// A callee copy of a call, with the cumulative probability of choosing it.
@@ -633,6 +638,8 @@ impl Builder<'_> {
                         targets,
                         shared: flow.share.is_some(),
                         role: flow.role,
+                        repeat: flow.calls.max(1),
+                        all_shards: flow.all_shards,
                     });
                 }
                 let len = self.plan.calls.len() as u32 - start;

@@ -204,8 +204,15 @@ pub struct Endpoint {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum FlowLabel {
-    /// `read`, `write`, `static` (validated by the model).
+    /// The first word of a label: `read`, `write`, `static`, `all-shards`
+    /// (validated by the model).
     Class(Ident),
+    /// A later word of the same label, after a space rather than a comma:
+    /// `all-shards` in `[read all-shards]` (validated by the model).
+    Modifier(Ident),
+    /// `x10`: calls per matching request, as written (a sign or a fraction
+    /// is kept for the model to reject).
+    Calls(f64, Span),
     /// `10%`, possibly written after a class (`write 10%`).
     Share(f64, Span),
     /// A quantity that is not a percentage (`[write 3x]`).

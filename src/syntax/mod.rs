@@ -539,9 +539,23 @@ impl Builder<'_> {
                 Rule::labels => {
                     labels_span = Some(span(&part));
                     for label in inner(part) {
-                        for piece in inner(label) {
+                        for (i, piece) in inner(label).enumerate() {
                             match piece.as_rule() {
-                                Rule::ident => labels.push(FlowLabel::Class(self.ident(piece))),
+                                Rule::ident if i == 0 => {
+                                    labels.push(FlowLabel::Class(self.ident(piece)))
+                                }
+                                Rule::ident => labels.push(FlowLabel::Modifier(self.ident(piece))),
+                                Rule::calls => {
+                                    let text = &piece.as_str()[1..];
+                                    let (digits, factor) = match text.char_indices().last() {
+                                        Some((at, 'k')) => (&text[..at], 1e3),
+                                        Some((at, 'M')) => (&text[..at], 1e6),
+                                        Some((at, 'G')) => (&text[..at], 1e9),
+                                        _ => (text, 1.0),
+                                    };
+                                    let value = digits.parse::<f64>().unwrap_or(0.0) * factor;
+                                    labels.push(FlowLabel::Calls(value, span(&piece)));
+                                }
                                 _ => {
                                     let v = self.quantity(piece);
                                     match v.kind {
@@ -1085,6 +1099,7 @@ fn human_rule(rule: Rule) -> Option<&'static str> {
         Rule::endpoint => "a component name",
         Rule::arrow => "`->`",
         Rule::labels | Rule::label => "flow labels (`[read]`)",
+        Rule::calls => "a call count (`x10`)",
         Rule::flow => "a flow (`a -> b`)",
         Rule::target => "a target (`web@us-east`)",
         Rule::kw_of => "`of`",
@@ -1105,6 +1120,7 @@ fn human_rule(rule: Rule) -> Option<&'static str> {
         | Rule::ident_start
         | Rule::ident_char
         | Rule::scenario_item
+        | Rule::label_word
         | Rule::statement => return None,
     })
 }

@@ -22,27 +22,113 @@ impl Cx {
             let mut classes = Classes::NONE;
             let mut share: Option<(f64, Span)> = None;
             let mut labels_ok = true;
+            let mut calls: Option<(u32, Span)> = None;
+            let mut all_shards: Option<Span> = None;
             for l in &f.labels {
                 match l {
-                    ast::FlowLabel::Class(id) => match id.name.as_str() {
-                        "static" => classes = classes.with(Class::Static),
-                        "read" => classes = classes.with(Class::Read),
-                        "write" => classes = classes.with(Class::Write),
-                        other => {
-                            labels_ok = false;
-                            let mut d = Diagnostic::error(
-                                Code::InvalidLabel,
-                                id.span,
-                                format!("`{other}` is not a request class"),
-                            )
-                            .label("not a class");
-                            d = match did_you_mean(other, ["static", "read", "write"]) {
-                                Some(s) => d.help(format!("did you mean `{s}`? the classes are `static`, `read` and `write`")),
-                                None => d.help("label flows with `static`, `read`, `write`, and optionally a share such as `10%`"),
-                            };
-                            self.push(d);
+                    ast::FlowLabel::Class(id) | ast::FlowLabel::Modifier(id) => {
+                        let class = match id.name.as_str() {
+                            "static" => Some(Class::Static),
+                            "read" => Some(Class::Read),
+                            "write" => Some(Class::Write),
+                            _ => None,
+                        };
+                        match (class, l) {
+                            (Some(c), ast::FlowLabel::Class(_)) => classes = classes.with(c),
+                            (Some(_), _) => {
+                                labels_ok = false;
+                                self.push(
+                                    Diagnostic::error(
+                                        Code::InvalidLabel,
+                                        id.span,
+                                        format!(
+                                            "the class `{}` follows another word without a comma",
+                                            id.name
+                                        ),
+                                    )
+                                    .label("a second class in one label")
+                                    .help("separate classes with commas: `[read, write]`"),
+                                );
+                            }
+                            (None, _) if id.name == "all-shards" => {
+                                if let Some(first) = all_shards {
+                                    labels_ok = false;
+                                    self.push(
+                                        Diagnostic::error(
+                                            Code::InvalidLabel,
+                                            id.span,
+                                            "`all-shards` is written twice",
+                                        )
+                                        .label("second `all-shards`")
+                                        .related(first, "first `all-shards`")
+                                        .help("write `all-shards` once"),
+                                    );
+                                } else {
+                                    all_shards = Some(id.span);
+                                }
+                            }
+                            (None, _) => {
+                                labels_ok = false;
+                                let first = matches!(l, ast::FlowLabel::Class(_));
+                                self.unknown_label(&id.name, id.span, first);
+                            }
                         }
-                    },
+                    }
+                    ast::FlowLabel::Calls(v, sp) => {
+                        if let Some((_, first)) = calls {
+                            labels_ok = false;
+                            self.push(
+                                Diagnostic::error(
+                                    Code::InvalidLabel,
+                                    *sp,
+                                    "a flow carries at most one call count",
+                                )
+                                .label("second call count")
+                                .related(first, "first call count")
+                                .help("keep one call count per flow statement: `[write x10]`"),
+                            );
+                        } else if *v < 1.0 || v.fract() != 0.0 || *v > f64::from(u32::MAX) {
+                            labels_ok = false;
+                            let (found, help) = if *v < 0.0 {
+                                (
+                                    "a negative count".to_string(),
+                                    "nothing in the language is negative: write a count of calls such as `x2`".to_string(),
+                                )
+                            } else if *v == 0.0 {
+                                (
+                                    "zero calls".to_string(),
+                                    "remove the flow to make no call, or write `x1` or more"
+                                        .to_string(),
+                                )
+                            } else if v.fract() != 0.0 {
+                                let lo = v.floor().max(1.0);
+                                (
+                                    format!("{} calls", fmt_num(*v)),
+                                    format!(
+                                        "a request makes a whole number of calls: write `x{}` or `x{}`",
+                                        fmt_num(lo),
+                                        fmt_num(lo + 1.0)
+                                    ),
+                                )
+                            } else {
+                                (
+                                    format!("{} calls", fmt_num(*v)),
+                                    "write a smaller count".to_string(),
+                                )
+                            };
+                            self.push(
+                                Diagnostic::error(
+                                    Code::InvalidLabel,
+                                    *sp,
+                                    format!("a call count is a whole number of at least 1, found {found}"),
+                                )
+                                .label("not a call count")
+                                .help(help),
+                            );
+                        } else {
+                            calls = Some((*v as u32, *sp));
+                        }
+                    }
                     ast::FlowLabel::Share(v, sp) => {
                         if let Some((_, first)) = share {
                             labels_ok = false;
@@ -69,6 +155,23 @@ impl Cx {
                     }
                     ast::FlowLabel::BadShare(v) => {
                         labels_ok = false;
+                        if let ast::ValueKind::Quantity(q) = &v.kind
+                            && q.unit == ast::Unit::Multiplier
+                        {
+                            let n = fmt_num(q.value);
+                            self.push(
+                                Diagnostic::error(
+                                    Code::InvalidLabel,
+                                    v.span,
+                                    format!("`{n}x` is not a flow label: a call count is written `x{n}`"),
+                                )
+                                .label("a multiplier, not a label")
+                                .help(format!(
+                                    "write `x{n}` for {n} calls per request, or a share such as `10%` for a fraction of the requests"
+                                )),
+                            );
+                            continue;
+                        }
                         self.push(
                             Diagnostic::error(
                                 Code::InvalidLabel,
@@ -83,6 +186,29 @@ impl Cx {
                         );
                     }
                 }
+            }
+            if let Some(sp) = all_shards
+                && classes != Classes::NONE.with(Class::Read)
+            {
+                labels_ok = false;
+                let found = if classes.is_empty() {
+                    "no class named, so every class that reaches the caller".to_string()
+                } else {
+                    let names: Vec<String> = classes
+                        .iter()
+                        .map(|c| format!("`{}`", c.as_str()))
+                        .collect();
+                    names.join(", ")
+                };
+                self.push(
+                    Diagnostic::error(
+                        Code::InvalidLabel,
+                        sp,
+                        format!("`all-shards` is a scatter-gather read, and this flow carries {found}"),
+                    )
+                    .label("reads only")
+                    .help("label the flow `[read all-shards]`, and send writes on a flow of their own"),
+                );
             }
             if classes.is_empty() {
                 classes = Classes::ALL;
@@ -155,6 +281,42 @@ impl Cx {
             if !labels_ok {
                 continue;
             }
+            // `all-shards` reaches every shard of the chain's last callee,
+            // the only place a database can stand.
+            if let (Some(sp), Some(Some((last, _)))) = (all_shards, ids.last()) {
+                let comp = &components[*last];
+                let shards = comp.database().map_or(1, |db| db.total_shards());
+                if shards < 2 {
+                    let what = if comp.kind == Kind::Database {
+                        format!("database `{}` has one shard", comp.name)
+                    } else {
+                        format!(
+                            "`{}` is a {}, not a sharded database",
+                            comp.name,
+                            comp.kind.as_str()
+                        )
+                    };
+                    let endpoint = f.endpoints[f.endpoints.len() - 1].span;
+                    self.push(
+                        Diagnostic::error(
+                            Code::AllShardsTarget,
+                            sp,
+                            format!(
+                                "`all-shards` sends a read to every shard of the callee, and {what}"
+                            ),
+                        )
+                        .label("scatter-gather")
+                        .related(endpoint, "the callee")
+                        .related(comp.name_span, "declared here")
+                        .help(if comp.kind == Kind::Database {
+                            "remove `all-shards`, or give the database `shards` above 1"
+                        } else {
+                            "remove `all-shards`, or end the flow at a sharded database"
+                        }),
+                    );
+                    continue;
+                }
+            }
             for (i, pair) in f.endpoints.windows(2).enumerate() {
                 let (Some((from, from_role)), Some((to, role))) = (ids[i], ids[i + 1]) else {
                     continue;
@@ -222,6 +384,8 @@ impl Cx {
                     role,
                     classes,
                     share: if i == 0 { share.map(|s| s.0) } else { None },
+                    calls: if i == 0 { calls.map_or(1, |c| c.0) } else { 1 },
+                    all_shards: all_shards.is_some() && i + 2 == f.endpoints.len(),
                     span,
                     statement_span: f.span,
                     statement,
@@ -229,6 +393,49 @@ impl Cx {
             }
         }
         edges
+    }
+
+    /// A word in a flow's brackets that is no label. A label's first word
+    /// is most often a misspelt class, and is named as one.
+    fn unknown_label(&mut self, word: &str, span: Span, first: bool) {
+        const CLASSES: [&str; 3] = ["static", "read", "write"];
+        let calls = word
+            .strip_prefix('x')
+            .or_else(|| word.strip_suffix('x'))
+            .filter(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()));
+        let near_class = did_you_mean(word, CLASSES);
+        let near_scatter = did_you_mean(word, ["all-shards"]);
+        let d = if first && calls.is_none() && near_scatter.is_none() {
+            let d = Diagnostic::error(
+                Code::InvalidLabel,
+                span,
+                format!("`{word}` is not a request class"),
+            )
+            .label("not a class");
+            match near_class {
+                Some(s) => d.help(format!(
+                    "did you mean `{s}`? the classes are `static`, `read` and `write`"
+                )),
+                None => d.help(
+                    "label flows with `static`, `read`, `write`, and optionally a share (`10%`), a call count (`x10`) or `all-shards`",
+                ),
+            }
+        } else {
+            let d = Diagnostic::error(
+                Code::InvalidLabel,
+                span,
+                format!("`{word}` is not a flow label"),
+            )
+            .label("not a label");
+            match (calls, near_scatter.or(near_class)) {
+                (Some(n), _) => d.help(format!("a call count is `x` and a whole number: `x{n}`")),
+                (None, Some(s)) => d.help(format!("did you mean `{s}`?")),
+                (None, None) => d.help(
+                    "after a class a label takes a share (`10%`), a call count (`x10`) and `all-shards`",
+                ),
+            }
+        };
+        self.push(d);
     }
 
     /// Shared edges of one caller matching one class are alternatives: their
