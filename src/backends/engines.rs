@@ -630,7 +630,19 @@ mod tests {
     }
 
     #[test]
+    fn an_engine_without_an_image_is_a_managed_service() {
+        // Compose and Kubernetes run nothing for it, so Terraform must.
+        for e in ENGINES.iter().filter(|e| !e.self_hosted()) {
+            assert!(e.aws.is_some(), "{}", e.name);
+        }
+        assert!(lookup("redshift").is_some_and(Engine::external));
+        assert!(!lookup("dynamodb").is_some_and(Engine::external));
+    }
+
+    #[test]
     fn aliases_resolve() {
+        assert_eq!(lookup("elasticsearch").map(|e| e.name), Some("opensearch"));
+        assert_eq!(lookup("mongo").map(|e| e.name), Some("mongodb"));
         assert_eq!(lookup("postgresql").map(|e| e.name), Some("postgres"));
         assert_eq!(lookup("postgres").map(|e| e.name), Some("postgres"));
         assert!(lookup("oracle").is_none());

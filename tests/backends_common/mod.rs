@@ -21,8 +21,8 @@ pub fn examples() -> Vec<PathBuf> {
     v
 }
 
-/// A design beyond the examples that uses every engine the backends map
-/// (mysql, dynamodb, memcached, kafka, nats, sqs, distributed minio), a
+/// A design beyond the examples that uses the engines they lack (mysql,
+/// dynamodb, memcached, kafka, nats, sqs, distributed minio), a
 /// cdn in front of a balancer, sticky ip-hash balancing and datacenters on
 /// two continents.
 pub fn kitchen_sink() -> PathBuf {
