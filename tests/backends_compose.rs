@@ -879,3 +879,17 @@ fn a_managed_only_engine_runs_outside_the_project_at_an_address_from_env() {
     assert!(env.contains("WAREHOUSE_HOST=replace-me"), "{env}");
     assert!(env.contains("WAREHOUSE_PASSWORD=replace-me"), "{env}");
 }
+
+#[test]
+fn one_server_per_shard_engines_count_one_container_per_shard() {
+    // 300 shards with 3 replicas each: 1,200 containers for PostgreSQL,
+    // but MongoDB runs one server per shard, 300 in all.
+    let src = "client u\nservice web\ndatabase db { engine = mongodb  shards = 300  replicas = 3  shard_key = user }\nu -> web -> db\n";
+    let files = build_source(src, "x.arch", Target::Compose, None).unwrap();
+    let v = yaml(file(&files, "compose.yaml"));
+    let shards = services(&v)
+        .keys()
+        .filter(|k| k.starts_with("db-shard-"))
+        .count();
+    assert_eq!(shards, 300);
+}

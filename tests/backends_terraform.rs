@@ -1000,4 +1000,13 @@ fn newly_mapped_engines_become_their_managed_aws_service_encrypted_and_logged() 
     ] {
         assert!(compute.contains(needle), "compute.tf lacks {needle}");
     }
+    let outputs = file(&files, "outputs.tf");
+    for needle in [
+        "output \"catalog_eu_endpoint\"",
+        "output \"timeline_eu_keyspace\"",
+        "output \"events_us_bootstrap_servers\"",
+        "output \"warehouse_us_endpoint\"",
+    ] {
+        assert!(outputs.contains(needle), "outputs.tf lacks {needle}");
+    }
 }

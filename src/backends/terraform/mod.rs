@@ -725,6 +725,35 @@ impl Builder<'_> {
                 sensitive: false,
             });
         }
+        for m in self.tf.managed.clone() {
+            let (name, expr) = match m.service {
+                "docdb" => ("endpoint", format!("aws_docdb_cluster.{}.endpoint", m.id)),
+                "opensearch" => (
+                    "endpoint",
+                    format!("aws_opensearch_domain.{}.endpoint", m.id),
+                ),
+                "keyspaces" => ("keyspace", format!("aws_keyspaces_keyspace.{}.name", m.id)),
+                "msk" => (
+                    "bootstrap_servers",
+                    format!("aws_msk_cluster.{}.bootstrap_brokers_sasl_iam", m.id),
+                ),
+                _ => (
+                    "endpoint",
+                    format!("aws_redshift_cluster.{}.dns_name", m.id),
+                ),
+            };
+            let kind = if m.service == "msk" {
+                "queue"
+            } else {
+                "database"
+            };
+            self.tf.outputs.push(Output {
+                name: format!("{}_{name}", m.id),
+                description: format!("{kind} `{}`{}", m.component, self.dc(m.dc).within),
+                expr,
+                sensitive: false,
+            });
+        }
         for b in self.tf.buckets.clone() {
             self.tf.outputs.push(Output {
                 name: format!("{}_bucket", b.id),
