@@ -964,23 +964,31 @@ impl Builder<'_> {
                     format!("1 writer and {replicas} replica instance(s), as designed"),
                 ),
                 "opensearch" => {
-                    let n = (1 + replicas).max(2).next_multiple_of(2);
+                    let asked = 1 + replicas;
+                    let n = asked.max(2).next_multiple_of(2);
                     (
                         n,
-                        format!(
-                            "{} node(s) as designed, made {n}: zone awareness over two zones takes an even count",
-                            1 + replicas
-                        ),
+                        if n == asked {
+                            format!("{n} data node(s) as designed, over two zones")
+                        } else {
+                            format!(
+                                "{asked} node(s) as designed, made {n}: zone awareness over two zones takes an even count"
+                            )
+                        },
                     )
                 }
                 "msk" => {
-                    let n = c.replicas.max(1).max(2).next_multiple_of(2);
+                    let asked = c.replicas.max(1);
+                    let n = asked.max(2).next_multiple_of(2);
                     (
                         n,
-                        format!(
-                            "{} broker(s) as designed, made {n}: MSK takes a multiple of its two subnets",
-                            c.replicas.max(1)
-                        ),
+                        if n == asked {
+                            format!("{n} broker(s) as designed, over two zones")
+                        } else {
+                            format!(
+                                "{asked} broker(s) as designed, made {n}: MSK takes a multiple of its two subnets"
+                            )
+                        },
                     )
                 }
                 "redshift" => (
