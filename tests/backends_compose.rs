@@ -616,11 +616,11 @@ fn one_datacenter_goes_straight_into_the_output_folder() {
 
 #[test]
 fn engines_the_backend_cannot_run_are_refused_by_name() {
-    let src = "client u\nservice web\ndatabase events { engine = cassandra }\nu -> web -> events\n";
+    let src = "client u\nservice web\ndatabase events { engine = neo4j }\nu -> web -> events\n";
     let err = build_source(src, "x.arch", Target::Compose, None).unwrap_err();
     assert_eq!(
         err,
-        "database `events`: engine `cassandra` is not mapped by the compose backend (it maps postgres, mysql and dynamodb)"
+        "database `events`: engine `neo4j` is not mapped by the compose backend (it maps cassandra, dynamodb, mongodb, mysql, opensearch, postgres and redshift)"
     );
 }
 
@@ -803,4 +803,93 @@ fn a_script_template_cannot_print_a_value_unescaped() {
             .any(|e| e.contains("compose.yaml.j2") && e.contains("without an escaping filter")),
         "{text:?}"
     );
+}
+
+#[test]
+fn mongodb_cassandra_and_opensearch_run_their_catalogue_image_with_health_checks() {
+    let files = build_example(&backends_common::engines_design(), Target::Compose);
+    let v = yaml(file(&files, "eu/compose.yaml"));
+    let svc = services(&v);
+    for (name, image, health) in [
+        ("catalog", "mongo:7.0", "mongosh"),
+        ("timeline", "cassandra:5.0", "cqlsh"),
+        ("search", "opensearchproject/opensearch:2.18.0", "curl"),
+        (
+            "logs-shard-0",
+            "opensearchproject/opensearch:2.18.0",
+            "curl",
+        ),
+        (
+            "logs-shard-1",
+            "opensearchproject/opensearch:2.18.0",
+            "curl",
+        ),
+    ] {
+        let s = &svc[name];
+        assert_eq!(s["image"], image, "{name}");
+        assert_eq!(strings(&s["healthcheck"]["test"])[1], health, "{name}");
+        assert_eq!(strings(&s["networks"]), ["internal"], "{name}");
+        assert!(s.get("ports").is_none(), "{name} publishes a port");
+    }
+    assert_eq!(
+        strings(&svc["search"]["command"]),
+        ["-Ediscovery.type=single-node"]
+    );
+    assert_eq!(
+        svc["catalog"]["environment"]["MONGO_INITDB_ROOT_PASSWORD"],
+        "${CATALOG_PASSWORD:?copy .env.example to .env and set CATALOG_PASSWORD}"
+    );
+    let api = &svc["api"]["environment"];
+    assert_eq!(api["CATALOG_HOST"], "catalog");
+    assert_eq!(api["CATALOG_PORT"], "27017");
+    assert_eq!(api["CATALOG_USER"], "archc");
+    assert_eq!(api["TIMELINE_PORT"], "9042");
+    assert_eq!(api["SEARCH_PORT"], "9200");
+    assert_eq!(api["LOGS_SHARD_HOSTS"], "logs-shard-0,logs-shard-1");
+    assert_eq!(
+        api["EVENTS_BOOTSTRAP_SERVERS"],
+        "events-1:9092,events-2:9092,events-3:9092"
+    );
+    assert_eq!(api["SESSIONS_SERVERS"], "sessions-1:11211,sessions-2:11211");
+    let deps = svc["api"]["depends_on"].as_object().unwrap();
+    assert_eq!(deps["catalog"]["condition"], "service_healthy");
+}
+
+#[test]
+fn a_managed_only_engine_runs_outside_the_project_at_an_address_from_env() {
+    let files = build_example(&backends_common::engines_design(), Target::Compose);
+    let text = file(&files, "eu/compose.yaml");
+    let v = yaml(text);
+    let svc = services(&v);
+    assert!(
+        !svc.keys().any(|k| k.starts_with("warehouse")),
+        "Redshift is not run"
+    );
+    assert!(text.contains(
+        "#   - database `warehouse`: Amazon Redshift runs outside the project (it has no image); set WAREHOUSE_HOST and WAREHOUSE_PASSWORD in .env to an existing cluster"
+    ));
+    let api = &svc["api"]["environment"];
+    assert_eq!(
+        api["WAREHOUSE_HOST"],
+        "${WAREHOUSE_HOST:?copy .env.example to .env and set WAREHOUSE_HOST}"
+    );
+    assert_eq!(api["WAREHOUSE_PORT"], "5439");
+    assert!(svc["api"]["depends_on"].get("warehouse").is_none());
+    let env = file(&files, "eu/.env.example");
+    assert!(env.contains("WAREHOUSE_HOST=replace-me"), "{env}");
+    assert!(env.contains("WAREHOUSE_PASSWORD=replace-me"), "{env}");
+}
+
+#[test]
+fn one_server_per_shard_engines_count_one_container_per_shard() {
+    // 300 shards with 3 replicas each: 1,200 containers for PostgreSQL,
+    // but MongoDB runs one server per shard, 300 in all.
+    let src = "client u\nservice web\ndatabase db { engine = mongodb  shards = 300  replicas = 3  shard_key = user }\nu -> web -> db\n";
+    let files = build_source(src, "x.arch", Target::Compose, None).unwrap();
+    let v = yaml(file(&files, "compose.yaml"));
+    let shards = services(&v)
+        .keys()
+        .filter(|k| k.starts_with("db-shard-"))
+        .count();
+    assert_eq!(shards, 300);
 }

@@ -986,5 +986,59 @@ fn pods_spread_over_the_zones() {
         files
             .iter()
             .all(|f| !f.contents.contains("topologySpreadConstraints"))
+
+#[test]
+fn newly_mapped_engines_run_as_statefulsets_and_redshift_stays_outside() {
+    let files = build_example(&backends_common::engines_design(), Target::Kubernetes);
+    let docs = documents(&files);
+    for (name, image, port) in [
+        ("catalog", "mongo:7.0", 27017),
+        ("timeline", "cassandra:5.0", 9042),
+        ("search", "opensearchproject/opensearch:2.18.0", 9200),
+        ("logs-shard-1", "opensearchproject/opensearch:2.18.0", 9200),
+        ("events", "apache/kafka:3.9.0", 9092),
+        ("sessions", "memcached:1.6", 11211),
+    ] {
+        let set = find(&docs, "StatefulSet", name);
+        let c = &set["spec"]["template"]["spec"]["containers"][0];
+        assert_eq!(c["image"], image, "{name}");
+        assert_eq!(c["ports"][0]["containerPort"], port, "{name}");
+        assert!(c["readinessProbe"].is_object(), "{name}");
+    }
+    assert!(
+        !docs.iter().any(|(_, d)| d["metadata"]["name"]
+            .as_str()
+            .is_some_and(|n| n.starts_with("warehouse"))),
+        "Redshift runs outside the cluster"
+    );
+    let api = find(&docs, "Deployment", "api");
+    let c = &api["spec"]["template"]["spec"]["containers"][0];
+    let addr = env_of(c, "WAREHOUSE_ADDR").expect("WAREHOUSE_ADDR");
+    assert_eq!(
+        addr["valueFrom"]["secretKeyRef"]["name"],
+        "warehouse-credentials"
+    );
+    assert_eq!(addr["valueFrom"]["secretKeyRef"]["key"], "address");
+    assert_eq!(env_of(c, "WAREHOUSE_PORT").unwrap()["value"], "5439");
+    assert_eq!(env_of(c, "CATALOG_ADDR").unwrap()["value"], "catalog:27017");
+    assert_eq!(
+        env_of(c, "CATALOG_PASSWORD").unwrap()["valueFrom"]["secretKeyRef"]["name"],
+        "catalog-credentials"
+    );
+    let kustomization = backends_common::file(&files, "base/kustomization.yaml");
+    assert!(
+        kustomization.contains(
+            "database `warehouse` runs outside the cluster: Amazon Redshift has no image"
+        )
+    );
+}
+
+#[test]
+fn engines_the_target_does_not_map_are_refused_by_name() {
+    let src = "client u\nservice web\ndatabase graph { engine = neo4j }\nu -> web -> graph\n";
+    let err = build_source(src, "x.arch", Target::Kubernetes, None).unwrap_err();
+    assert_eq!(
+        err,
+        "database `graph`: engine `neo4j` is not mapped by the kubernetes backend (it maps cassandra, dynamodb, mongodb, mysql, opensearch, postgres and redshift)"
     );
 }

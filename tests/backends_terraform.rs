@@ -835,7 +835,7 @@ fn engines_the_backend_cannot_run_are_refused_by_name() {
     let err = build_source(src, "x.arch", Target::Terraform, None).unwrap_err();
     assert_eq!(
         err,
-        "database `graph`: engine `neo4j` is not mapped by the terraform backend (it maps dynamodb to DynamoDB, mysql and postgres to RDS)"
+        "database `graph`: engine `neo4j` is not mapped by the terraform backend (it maps cassandra to Keyspaces, dynamodb to DynamoDB, mongodb to DocumentDB, mysql and postgres to RDS, opensearch to OpenSearch Service, redshift to Redshift)"
     );
     let err = build_source(src, "x.arch", Target::Terraform, Some("a")).unwrap_err();
     assert_eq!(err, "`--datacenter` applies to the compose target only");
@@ -867,4 +867,173 @@ fn subnets_follow_the_datacenters_zones() {
     assert_eq!(count("aws_subnet", "west_private"), "2");
     let err = build_source(&design("zones = 7"), "z.arch", Target::Terraform, None).unwrap_err();
     assert!(err.contains("at most 6 availability zones"), "{err}");
+
+/// The block `path` (`a/b`) inside a resource body, first of each.
+fn inner<'a>(body: &'a Body, path: &'a str) -> &'a Body {
+    path.split('/').fold(body, |b, name| {
+        &b.get_blocks(name)
+            .next()
+            .unwrap_or_else(|| panic!("no block {name} in {path}"))
+            .body
+    })
+}
+
+#[test]
+fn newly_mapped_engines_become_their_managed_aws_service_encrypted_and_logged() {
+    let files = build_example(&backends_common::engines_design(), Target::Terraform);
+    let blocks = all_blocks(&files);
+
+    // MongoDB on DocumentDB: encrypted, TLS and audit logs, managed password.
+    let docdb = named(&blocks, "aws_docdb_cluster", "catalog_eu");
+    for (k, v) in [
+        ("storage_encrypted", "true"),
+        ("manage_master_user_password", "true"),
+        ("backup_retention_period", "7"),
+        (
+            "enabled_cloudwatch_logs_exports",
+            "[\"audit\", \"profiler\"]",
+        ),
+    ] {
+        assert_eq!(attr(&docdb.body, k).as_deref(), Some(v), "{k}");
+    }
+    let params = named(&blocks, "aws_docdb_cluster_parameter_group", "catalog_eu");
+    let set: Vec<(String, String)> = params
+        .body
+        .get_blocks("parameter")
+        .map(|p| {
+            (
+                attr(&p.body, "name").unwrap(),
+                attr(&p.body, "value").unwrap(),
+            )
+        })
+        .collect();
+    assert!(set.contains(&("\"tls\"".into(), "\"enabled\"".into())));
+    assert!(set.contains(&("\"audit_logs\"".into(), "\"enabled\"".into())));
+    assert_eq!(
+        attr(
+            &named(&blocks, "aws_docdb_cluster_instance", "catalog_eu").body,
+            "count"
+        )
+        .as_deref(),
+        Some("3")
+    );
+
+    // Cassandra on Keyspaces: no security group (it is not in the VPC).
+    named(&blocks, "aws_keyspaces_keyspace", "timeline_eu");
+    assert!(
+        resources(&blocks, "aws_security_group")
+            .iter()
+            .all(|g| !g.labels[1].starts_with("timeline")),
+        "a Keyspaces keyspace has no security group"
+    );
+
+    // OpenSearch (and its alias elasticsearch) on OpenSearch Service.
+    for name in ["search_eu", "logs_us"] {
+        let d = named(&blocks, "aws_opensearch_domain", name);
+        assert_eq!(
+            attr(inner(&d.body, "encrypt_at_rest"), "enabled").as_deref(),
+            Some("true")
+        );
+        assert_eq!(
+            attr(inner(&d.body, "node_to_node_encryption"), "enabled").as_deref(),
+            Some("true")
+        );
+        let ep = inner(&d.body, "domain_endpoint_options");
+        assert_eq!(attr(ep, "enforce_https").as_deref(), Some("true"));
+        assert_eq!(
+            attr(ep, "tls_security_policy").as_deref(),
+            Some("\"Policy-Min-TLS-1-2-2019-07\"")
+        );
+        assert_eq!(
+            attr(inner(&d.body, "advanced_security_options"), "enabled").as_deref(),
+            Some("true")
+        );
+        let cluster = inner(&d.body, "cluster_config");
+        assert_eq!(
+            attr(cluster, "dedicated_master_count").as_deref(),
+            Some("3")
+        );
+        let logs: Vec<String> = d
+            .body
+            .get_blocks("log_publishing_options")
+            .map(|b| attr(&b.body, "log_type").unwrap())
+            .collect();
+        assert!(logs.contains(&"\"AUDIT_LOGS\"".to_string()), "{logs:?}");
+    }
+    let count = |name: &str| {
+        attr(
+            inner(
+                &named(&blocks, "aws_opensearch_domain", name).body,
+                "cluster_config",
+            ),
+            "instance_count",
+        )
+    };
+    // 1 + 1 replica; 1 node rounded up to 2 (two zones).
+    assert_eq!(count("search_eu").as_deref(), Some("2"));
+    assert_eq!(count("logs_eu").as_deref(), Some("2"));
+
+    // Redshift: encrypted, private, SSL required, logged.
+    let rs = named(&blocks, "aws_redshift_cluster", "warehouse_eu");
+    for (k, v) in [
+        ("encrypted", "true"),
+        ("publicly_accessible", "false"),
+        ("enhanced_vpc_routing", "true"),
+        ("manage_master_password", "true"),
+    ] {
+        assert_eq!(attr(&rs.body, k).as_deref(), Some(v), "{k}");
+    }
+    let log = named(&blocks, "aws_redshift_logging", "warehouse_eu");
+    assert_eq!(
+        attr(&log.body, "log_destination_type").as_deref(),
+        Some("\"cloudwatch\"")
+    );
+
+    // Kafka on MSK: TLS, IAM only, logged; not SQS.
+    let msk = named(&blocks, "aws_msk_cluster", "events_eu");
+    let transit = inner(&msk.body, "encryption_info/encryption_in_transit");
+    assert_eq!(attr(transit, "client_broker").as_deref(), Some("\"TLS\""));
+    assert_eq!(attr(transit, "in_cluster").as_deref(), Some("true"));
+    assert_eq!(
+        attr(inner(&msk.body, "client_authentication"), "unauthenticated").as_deref(),
+        Some("false")
+    );
+    assert_eq!(
+        attr(inner(&msk.body, "client_authentication/sasl"), "iam").as_deref(),
+        Some("true")
+    );
+    // 3 brokers as designed, made a multiple of the two subnets.
+    assert_eq!(
+        attr(&msk.body, "number_of_broker_nodes").as_deref(),
+        Some("4")
+    );
+    assert!(resources(&blocks, "aws_sqs_queue").is_empty());
+    let logs = named(&blocks, "aws_cloudwatch_log_group", "events_eu_logs");
+    assert_eq!(
+        attr(&logs.body, "retention_in_days").as_deref(),
+        Some("365")
+    );
+
+    // Callers get the addresses and may read only their secrets.
+    let compute = file(&files, "compute.tf");
+    for needle in [
+        "\"CATALOG_SECRET_ARN=${aws_docdb_cluster.catalog_eu.master_user_secret[0].secret_arn}\"",
+        "\"TIMELINE_KEYSPACE=${aws_keyspaces_keyspace.timeline_eu.name}\"",
+        "\"SEARCH_URL=${format(\"https://%s\", aws_opensearch_domain.search_eu.endpoint)}\"",
+        "\"WAREHOUSE_HOST=${aws_redshift_cluster.warehouse_eu.dns_name}\"",
+        "\"EVENTS_BOOTSTRAP_SERVERS=${aws_msk_cluster.events_eu.bootstrap_brokers_sasl_iam}\"",
+        "kafka-cluster:WriteData",
+        "cassandra:Modify",
+    ] {
+        assert!(compute.contains(needle), "compute.tf lacks {needle}");
+    }
+    let outputs = file(&files, "outputs.tf");
+    for needle in [
+        "output \"catalog_eu_endpoint\"",
+        "output \"timeline_eu_keyspace\"",
+        "output \"events_us_bootstrap_servers\"",
+        "output \"warehouse_us_endpoint\"",
+    ] {
+        assert!(outputs.contains(needle), "outputs.tf lacks {needle}");
+    }
 }

@@ -8,8 +8,9 @@
 #   alerts.yml               Prometheus            promtool check rules
 #   alertmanager.yml         Alertmanager          amtool check-config
 #
-# over the compose build of every example and of the kitchen design
-# (tests/backends_common/kitchen.arch). A tool that is missing is installed
+# over the compose build of every example, of the kitchen design
+# (tests/backends_common/kitchen.arch) and of the engines design
+# (tests/backends_common/engines.arch). A tool that is missing is installed
 # (Debian packages; Compose v2 from Debian 13, see need_compose in
 # .ci/lib.sh), and one
 # that cannot be had fails the stage: nothing here is skipped.
@@ -44,7 +45,7 @@ echo "  $(amtool --version 2>&1 | head -n1)"
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 
-designs=("$root"/examples/*.arch "$root/tests/backends_common/kitchen.arch")
+designs=("$root"/examples/*.arch "$root/tests/backends_common/kitchen.arch" "$root/tests/backends_common/engines.arch")
 for design in "${designs[@]}"; do
   name="$(basename "$design" .arch)"
   "$archc" build "$design" --target compose -o "$out/$name" >/dev/null ||

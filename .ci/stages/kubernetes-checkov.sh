@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds the Kubernetes manifests of every example, the kitchen-sink design
-# (every engine) and tests/backends_common/replicated.arch (every replicated engine),
+# Builds the Kubernetes manifests of every example, the kitchen-sink design,
+# tests/backends_common/engines.arch (the engines the kitchen lacks) and tests/backends_common/replicated.arch (every replicated engine),
 # renders every datacenter's overlay with `kubectl kustomize`, and scans
 # each rendering with checkov's full Kubernetes check set. Any failed check
 # fails the stage, except the few in SKIP, each justified in
@@ -28,7 +28,7 @@ trap 'rm -rf "$out"' EXIT
 
 
 
-designs=("$root"/examples/*.arch "$root/tests/backends_common/kitchen.arch" "$root/tests/backends_common/replicated.arch")
+designs=("$root"/examples/*.arch "$root/tests/backends_common/kitchen.arch" "$root/tests/backends_common/engines.arch" "$root/tests/backends_common/replicated.arch")
 scanned=0
 for design in "${designs[@]}"; do
   name="$(basename "$design" .arch)"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds the Kubernetes manifests of every example and the kitchen-sink
-# design with the archc binary and validates, strictly (an unknown field is
+# Builds the Kubernetes manifests of every example, the kitchen-sink design
+# and the engines design with the archc binary and validates, strictly (an unknown field is
 # an error), against the Kubernetes JSON schemas with kubernetes-validate:
 # each generated base manifest (not the kustomization files, which are not
 # Kubernetes resources), and each datacenter's overlay as `kubectl
@@ -24,7 +24,7 @@ out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 
 mkdir -p "$out/rendered"
-for design in "$root"/examples/*.arch "$root/tests/backends_common/kitchen.arch"; do
+for design in "$root"/examples/*.arch "$root/tests/backends_common/kitchen.arch" "$root/tests/backends_common/engines.arch"; do
   name="$(basename "$design" .arch)"
   "$archc" build "$design" --target kubernetes -o "$out/$name" >/dev/null ||
     die "archc could not build $design"

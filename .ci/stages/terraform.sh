@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds every example (and the kitchen-sink test design) for the terraform
-# target, then for each output: `terraform fmt -check`, `terraform init
+# Builds every example (and the kitchen-sink and engines test designs) for
+# the terraform target, then for each output: `terraform fmt -check`, `terraform init
 # -backend=false` and `terraform validate` against the real AWS provider,
 # installed from a filesystem mirror (no network), and checkov with the skip
 # list of docs/backends.md. Any finding outside that list fails the stage.
@@ -20,6 +20,10 @@ SKIP=(
   CKV_AWS_119  # DynamoDB with a customer-managed key
   CKV_AWS_191  # ElastiCache with a customer-managed key
   CKV_AWS_354  # Performance Insights with a customer-managed key
+  CKV_AWS_182  # DocumentDB with a customer-managed key
+  CKV_AWS_247  # OpenSearch Service with a customer-managed key
+  CKV_AWS_142  # Redshift with a customer-managed key
+  CKV_AWS_158  # CloudWatch log groups with a customer-managed key
   CKV2_AWS_28  # WAF on public load balancers
   CKV_AWS_68   # WAF on CloudFront
   CKV2_AWS_47  # WAF Log4j rule on CloudFront
@@ -59,7 +63,7 @@ export TF_PLUGIN_CACHE_DIR="$tools/terraform-plugins"
 export TF_IN_AUTOMATION=1 CHECKPOINT_DISABLE=1
 mkdir -p "$TF_PLUGIN_CACHE_DIR"
 
-designs=("$root"/examples/*.arch "$root/tests/backends_common/kitchen.arch")
+designs=("$root"/examples/*.arch "$root/tests/backends_common/kitchen.arch" "$root/tests/backends_common/engines.arch")
 skip="$(IFS=,; echo "${SKIP[*]}")"
 failed=0
 for design in "${designs[@]}"; do

@@ -69,6 +69,52 @@ pub enum Aws {
     DynamoDb,
     Sqs,
     S3,
+    /// Amazon DocumentDB (MongoDB-compatible): a cluster of instances in
+    /// the private subnets, with this engine version and parameter group
+    /// family.
+    DocumentDb {
+        version: &'static str,
+        family: &'static str,
+    },
+    /// Amazon OpenSearch Service: a domain inside the VPC, with this
+    /// engine version.
+    OpenSearch {
+        version: &'static str,
+    },
+    /// Amazon Keyspaces (Cassandra-compatible): a serverless keyspace
+    /// behind the regional endpoint.
+    Keyspaces,
+    /// Amazon MSK: provisioned Kafka brokers in the private subnets, with
+    /// this Kafka version.
+    Msk {
+        version: &'static str,
+    },
+    /// Amazon Redshift: a provisioned cluster in the private subnets.
+    Redshift,
+}
+
+impl Aws {
+    /// The service's name, for comments and error messages.
+    pub fn service(self) -> &'static str {
+        match self {
+            Aws::Rds { .. } => "RDS",
+            Aws::ElastiCache { .. } => "ElastiCache",
+            Aws::DynamoDb => "DynamoDB",
+            Aws::Sqs => "SQS",
+            Aws::S3 => "S3",
+            Aws::DocumentDb { .. } => "DocumentDB",
+            Aws::OpenSearch { .. } => "OpenSearch Service",
+            Aws::Keyspaces => "Keyspaces",
+            Aws::Msk { .. } => "MSK",
+            Aws::Redshift => "Redshift",
+        }
+    }
+
+    /// Whether the service runs inside the VPC, behind a security group
+    /// that admits the callers (rather than behind an AWS API endpoint).
+    pub fn in_vpc(self) -> bool {
+        !matches!(self, Aws::DynamoDb | Aws::Sqs | Aws::S3 | Aws::Keyspaces)
+    }
 }
 
 /// One engine.
@@ -128,6 +174,13 @@ impl Engine {
         self.image.is_some()
     }
 
+    /// Whether the engine only runs as a cloud service, with neither an
+    /// image nor a local emulator (Redshift): Compose and Kubernetes run
+    /// nothing for it and hand its callers the address the user gives.
+    pub fn external(&self) -> bool {
+        self.image.is_none() && self.emulator.is_none()
+    }
+
     /// A sentence on how copies replicate, for comments.
     pub fn replication_text(&self) -> &'static str {
         match self.replication {
@@ -161,6 +214,26 @@ pub const SERVICE_PORT: u16 = 8080;
 
 /// The catalogue, sorted by name.
 pub const ENGINES: &[Engine] = &[
+    Engine {
+        name: "cassandra",
+        aliases: &[],
+        title: "Apache Cassandra",
+        roles: &[Role::Database],
+        image: Some("cassandra:5.0"),
+        emulator: None,
+        port: 9042,
+        port_name: "cql",
+        data_path: "/var/lib/cassandra",
+        // The image's `cassandra` user.
+        user: User { uid: 999, gid: 999 },
+        password_env: None,
+        user_env: None,
+        health: &["cqlsh", "-e", "describe keyspaces"],
+        replication: Replication::Cluster,
+        args: &[],
+        scratch: &["/tmp", "/opt/cassandra/logs"],
+        aws: Some(Aws::Keyspaces),
+    },
     Engine {
         name: "dynamodb",
         aliases: &[],
@@ -208,7 +281,7 @@ pub const ENGINES: &[Engine] = &[
         replication: Replication::Cluster,
         args: &[],
         scratch: &["/tmp", "/opt/kafka/logs"],
-        aws: None,
+        aws: Some(Aws::Msk { version: "3.6.0" }),
     },
     Engine {
         name: "memcached",
@@ -261,6 +334,29 @@ pub const ENGINES: &[Engine] = &[
         aws: Some(Aws::S3),
     },
     Engine {
+        name: "mongodb",
+        aliases: &["mongo"],
+        title: "MongoDB",
+        roles: &[Role::Database],
+        image: Some("mongo:7.0"),
+        emulator: None,
+        port: 27017,
+        port_name: "mongodb",
+        data_path: "/data/db",
+        // The image's `mongodb` user.
+        user: User { uid: 999, gid: 999 },
+        password_env: Some("MONGO_INITDB_ROOT_PASSWORD"),
+        user_env: Some(("MONGO_INITDB_ROOT_USERNAME", "archc")),
+        health: &["mongosh", "--quiet", "--eval", "db.adminCommand('ping').ok"],
+        replication: Replication::Cluster,
+        args: &[],
+        scratch: &["/tmp", "/data/configdb"],
+        aws: Some(Aws::DocumentDb {
+            version: "5.0.0",
+            family: "docdb5.0",
+        }),
+    },
+    Engine {
         name: "mysql",
         aliases: &[],
         title: "MySQL",
@@ -306,6 +402,34 @@ pub const ENGINES: &[Engine] = &[
         args: &["--jetstream", "--store_dir=/data", "--http_port=8222"],
         scratch: &["/tmp"],
         aws: None,
+    },
+    Engine {
+        name: "opensearch",
+        aliases: &["elasticsearch"],
+        title: "OpenSearch",
+        roles: &[Role::Database],
+        image: Some("opensearchproject/opensearch:2.18.0"),
+        emulator: None,
+        port: 9200,
+        port_name: "https",
+        data_path: "/usr/share/opensearch/data",
+        // The image's `opensearch` user.
+        user: User {
+            uid: 1000,
+            gid: 1000,
+        },
+        // The security plugin's `admin` user (required since 2.12).
+        password_env: Some("OPENSEARCH_INITIAL_ADMIN_PASSWORD"),
+        user_env: None,
+        // Any answer over TLS (401 without credentials) means it is up.
+        health: &["curl", "-sk", "-o", "/dev/null", "https://127.0.0.1:9200/"],
+        replication: Replication::Cluster,
+        // The entrypoint passes `-E` settings on to the server.
+        args: &["-Ediscovery.type=single-node"],
+        scratch: &["/tmp", "/usr/share/opensearch/logs"],
+        aws: Some(Aws::OpenSearch {
+            version: "OpenSearch_2.17",
+        }),
     },
     Engine {
         name: "postgres",
@@ -377,6 +501,28 @@ pub const ENGINES: &[Engine] = &[
             version: "7.1",
             family: "redis7",
         }),
+    },
+    Engine {
+        name: "redshift",
+        aliases: &[],
+        title: "Amazon Redshift",
+        roles: &[Role::Database],
+        image: None,
+        emulator: None,
+        port: 5439,
+        port_name: "redshift",
+        data_path: "",
+        user: User {
+            uid: 1000,
+            gid: 1000,
+        },
+        password_env: None,
+        user_env: None,
+        health: &[],
+        replication: Replication::Cluster,
+        args: &[],
+        scratch: &[],
+        aws: Some(Aws::Redshift),
     },
     Engine {
         name: "s3",
@@ -462,6 +608,14 @@ pub fn names_for(role: Role) -> Vec<&'static str> {
         .collect()
 }
 
+/// Names joined for a sentence: "a", "a and b", "a, b and c".
+pub fn and_list(names: &[&str]) -> String {
+    match names.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => names.join(""),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -476,7 +630,19 @@ mod tests {
     }
 
     #[test]
+    fn an_engine_without_an_image_is_a_managed_service() {
+        // Compose and Kubernetes run nothing for it, so Terraform must.
+        for e in ENGINES.iter().filter(|e| !e.self_hosted()) {
+            assert!(e.aws.is_some(), "{}", e.name);
+        }
+        assert!(lookup("redshift").is_some_and(Engine::external));
+        assert!(!lookup("dynamodb").is_some_and(Engine::external));
+    }
+
+    #[test]
     fn aliases_resolve() {
+        assert_eq!(lookup("elasticsearch").map(|e| e.name), Some("opensearch"));
+        assert_eq!(lookup("mongo").map(|e| e.name), Some("mongodb"));
         assert_eq!(lookup("postgresql").map(|e| e.name), Some("postgres"));
         assert_eq!(lookup("postgres").map(|e| e.name), Some("postgres"));
         assert!(lookup("oracle").is_none());

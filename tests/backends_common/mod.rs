@@ -21,18 +21,26 @@ pub fn examples() -> Vec<PathBuf> {
     v
 }
 
-/// A design beyond the examples that uses every engine the backends map
-/// (mysql, dynamodb, memcached, kafka, nats, sqs, distributed minio), a
+/// A design beyond the examples that uses the engines they lack (mysql,
+/// dynamodb, memcached, kafka, nats, sqs, distributed minio), a
 /// cdn in front of a balancer, sticky ip-hash balancing and datacenters on
 /// two continents.
 pub fn kitchen_sink() -> PathBuf {
     root().join("tests/backends_common/kitchen.arch")
 }
 
-/// The examples and the kitchen sink.
+/// A design using every engine the kitchen sink lacks: mongodb,
+/// cassandra, opensearch (and its alias elasticsearch, sharded), the
+/// managed-only redshift, memcached and kafka.
+pub fn engines_design() -> PathBuf {
+    root().join("tests/backends_common/engines.arch")
+}
+
+/// The examples, the kitchen sink and the engines design.
 pub fn designs() -> Vec<PathBuf> {
     let mut v = examples();
     v.push(kitchen_sink());
+    v.push(engines_design());
     v
 }
 

@@ -1,4 +1,7 @@
-//! Databases: PostgreSQL and MySQL primaries with read replicas, shards.
+//! Databases: PostgreSQL and MySQL primaries with read replicas, shards;
+//! MongoDB, Cassandra and OpenSearch as one server per shard; managed-only
+//! engines (Redshift) left outside the project, reached at an address the
+//! user gives.
 
 use super::{
     Builder, ConfigMount, Dependency, Endpoint, HEALTHY, Job, Script, engine_image, env,
@@ -24,27 +27,32 @@ impl Builder<'_> {
         {
             return Some(self.localstack(c, e, service));
         }
+        let Some(entry) = engines::lookup(&db.engine).filter(|e| e.serves(Role::Database)) else {
+            let other = &db.engine;
+            let mapped = engines::names_for(Role::Database);
+            self.unsupported(
+                c,
+                format!(
+                    "engine `{other}` is not mapped by the compose backend (it maps {})",
+                    engines::and_list(&mapped)
+                ),
+            );
+            return None;
+        };
+        if entry.external() {
+            return Some(self.external_database(c, entry));
+        }
         // How the copies replicate decides how they are set up: streaming
-        // from a base backup, or GTID-positioned binlog replication.
-        let engine = engines::lookup(&db.engine)
-            .filter(|e| e.serves(Role::Database) && e.self_hosted())
-            .filter(|e| {
-                matches!(
-                    e.replication,
-                    Replication::PostgresStreaming | Replication::MysqlGtid
-                )
-            });
+        // from a base backup, or GTID-positioned binlog replication; the
+        // other engines run one server per shard.
+        let engine = Some(entry).filter(|e| {
+            matches!(
+                e.replication,
+                Replication::PostgresStreaming | Replication::MysqlGtid
+            )
+        });
         let Some(engine) = engine else {
-            {
-                let other = &db.engine;
-                self.unsupported(
-                    c,
-                    format!(
-                        "engine `{other}` is not mapped by the compose backend (it maps postgres, mysql and dynamodb)"
-                    ),
-                );
-                return None;
-            }
+            return Some(self.single_node_database(c, copy, &db, entry));
         };
         let pg = engine.replication == Replication::PostgresStreaming;
         let port = engine.port;
@@ -277,23 +285,7 @@ impl Builder<'_> {
                 shard_env.push(env(format!("{}_READ_HOSTS", c.env), replicas.join(",")));
             }
         }
-        let mut env_list = Vec::new();
-        if sharded {
-            env_list.push(env(format!("{}_SHARD_HOSTS", c.env), primaries.join(",")));
-            env_list.push(env(format!("{}_SHARDS", c.env), db.shards.to_string()));
-            env_list.push(env(format!("{}_SHARDING", c.env), db.sharding));
-            if let Some(k) = &db.shard_key {
-                env_list.push(env(format!("{}_SHARD_KEY", c.env), lit(k)));
-            }
-            if !db.dedicated.is_empty() {
-                env_list.push(env(
-                    format!("{}_DEDICATED_SHARDS", c.env),
-                    lit(&view::dedicated_json(&db.dedicated, db.shards)),
-                ));
-            }
-        } else {
-            env_list.push(env(format!("{}_HOST", c.env), primaries.join(",")));
-        }
+        let mut env_list = host_env(c, &db, &primaries);
         env_list.extend(shard_env);
         env_list.push(env(format!("{}_PORT", c.env), port.to_string()));
         env_list.push(env(format!("{}_DATABASE", c.env), user.clone()));
@@ -309,6 +301,145 @@ impl Builder<'_> {
             http: None,
         })
     }
+}
+
+impl Builder<'_> {
+    /// A database whose engine replicates by its own clustering (MongoDB
+    /// replica sets, Cassandra's ring, OpenSearch's cluster): one server
+    /// per shard, with the catalogue's image, arguments, data folder and
+    /// health command. Clustering its copies is not generated.
+    fn single_node_database(
+        &mut self,
+        c: &ComponentView,
+        copy: &view::CopyView,
+        db: &view::DatabaseView,
+        e: &'static engines::Engine,
+    ) -> Endpoint {
+        if db.replicas > 0 {
+            self.note(format!(
+                "database `{}`: replicas = {}: {}'s own replication is not configured here; one server per shard",
+                c.name, db.replicas, e.title
+            ));
+        }
+        if db.cross_dc != "none" {
+            self.note(format!(
+                "database `{}`: cross_dc = {} is not mapped; each datacenter's project has its own servers",
+                c.name, db.cross_dc
+            ));
+        }
+        let password = e.password_env.map(|_| {
+            self.secret(
+                format!("{}_PASSWORD", c.env),
+                format!("password of the `{}` {} administrator", c.name, e.title),
+            )
+        });
+        let sharded = db.total_shards > 1;
+        let mut primaries = Vec::new();
+        for s in 0..db.total_shards.max(1) {
+            let base = if sharded {
+                format!("{}-shard-{s}", c.label)
+            } else {
+                c.label.clone()
+            };
+            let mut p = self.base_service(base.clone(), engine_image(c, e));
+            p.stateful = true;
+            if s == 0 {
+                p.comments.push(format!(
+                    "database `{}`: {}, one server per shard; {}",
+                    c.name, e.title, copy.figure
+                ));
+            }
+            if sharded && let Some(sh) = copy.shards.get(s) {
+                p.comments.push(sh.figure.clone());
+            }
+            if let (Some(name), Some(pw)) = (e.password_env, &password) {
+                p.environment.push(env(name.into(), pw.clone()));
+            }
+            if let Some((k, v)) = e.user_env {
+                p.environment.push(env(k.into(), v));
+            }
+            if !e.args.is_empty() {
+                p.command = Some(e.args.iter().map(|a| (*a).to_string()).collect());
+            }
+            let vol = self.volume(format!("{base}-data"));
+            p.volumes.push(format!("{vol}:{}", e.data_path));
+            // JVM servers (Cassandra, OpenSearch) take a minute to answer.
+            p.healthcheck = healthcheck(&[&["CMD"], e.health].concat(), "120s");
+            self.push(p);
+            primaries.push(base);
+        }
+        let mut env_list = host_env(c, db, &primaries);
+        env_list.push(env(format!("{}_PORT", c.env), e.port.to_string()));
+        if let Some((_, user)) = e.user_env {
+            env_list.push(env(format!("{}_USER", c.env), user));
+        }
+        if let Some(pw) = password {
+            env_list.push(env(format!("{}_PASSWORD", c.env), pw));
+        }
+        Endpoint {
+            services: primaries.into_iter().map(|n| (n, HEALTHY)).collect(),
+            env: env_list,
+            http: None,
+        }
+    }
+
+    /// A managed-only engine (Redshift): nothing runs in the project; its
+    /// callers get the address and password the user puts in `.env`.
+    fn external_database(&mut self, c: &ComponentView, e: &'static engines::Engine) -> Endpoint {
+        self.note(format!(
+            "database `{}`: {} runs outside the project (it has no image); set {}_HOST and {}_PASSWORD in .env to an existing cluster",
+            c.name, e.title, c.env, c.env
+        ));
+        let host = self.secret(
+            format!("{}_HOST", c.env),
+            format!(
+                "address of the `{}` {} cluster, which runs outside the project",
+                c.name, e.title
+            ),
+        );
+        let password = self.secret(
+            format!("{}_PASSWORD", c.env),
+            format!("password of the `{}` {} user", c.name, e.title),
+        );
+        Endpoint {
+            services: Vec::new(),
+            env: vec![
+                env(format!("{}_HOST", c.env), host),
+                env(format!("{}_PORT", c.env), e.port.to_string()),
+                env(format!("{}_DATABASE", c.env), c.snake.clone()),
+                env(format!("{}_USER", c.env), c.snake.clone()),
+                env(format!("{}_PASSWORD", c.env), password),
+            ],
+            http: None,
+        }
+    }
+}
+
+/// Where callers find a database's servers: `<DB>_HOST`, or for a sharded
+/// one the shard primaries and how keys are routed (LANGUAGE.md §9).
+fn host_env(
+    c: &ComponentView,
+    db: &view::DatabaseView,
+    primaries: &[String],
+) -> Vec<super::EnvEntry> {
+    let mut env_list = Vec::new();
+    if db.total_shards > 1 {
+        env_list.push(env(format!("{}_SHARD_HOSTS", c.env), primaries.join(",")));
+        env_list.push(env(format!("{}_SHARDS", c.env), db.shards.to_string()));
+        env_list.push(env(format!("{}_SHARDING", c.env), db.sharding));
+        if let Some(k) = &db.shard_key {
+            env_list.push(env(format!("{}_SHARD_KEY", c.env), lit(k)));
+        }
+        if !db.dedicated.is_empty() {
+            env_list.push(env(
+                format!("{}_DEDICATED_SHARDS", c.env),
+                lit(&view::dedicated_json(&db.dedicated, db.shards)),
+            ));
+        }
+    } else {
+        env_list.push(env(format!("{}_HOST", c.env), primaries.join(",")));
+    }
+    env_list
 }
 
 fn mysql_args(server_id: u32, replica: bool) -> Vec<String> {

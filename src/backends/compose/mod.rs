@@ -293,8 +293,23 @@ fn containers(c: &ComponentView, copy: &view::CopyView) -> (u64, String) {
         Some(Kind::Database) if !c.managed => match &c.database {
             Some(db) => {
                 let shards = db.total_shards.max(1);
+                // Only PostgreSQL and MySQL run replica containers; the
+                // other engines one server per shard, Redshift none.
+                let per_shard = match super::engines::lookup(&db.engine) {
+                    Some(e) if e.external() => 0,
+                    Some(e)
+                        if !matches!(
+                            e.replication,
+                            super::engines::Replication::PostgresStreaming
+                                | super::engines::Replication::MysqlGtid
+                        ) =>
+                    {
+                        1
+                    }
+                    _ => 1 + u64::from(db.replicas),
+                };
                 (
-                    (shards as u64).saturating_mul(1 + u64::from(db.replicas)),
+                    (shards as u64).saturating_mul(per_shard),
                     format!("{shards} shard(s) with {} replica(s) each", db.replicas),
                 )
             }

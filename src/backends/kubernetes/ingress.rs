@@ -95,12 +95,23 @@ pub(super) fn balancers(view: &View) -> Balancers {
                 },
             ));
         } else if !runs_in_cluster(c) && c.kind != "client" && c.kind != "lb" {
-            out.notes.push(format!(
-                "{} `{}` runs outside the cluster{}",
-                c.kind,
-                c.name,
-                if c.managed { " (managed)" } else { "" }
-            ));
+            let external = c
+                .engine
+                .as_deref()
+                .and_then(crate::backends::engines::lookup)
+                .filter(|e| e.external());
+            out.notes.push(match external {
+                Some(e) => format!(
+                    "{} `{}` runs outside the cluster: {} has no image; its callers read its address and password from Secret `{}-credentials` (keys `address`, `password`)",
+                    c.kind, c.name, e.title, c.label
+                ),
+                None => format!(
+                    "{} `{}` runs outside the cluster{}",
+                    c.kind,
+                    c.name,
+                    if c.managed { " (managed)" } else { "" }
+                ),
+            });
         }
     }
     out

@@ -446,6 +446,45 @@ fn service_env(view: &View, conns: &[usize]) -> Vec<EnvVar> {
     env
 }
 
+/// What a `service` gets for the managed-only engines it calls
+/// (Redshift), which run outside the cluster: their address and password
+/// from the Secret `<component>-credentials` the operator creates (keys
+/// `address` and `password`), never a value in the manifests.
+fn external_env(view: &View, c: &ComponentView) -> Vec<EnvVar> {
+    let mut env = Vec::new();
+    let mut seen = Vec::new();
+    for t in c.calls.iter().chain(&c.through_caches).map(|k| k.to) {
+        let callee = &view.components[t];
+        let Some(e) = callee
+            .engine
+            .as_deref()
+            .and_then(crate::backends::engines::lookup)
+            .filter(|e| e.external())
+        else {
+            continue;
+        };
+        if seen.contains(&t) {
+            continue;
+        }
+        seen.push(t);
+        env.push(EnvVar::secret(
+            format!("{}_ADDR", callee.env),
+            secret_name(callee),
+            "address",
+        ));
+        env.push(EnvVar::value(
+            format!("{}_PORT", callee.env),
+            e.port.to_string(),
+        ));
+        env.push(EnvVar::secret(
+            format!("{}_PASSWORD", callee.env),
+            secret_name(callee),
+            "password",
+        ));
+    }
+    env
+}
+
 /// The pods of a `service`: one Deployment.
 fn service_set(view: &View, c: &ComponentView, conns: &[usize]) -> PodSet {
     let (instances, figure) = base_instances(c);
@@ -458,7 +497,11 @@ fn service_set(view: &View, c: &ComponentView, conns: &[usize]) -> PodSet {
         image: c.image.clone().unwrap_or_else(|| images::SERVICE.into()),
         command: Vec::new(),
         args: Vec::new(),
-        env: service_env(view, conns),
+        env: {
+            let mut env = service_env(view, conns);
+            env.extend(external_env(view, c));
+            env
+        },
         user: SERVICE_USER.into(),
         resources: resources(c, SERVICE_DEFAULT),
         volume: None,

@@ -1,5 +1,6 @@
 //! `data.tf`: the stateful components on managed AWS services (RDS,
-//! DynamoDB, ElastiCache, SQS, S3), chosen by the engine catalogue.
+//! DynamoDB, ElastiCache, SQS, S3, DocumentDB, OpenSearch Service,
+//! Keyspaces, MSK, Redshift), chosen by the engine catalogue.
 
 use super::*;
 use crate::backends::engines::Aws;
@@ -96,6 +97,39 @@ pub struct Queue {
     pub visibility_timeout: u32,
     pub notes: Vec<String>,
     pub max_backlog: Option<u64>,
+}
+
+/// A store on one of the AWS services that are one resource (and its
+/// companions) each: DocumentDB, OpenSearch Service, Keyspaces, MSK and
+/// Redshift. `service` picks its block in `data.tf.j2`.
+#[derive(Clone, Debug, Serialize)]
+pub struct Managed {
+    pub id: String,
+    pub dc: usize,
+    pub component: String,
+    /// `docdb`, `opensearch`, `keyspaces`, `msk` or `redshift`.
+    pub service: &'static str,
+    /// The AWS service's name, for comments.
+    pub title: &'static str,
+    /// What the section is called: the engine on the service
+    /// (`MongoDB on DocumentDB`), or the service alone.
+    pub heading: String,
+    /// The AWS identifier (cluster, domain or keyspace name).
+    pub name: String,
+    pub version: &'static str,
+    pub family: &'static str,
+    pub port: u16,
+    pub sg: Option<String>,
+    /// The variable holding the instance or node type.
+    pub node_var: String,
+    /// Instances, brokers or nodes.
+    pub nodes: u32,
+    pub nodes_comment: String,
+    pub db_name: String,
+    /// Storage per node, in GB (OpenSearch, MSK).
+    pub volume_gb: u64,
+    pub volume_comment: String,
+    pub notes: Vec<String>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -196,6 +230,18 @@ impl Builder<'_> {
         let (engine, version, log_exports, port) = match entry.map(|e| (e, e.aws)) {
             Some((_, Some(Aws::DynamoDb))) => {
                 self.dynamodb(c);
+                return;
+            }
+            Some((
+                e,
+                Some(
+                    aws @ (Aws::DocumentDb { .. }
+                    | Aws::OpenSearch { .. }
+                    | Aws::Keyspaces
+                    | Aws::Redshift),
+                ),
+            )) => {
+                self.managed_store(c, e, aws);
                 return;
             }
             Some((
@@ -671,6 +717,12 @@ impl Builder<'_> {
 
     pub(super) fn queue(&mut self, c: &ComponentView) {
         let Some(q) = c.queue.clone() else { return };
+        if let Some(e) = engines::lookup(&q.engine)
+            && let Some(aws @ Aws::Msk { .. }) = e.aws
+        {
+            self.managed_store(c, e, aws);
+            return;
+        }
         // Consumers must not see a message again while one is working on
         // it: six times the slowest consumer's timeout, at least 30 s.
         let timeout = q
@@ -686,7 +738,7 @@ impl Builder<'_> {
             let mut notes = Vec::new();
             if engines::lookup(&q.engine).and_then(|e| e.aws) != Some(Aws::Sqs) {
                 notes.push(format!(
-                    "engine {} in the design: mapped to SQS (Amazon MQ and MSK are not generated)",
+                    "engine {} in the design: mapped to SQS (Amazon MQ is not generated)",
                     q.engine
                 ));
             }
@@ -813,18 +865,331 @@ impl Builder<'_> {
     }
 }
 
+impl Builder<'_> {
+    /// A database or queue on DocumentDB, OpenSearch Service, Keyspaces,
+    /// MSK or Redshift: one entry per copy for `data.tf.j2`, the variable
+    /// of its node type, and what its callers get (address variables,
+    /// security group rule, IAM permissions).
+    fn managed_store(&mut self, c: &ComponentView, e: &'static engines::Engine, aws: Aws) {
+        let (service, version, family, default_node, what) = match aws {
+            Aws::DocumentDb { version, family } => (
+                "docdb",
+                version,
+                family,
+                "db.r6g.large",
+                "DocumentDB instance class",
+            ),
+            Aws::OpenSearch { version } => (
+                "opensearch",
+                version,
+                "",
+                "r6g.large.search",
+                "OpenSearch data node instance type",
+            ),
+            Aws::Keyspaces => ("keyspaces", "", "", "", ""),
+            Aws::Msk { version } => (
+                "msk",
+                version,
+                "",
+                "kafka.m7g.large",
+                "MSK broker instance type",
+            ),
+            Aws::Redshift => (
+                "redshift",
+                "",
+                "redshift-1.0",
+                "ra3.xlplus",
+                "Redshift node type",
+            ),
+            _ => return,
+        };
+        let node_var = format!("{}_node_type", c.snake);
+        if !default_node.is_empty() {
+            let default = match &c.instance {
+                Some(i) => match service {
+                    "docdb" if !i.starts_with("db.") => format!("db.{i}"),
+                    "opensearch" if !i.ends_with(".search") => format!("{i}.search"),
+                    "msk" if !i.starts_with("kafka.") => format!("kafka.{i}"),
+                    _ => i.clone(),
+                },
+                None => default_node.to_string(),
+            };
+            self.variable(Variable {
+                rank: (9, 0),
+                name: node_var.clone(),
+                description: format!("{what} of `{}`", c.name),
+                kind: "string",
+                default_literal: None,
+                default_string: Some(default),
+                sensitive: false,
+            });
+        }
+        let db = c.database.clone();
+        let replicas = db.as_ref().map_or(0, |d| d.replicas);
+        for copy in c.copies.clone() {
+            let Some(dc) = copy.dc else { continue };
+            let id = self.base(c.index, Some(dc));
+            let sg = self.sg_of(c, dc);
+            if aws.in_vpc() && sg.is_none() {
+                continue;
+            }
+            let mut notes = Vec::new();
+            if c.public {
+                notes.push(format!(
+                    "public = true in the design: not honoured, {} stays in the private subnets",
+                    aws.service()
+                ));
+            }
+            if let Some(d) = &db {
+                if d.cross_dc != "none" && c.copies.len() > 1 {
+                    notes.push(format!(
+                        "cross_dc = {}: not mapped; each region has its own {}",
+                        d.cross_dc,
+                        aws.service()
+                    ));
+                }
+                if d.total_shards > 1 {
+                    notes.push(format!(
+                        "shards = {}: not mapped; {} partitions the data itself",
+                        d.shards,
+                        aws.service()
+                    ));
+                }
+            }
+            // Nodes: the design's instances where the service has nodes,
+            // rounded to what it accepts.
+            let (nodes, nodes_comment) = match service {
+                "docdb" => (
+                    1 + replicas,
+                    format!("1 writer and {replicas} replica instance(s), as designed"),
+                ),
+                "opensearch" => {
+                    let asked = 1 + replicas;
+                    let n = asked.max(2).next_multiple_of(2);
+                    (
+                        n,
+                        if n == asked {
+                            format!("{n} data node(s) as designed, over two zones")
+                        } else {
+                            format!(
+                                "{asked} node(s) as designed, made {n}: zone awareness over two zones takes an even count"
+                            )
+                        },
+                    )
+                }
+                "msk" => {
+                    let asked = c.replicas.max(1);
+                    let n = asked.max(2).next_multiple_of(2);
+                    (
+                        n,
+                        if n == asked {
+                            format!("{n} broker(s) as designed, over two zones")
+                        } else {
+                            format!(
+                                "{asked} broker(s) as designed, made {n}: MSK takes a multiple of its two subnets"
+                            )
+                        },
+                    )
+                }
+                "redshift" => (
+                    (1 + replicas).max(1),
+                    format!("{} node(s) as designed", 1 + replicas),
+                ),
+                _ => (0, String::new()),
+            };
+            let (volume_gb, volume_comment) = storage_gb(
+                copy.storage_bytes_retained,
+                copy.storage_bytes_per_day,
+                nodes.saturating_sub(1),
+            );
+            let volume_gb = volume_gb.min(if service == "msk" { 16_384 } else { 1_024 });
+            // The port callers reach: OpenSearch Service answers HTTPS on
+            // 443, MSK's IAM-authenticated listener is 9098.
+            let port = match service {
+                "opensearch" => 443,
+                "msk" => 9098,
+                _ => e.port,
+            };
+            let name = match service {
+                "opensearch" => self.aws_name(&[&c.label], dc, 28),
+                // Keyspace names take letters, digits and underscores.
+                "keyspaces" => self.aws_name(&[&c.label], dc, 48).replace('-', "_"),
+                // Room for DocumentDB's `-<n>` instance suffix.
+                "docdb" => self.aws_name(&[&c.label], dc, 58),
+                _ => self.aws_name(&[&c.label], dc, 63),
+            };
+            self.tf.managed.push(Managed {
+                id: id.clone(),
+                dc,
+                component: c.name.clone(),
+                service,
+                title: aws.service(),
+                heading: if e.title.ends_with(aws.service()) {
+                    e.title.to_string()
+                } else {
+                    format!("{} on {}", e.title, aws.service())
+                },
+                name: name.clone(),
+                version,
+                family,
+                port,
+                sg: sg.clone(),
+                node_var: node_var.clone(),
+                nodes,
+                nodes_comment,
+                db_name: c.snake.clone(),
+                volume_gb,
+                volume_comment,
+                notes,
+            });
+            let p = &c.env;
+            let region = self.dc(dc).region_var.clone();
+            let (env, iam) = match service {
+                "docdb" => (
+                    vec![
+                        expr(
+                            format!("{p}_HOST"),
+                            format!("aws_docdb_cluster.{id}.endpoint"),
+                        ),
+                        expr(
+                            format!("{p}_READER_HOST"),
+                            format!("aws_docdb_cluster.{id}.reader_endpoint"),
+                        ),
+                        lit(format!("{p}_PORT"), e.port.to_string()),
+                        lit(format!("{p}_DATABASE"), c.snake.clone()),
+                        lit(format!("{p}_TLS"), "true"),
+                        expr(
+                            format!("{p}_SECRET_ARN"),
+                            format!("aws_docdb_cluster.{id}.master_user_secret[0].secret_arn"),
+                        ),
+                    ],
+                    vec![grant(
+                        "ReadSecret",
+                        vec!["secretsmanager:GetSecretValue"],
+                        Vec::new(),
+                        vec![format!(
+                            "aws_docdb_cluster.{id}.master_user_secret[0].secret_arn"
+                        )],
+                    )],
+                ),
+                "opensearch" => (
+                    vec![
+                        expr(
+                            format!("{p}_URL"),
+                            format!("format(\"https://%s\", aws_opensearch_domain.{id}.endpoint)"),
+                        ),
+                        lit(format!("{p}_AUTH"), "iam"),
+                    ],
+                    vec![grant(
+                        "Domain",
+                        vec!["es:ESHttpGet", "es:ESHttpHead", "es:ESHttpPost"],
+                        vec![
+                            "es:ESHttpPut",
+                            "es:ESHttpPost",
+                            "es:ESHttpDelete",
+                            "es:ESHttpPatch",
+                        ],
+                        vec![format!("format(\"%s/*\", aws_opensearch_domain.{id}.arn)")],
+                    )],
+                ),
+                "keyspaces" => (
+                    vec![
+                        expr(
+                            format!("{p}_HOST"),
+                            format!("format(\"cassandra.%s.amazonaws.com\", var.{region})"),
+                        ),
+                        lit(format!("{p}_PORT"), "9142"),
+                        expr(
+                            format!("{p}_KEYSPACE"),
+                            format!("aws_keyspaces_keyspace.{id}.name"),
+                        ),
+                        lit(format!("{p}_TLS"), "true"),
+                        lit(format!("{p}_AUTH"), "iam"),
+                    ],
+                    vec![grant(
+                        "Keyspace",
+                        vec!["cassandra:Select"],
+                        vec!["cassandra:Modify"],
+                        vec![
+                            format!("aws_keyspaces_keyspace.{id}.arn"),
+                            format!("format(\"%stable/*\", aws_keyspaces_keyspace.{id}.arn)"),
+                        ],
+                    )],
+                ),
+                "msk" => (
+                    vec![
+                        expr(
+                            format!("{p}_BOOTSTRAP_SERVERS"),
+                            format!("aws_msk_cluster.{id}.bootstrap_brokers_sasl_iam"),
+                        ),
+                        lit(format!("{p}_TLS"), "true"),
+                        lit(format!("{p}_AUTH"), "iam"),
+                    ],
+                    vec![grant(
+                        "Kafka",
+                        vec![
+                            "kafka-cluster:Connect",
+                            "kafka-cluster:DescribeTopic",
+                            "kafka-cluster:DescribeGroup",
+                            "kafka-cluster:AlterGroup",
+                            "kafka-cluster:ReadData",
+                        ],
+                        vec![
+                            "kafka-cluster:Connect",
+                            "kafka-cluster:DescribeTopic",
+                            "kafka-cluster:CreateTopic",
+                            "kafka-cluster:WriteData",
+                        ],
+                        vec![
+                            format!("aws_msk_cluster.{id}.arn"),
+                            format!(
+                                "format(\"%s/*\", replace(aws_msk_cluster.{id}.arn, \":cluster/\", \":topic/\"))"
+                            ),
+                            format!(
+                                "format(\"%s/*\", replace(aws_msk_cluster.{id}.arn, \":cluster/\", \":group/\"))"
+                            ),
+                        ],
+                    )],
+                ),
+                _ => (
+                    vec![
+                        expr(
+                            format!("{p}_HOST"),
+                            format!("aws_redshift_cluster.{id}.dns_name"),
+                        ),
+                        lit(format!("{p}_PORT"), e.port.to_string()),
+                        lit(format!("{p}_DATABASE"), c.snake.clone()),
+                        expr(
+                            format!("{p}_SECRET_ARN"),
+                            format!("aws_redshift_cluster.{id}.master_password_secret_arn"),
+                        ),
+                    ],
+                    vec![grant(
+                        "ReadSecret",
+                        vec!["secretsmanager:GetSecretValue"],
+                        Vec::new(),
+                        vec![format!(
+                            "aws_redshift_cluster.{id}.master_password_secret_arn"
+                        )],
+                    )],
+                ),
+            };
+            self.endpoints[c.index][dc] = Some(Endpoint {
+                sg: sg.map(|g| (g, port)),
+                env,
+                iam,
+            });
+        }
+    }
+}
+
 /// What the terraform backend maps for a role, for error messages: "mysql
 /// and postgres to RDS, dynamodb to DynamoDB".
 pub(super) fn mapped(role: engines::Role) -> String {
     let mut groups: Vec<(&str, Vec<&str>)> = Vec::new();
     for e in engines::ENGINES.iter().filter(|e| e.serves(role)) {
-        let service = match e.aws {
-            Some(Aws::Rds { .. }) => "RDS",
-            Some(Aws::ElastiCache { .. }) => "ElastiCache",
-            Some(Aws::DynamoDb) => "DynamoDB",
-            Some(Aws::Sqs) => "SQS",
-            Some(Aws::S3) => "S3",
-            None => continue,
+        let Some(service) = e.aws.map(Aws::service) else {
+            continue;
         };
         match groups.iter_mut().find(|g| g.0 == service) {
             Some(g) => g.1.push(e.name),
@@ -833,13 +1198,7 @@ pub(super) fn mapped(role: engines::Role) -> String {
     }
     groups
         .iter()
-        .map(|(service, names)| {
-            let list = match names.split_last() {
-                Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
-                _ => names.join(""),
-            };
-            format!("{list} to {service}")
-        })
+        .map(|(service, names)| format!("{} to {service}", engines::and_list(names)))
         .collect::<Vec<_>>()
         .join(", ")
 }

@@ -96,6 +96,8 @@ const SUFFIXES: &[&str] = &[
     "_cpu",
     "_backlog",
     "_default",
+    "_logs",
+    "_kms",
 ];
 
 /// Everything the Terraform templates lay out.
@@ -116,6 +118,8 @@ pub struct Tf {
     pub tables: Rows<Table>,
     pub caches: Rows<Cache>,
     pub queues: Rows<Queue>,
+    /// DocumentDB, OpenSearch, Keyspaces, MSK and Redshift.
+    pub managed: Rows<Managed>,
     pub buckets: Rows<Bucket>,
     pub replications: Rows<BucketReplication>,
     pub cdns: Rows<Cdn>,
@@ -308,8 +312,12 @@ pub(crate) fn jobs(view: &View) -> Result<Vec<Job>, Vec<BuildError>> {
     if !tf.services.is_empty() || !tf.albs.is_empty() {
         jobs.push(Job::shared("compute.tf", "compute.tf.j2", &context));
     }
-    let stores =
-        tf.databases.len() + tf.tables.len() + tf.caches.len() + tf.queues.len() + tf.buckets.len();
+    let stores = tf.databases.len()
+        + tf.tables.len()
+        + tf.caches.len()
+        + tf.queues.len()
+        + tf.managed.len()
+        + tf.buckets.len();
     if stores > 0 {
         jobs.push(Job::shared("data.tf", "data.tf.j2", &context));
     }
@@ -323,6 +331,25 @@ pub(crate) fn jobs(view: &View) -> Result<Vec<Job>, Vec<BuildError>> {
         jobs.push(Job::shared("outputs.tf", "outputs.tf.j2", &context));
     }
     Ok(jobs)
+}
+
+/// Whether a component's copies sit in the VPC behind a security group of
+/// their own: balancers, services, caches, and the databases and queues
+/// whose AWS service runs in the VPC (RDS, DocumentDB, OpenSearch, MSK,
+/// Redshift; not DynamoDB, Keyspaces or SQS).
+fn needs_security_group(c: &ComponentView) -> bool {
+    let aws = || {
+        c.engine
+            .as_deref()
+            .and_then(engines::lookup)
+            .and_then(|e| e.aws)
+    };
+    match c.kind {
+        "lb" | "service" | "cache" => true,
+        "database" => !c.managed && aws().is_none_or(|a| a.in_vpc()),
+        "queue" => matches!(aws(), Some(engines::Aws::Msk { .. })),
+        _ => false,
+    }
 }
 
 /// `photo-jobs` → `PhotoJobs`.
@@ -478,9 +505,7 @@ impl Builder<'_> {
         for c in &view.components {
             for copy in &c.copies {
                 let Some(dc) = copy.dc else { continue };
-                if matches!(c.kind, "lb" | "service" | "database" | "cache")
-                    && !(c.kind == "database" && c.managed)
-                {
+                if needs_security_group(c) {
                     let id = self.base(c.index, Some(dc));
                     self.sgs.insert((c.index, dc), id.clone());
                     let name_prefix = format!("{}-", self.aws_name(&[&c.label], dc, 200));
@@ -700,6 +725,35 @@ impl Builder<'_> {
                 name: format!("{}_url", q.id),
                 description: format!("queue `{}`{}", q.component, self.dc(q.dc).within),
                 expr: format!("aws_sqs_queue.{}.url", q.id),
+                sensitive: false,
+            });
+        }
+        for m in self.tf.managed.clone() {
+            let (name, expr) = match m.service {
+                "docdb" => ("endpoint", format!("aws_docdb_cluster.{}.endpoint", m.id)),
+                "opensearch" => (
+                    "endpoint",
+                    format!("aws_opensearch_domain.{}.endpoint", m.id),
+                ),
+                "keyspaces" => ("keyspace", format!("aws_keyspaces_keyspace.{}.name", m.id)),
+                "msk" => (
+                    "bootstrap_servers",
+                    format!("aws_msk_cluster.{}.bootstrap_brokers_sasl_iam", m.id),
+                ),
+                _ => (
+                    "endpoint",
+                    format!("aws_redshift_cluster.{}.dns_name", m.id),
+                ),
+            };
+            let kind = if m.service == "msk" {
+                "queue"
+            } else {
+                "database"
+            };
+            self.tf.outputs.push(Output {
+                name: format!("{}_{name}", m.id),
+                description: format!("{kind} `{}`{}", m.component, self.dc(m.dc).within),
+                expr,
                 sensitive: false,
             });
         }
