@@ -986,6 +986,8 @@ fn pods_spread_over_the_zones() {
         files
             .iter()
             .all(|f| !f.contents.contains("topologySpreadConstraints"))
+    );
+}
 
 #[test]
 fn newly_mapped_engines_run_as_statefulsets_and_redshift_stays_outside() {

@@ -867,6 +867,7 @@ fn subnets_follow_the_datacenters_zones() {
     assert_eq!(count("aws_subnet", "west_private"), "2");
     let err = build_source(&design("zones = 7"), "z.arch", Target::Terraform, None).unwrap_err();
     assert!(err.contains("at most 6 availability zones"), "{err}");
+}
 
 /// The block `path` (`a/b`) inside a resource body, first of each.
 fn inner<'a>(body: &'a Body, path: &'a str) -> &'a Body {
