@@ -33,13 +33,28 @@ use petgraph::graph::NodeIndex;
 use std::collections::HashMap;
 use std::f64::consts::PI;
 
-/// Bins of the grid (a power of two is not required; even is).
-const GRID: usize = 2048;
+/// Bins of the grid at most (small designs) and at least (the largest):
+/// the grid is as fine as [`WORK`] allows, so a class costs about the same
+/// per copy whatever the design's size.
+const GRID_MAX: usize = 2048;
+const GRID_MIN: usize = 256;
+/// Reached copies × bins spent on one class at most (above the minimum).
+const WORK: usize = 4_000_000;
 /// Tail probability of each station's reach bound.
 const REACH_TAIL: f64 = 1e-6;
 /// Bins the origin is shifted by, so the window's blur of mass near zero
 /// does not wrap round to the end of the period.
-const MARGIN_BINS: usize = 24;
+const MARGIN_BINS: usize = 12;
+
+/// The grid for a class reaching `copies` copies: a power of two in
+/// [`GRID_MIN`], [`GRID_MAX`].
+fn grid_for(copies: usize) -> usize {
+    let mut g = GRID_MAX;
+    while g > GRID_MIN && g * copies.max(1) > WORK {
+        g /= 2;
+    }
+    g
+}
 
 /// The time distribution of one piece of a path.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -520,11 +535,12 @@ impl<'a> Walk<'a> {
             if !self.reached(v) || self.is_db(v) {
                 continue;
             }
-            let mut rest = alg.one();
-            let mut shared = alg.zero();
+            // `None` stands for "zero seconds" and saves building it.
+            let mut rest: Option<A::V> = None;
+            let mut shared: Option<A::V> = None;
             let mut shared_total = 0.0;
             for call in &self.calls[v] {
-                let mut m = alg.zero();
+                let mut m: Option<A::V> = None;
                 for t in &call.targets {
                     let mut x =
                         self.take(alg, &mut memo, &mut db_memo, &mut uses, t.node, call.role);
@@ -538,23 +554,30 @@ impl<'a> Walk<'a> {
                         };
                         alg.series(&mut x, &hops[i].1);
                     }
-                    if call.targets.len() == 1 && t.fraction == 1.0 {
-                        m = x;
+                    if call.targets.len() == 1 {
+                        m = Some(x);
                     } else {
-                        alg.mix(&mut m, &x, t.fraction);
+                        alg.mix(m.get_or_insert_with(|| alg.zero()), &x, t.fraction);
                     }
                 }
+                let Some(m) = m else { continue };
                 match call.share {
                     Some(s) => {
-                        alg.mix(&mut shared, &m, s);
+                        alg.mix(shared.get_or_insert_with(|| alg.zero()), &m, s);
                         shared_total += s;
                     }
-                    None => alg.series(&mut rest, &m),
+                    None => match &mut rest {
+                        Some(r) => alg.series(r, &m),
+                        None => rest = Some(m),
+                    },
                 }
             }
-            if shared_total > 0.0 {
-                alg.mix(&mut shared, &alg.one(), (1.0 - shared_total).max(0.0));
-                alg.series(&mut rest, &shared);
+            if let Some(mut sh) = shared {
+                alg.mix(&mut sh, &alg.one(), (1.0 - shared_total).max(0.0));
+                match &mut rest {
+                    Some(r) => alg.series(r, &sh),
+                    None => rest = Some(sh),
+                }
             }
             let comp = &model.components[comp_id(model, v)];
             let hit = match (comp.kind, self.class) {
@@ -564,14 +587,18 @@ impl<'a> Walk<'a> {
                 (Kind::Cdn, Class::Static) => comp.cdn().map_or(0.0, |c| c.hit_ratio.value),
                 _ => 0.0,
             };
-            if hit > 0.0 {
+            if hit > 0.0
+                && let Some(r) = &rest
+            {
                 let mut after = alg.zero();
                 alg.mix(&mut after, &alg.one(), hit);
-                alg.mix(&mut after, &rest, 1.0 - hit);
-                rest = after;
+                alg.mix(&mut after, r, 1.0 - hit);
+                rest = Some(after);
             }
             let mut value = alg.atom(self.own(v));
-            alg.series(&mut value, &rest);
+            if let Some(r) = &rest {
+                alg.series(&mut value, r);
+            }
             memo[v] = Some(value);
         }
         let total: f64 = self.entries.iter().map(|e| e.1).sum();
@@ -669,7 +696,10 @@ pub fn class_quantile(model: &Model, est: &Estimate, class: Class, q: f64) -> f6
             0.0
         };
     }
-    let grid = GRID;
+    let copies = (0..model.graph.node_count())
+        .filter(|v| walk.reached(*v))
+        .count();
+    let grid = grid_for(copies);
     let h = reach / (grid - 2 * MARGIN_BINS) as f64;
     let period = h * grid as f64;
     let shift = h * MARGIN_BINS as f64;
@@ -686,12 +716,29 @@ mod tests {
     use super::*;
 
     fn quantile_of_atoms(parts: &[(f64, Vec<Atom>)], q: f64) -> f64 {
+        let at_max = quantile_on(parts, q, GRID_MAX);
+        let at_min = quantile_on(parts, q, GRID_MIN);
+        // The coarsest grid stays within 1% of the finest.
+        assert!(
+            at_min == at_max || (at_min - at_max).abs() <= 0.01 * at_max,
+            "{at_min} on {GRID_MIN} bins, {at_max} on {GRID_MAX}"
+        );
+        at_max
+    }
+
+    #[test]
+    fn the_grid_shrinks_with_the_design() {
+        assert_eq!(grid_for(1), GRID_MAX);
+        assert_eq!(grid_for(1_000_000), GRID_MIN);
+        assert_eq!(grid_for(4_000), 512);
+    }
+
+    fn quantile_on(parts: &[(f64, Vec<Atom>)], q: f64, grid: usize) -> f64 {
         // A mixture of series of atoms, through the same machinery.
         let reach = parts
             .iter()
             .map(|(_, s)| s.iter().map(|a| a.reach(REACH_TAIL)).sum::<f64>())
             .fold(0.0, f64::max);
-        let grid = GRID;
         let h = reach / (grid - 2 * MARGIN_BINS) as f64;
         let period = h * grid as f64;
         let shift = h * MARGIN_BINS as f64;
