@@ -12,6 +12,9 @@
 //! The sampling error of a p99 from n requests is about
 //! sqrt(0.99·0.01/n) / f(p99) — for these designs under 1% at one million,
 //! so the 5% bound tests the method, not luck.
+//!
+//! The last tests take small designs through the whole estimator to the
+//! closed forms: one M/M/1, two in tandem, a 50/50 alternative.
 
 use archc::estimate::{self, shards::PlacementCache};
 use archc::model::Class;
@@ -83,4 +86,70 @@ fn class_p99_within_five_percent_at_one_million_requests() {
     for name in DESIGNS {
         check(name, 1_000_000, 0.05);
     }
+}
+
+/// The class p99 of a design, through the whole estimator.
+fn class_p99(source: &str) -> f64 {
+    let compiled = archc::compile(source, &archc::BuildOptions::default());
+    assert!(!compiled.has_errors(), "{:?}", compiled.diagnostics);
+    let model = compiled.model.expect("model");
+    let est = estimate::estimate(&model, &mut PlacementCache::default());
+    est.class(Class::Read).expect("reads").p99_s
+}
+
+fn bisect(cdf: impl Fn(f64) -> f64, q: f64) -> f64 {
+    let (mut lo, mut hi) = (0.0, 1.0);
+    while cdf(hi) < q {
+        hi *= 2.0;
+    }
+    for _ in 0..200 {
+        let mid = 0.5 * (lo + hi);
+        if cdf(mid) < q { lo = mid } else { hi = mid }
+    }
+    0.5 * (lo + hi)
+}
+
+/// One worker of mean 1 s (capacity 1/s, latency 1s): an M/M/1 with μ = 1.
+const ONE: &str = "capacity = 1/s  latency = 1s  timeout = 1d";
+
+#[test]
+fn one_mm1_design_has_the_exponential_p99() {
+    let p = class_p99(&format!(
+        "traffic {{ rate = 0.5/s }}\nassumptions {{ hop_latency = 0s }}\n\
+         client users\nservice s {{ {ONE} }}\nusers -> s\n"
+    ));
+    let truth = -(0.01_f64).ln() / (1.0 - 0.5);
+    assert!((p - truth).abs() / truth < 0.005, "{p} vs {truth}");
+}
+
+#[test]
+fn two_mm1_in_tandem_have_the_hypoexponential_p99() {
+    // a: μ = 1; b: capacity 2/s, latency 0.5s, one worker of mean 0.5 s.
+    let p = class_p99(&format!(
+        "traffic {{ rate = 0.5/s }}\nassumptions {{ hop_latency = 0s }}\n\
+         client users\nservice a {{ {ONE} }}\n\
+         service b {{ capacity = 2/s  latency = 0.5s  timeout = 1d }}\n\
+         users -> a -> b\n"
+    ));
+    let (x, y) = (1.0 - 0.5, 2.0 - 0.5);
+    let truth = bisect(
+        |t| 1.0 - (y * (-x * t).exp() - x * (-y * t).exp()) / (y - x),
+        0.99,
+    );
+    assert!((p - truth).abs() / truth < 0.005, "{p} vs {truth}");
+}
+
+#[test]
+fn half_and_half_alternatives_mix() {
+    // The client takes no time; half the reads go to a (μ = 1, λ = 0.25),
+    // half to b (μ = 2, λ = 0.25).
+    let p = class_p99(&format!(
+        "traffic {{ rate = 0.5/s }}\nassumptions {{ hop_latency = 0s }}\n\
+         client users\nservice a {{ {ONE} }}\n\
+         service b {{ capacity = 2/s  latency = 0.5s  timeout = 1d }}\n\
+         users -> a [read 50%]\nusers -> b [read 50%]\n"
+    ));
+    let (x, y) = (1.0 - 0.25, 2.0 - 0.25);
+    let truth = bisect(|t| 1.0 - 0.5 * (-x * t).exp() - 0.5 * (-y * t).exp(), 0.99);
+    assert!((p - truth).abs() / truth < 0.005, "{p} vs {truth}");
 }
