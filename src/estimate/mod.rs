@@ -12,6 +12,7 @@ pub mod load;
 pub mod queueing;
 pub mod report;
 pub mod shards;
+pub mod tail;
 
 use crate::model::{Class, ComponentId, Copy, CopyEdgeKind, CrossDc, DcId, Kind, Model};
 use load::{Flows, PerClass, sum};
@@ -121,8 +122,14 @@ pub struct ClassEstimate {
     pub peak_rps: f64,
     pub mean_latency_s: f64,
     /// RULES.md `slo-latency`: the p99s of every node the class reaches
-    /// with probability 1% or more, plus hops. An estimate, not a quantile.
+    /// with probability 1% or more, plus hops. An estimate, not a quantile:
+    /// a conservative bound by the rule's definition.
     pub p99_estimate_s: f64,
+    /// The 99th percentile of the class's response time, read from its
+    /// distribution (alternatives mixed by share, calls in series
+    /// convolved; see [`tail`]). Infinite when more than 1% of its requests
+    /// meet an overloaded copy.
+    pub p99_s: f64,
     pub availability: f64,
 }
 
@@ -761,12 +768,18 @@ fn class_estimates(
                 .map(|i| flow_hop[i] * flow_visits[i].max(1.0))
                 .sum::<f64>();
         }
+        let p99_s = if rate > 0.0 {
+            tail::class_quantile(model, est, class, 0.99)
+        } else {
+            0.0
+        };
         out.push(ClassEstimate {
             class,
             avg_rps: rate,
             peak_rps: rate * peak,
             mean_latency_s: mean,
             p99_estimate_s: p99,
+            p99_s,
             availability: avail[c],
         });
     }

@@ -624,10 +624,11 @@ pub fn human(model: &Model, est: &Estimate, source: &Source) -> String {
                 "avg/s",
                 "peak/s",
                 "mean latency",
-                "p99 (estimate)",
+                "p99",
+                "p99 bound",
                 "availability",
             ],
-            &[false, true, true, true, true, true],
+            &[false, true, true, true, true, true, true],
         );
         for ce in &est.classes {
             let lat_assumed = !latency_assumptions(model, est, ce.class).is_empty();
@@ -637,14 +638,17 @@ pub fn human(model: &Model, est: &Estimate, source: &Source) -> String {
                 number(ce.avg_rps, Report),
                 number(ce.peak_rps, Report),
                 mark(latency(ce.mean_latency_s), lat_assumed),
+                mark(latency(ce.p99_s), lat_assumed),
                 mark(latency(ce.p99_estimate_s), lat_assumed),
                 mark(figures::availability(ce.availability), av_assumed),
             ]);
         }
         t.render("  ", &mut out);
         out.push_str(
-            "  p99 (estimate): the sum of the p99s of every node a class reaches with\n  \
-             probability 1% or more, plus hops; an upper-side estimate, not a quantile.\n",
+            "  p99: the 99th percentile of the class's response time (alternatives mixed by\n  \
+             share, calls in series convolved). p99 bound: the sum of the p99s of every\n  \
+             node a class reaches with probability 1% or more, plus hops (what slo-latency\n  \
+             checks); an upper-side bound, not a quantile.\n",
         );
         if let Some(p) = &model.slo.latency_p99 {
             let worst = est
@@ -652,12 +656,14 @@ pub fn human(model: &Model, est: &Estimate, source: &Source) -> String {
                 .iter()
                 .map(|c| c.p99_estimate_s)
                 .fold(0.0, f64::max);
+            let worst_p99 = est.classes.iter().map(|c| c.p99_s).fold(0.0, f64::max);
             let verdict = if worst <= p.value { "met" } else { "MISSED" };
             let _ = writeln!(
                 out,
-                "  slo latency_p99 {}: {verdict} (worst p99 estimate {})",
+                "  slo latency_p99 {}: {verdict} (worst p99 bound {}; worst p99 {})",
                 duration(p.value, Written),
-                latency(worst)
+                latency(worst),
+                latency(worst_p99)
             );
         }
         if let Some(m) = &model.slo.latency_mean {
@@ -1258,7 +1264,8 @@ fn classes_json<'a>(model: &'a Model, est: &'a Estimate) -> impl Iterator<Item =
             "avg_rps": if est.has_traffic { num(ce.avg_rps) } else { Value::Null },
             "peak_rps": if est.has_traffic { num(ce.peak_rps) } else { Value::Null },
             "mean_latency_ms": if est.has_traffic { ms(ce.mean_latency_s) } else { Value::Null },
-            "p99_latency_ms": if est.has_traffic { ms(ce.p99_estimate_s) } else { Value::Null },
+            "p99_latency_ms": if est.has_traffic { ms(ce.p99_s) } else { Value::Null },
+            "p99_bound_ms": if est.has_traffic { ms(ce.p99_estimate_s) } else { Value::Null },
             "availability": num_avail(ce.availability),
             "datacenters": combine,
             "assumed": assumed,
