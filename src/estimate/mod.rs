@@ -352,6 +352,10 @@ pub fn estimate(model: &Model, cache: &mut PlacementCache) -> Estimate {
     est.classes = class_estimates(model, &est, entry, peak, &avail.per_class);
     storage(model, &mut est);
     est.bandwidth = bandwidth(model, &est, entry, peak);
+    let p99s = class_p99s(model, &est);
+    for (ce, p99) in est.classes.iter_mut().zip(p99s) {
+        ce.p99_s = p99;
+    }
     if model.has_datacenters() && model.datacenters.len() > 1 {
         for dc in 0..model.datacenters.len() {
             est.dc_loss.push(dc_loss(model, dc, entry, peak, cache));
@@ -768,22 +772,37 @@ fn class_estimates(
                 .map(|i| flow_hop[i] * flow_visits[i].max(1.0))
                 .sum::<f64>();
         }
-        let p99_s = if rate > 0.0 {
-            tail::class_quantile(model, est, class, 0.99)
-        } else {
-            0.0
-        };
         out.push(ClassEstimate {
             class,
             avg_rps: rate,
             peak_rps: rate * peak,
             mean_latency_s: mean,
             p99_estimate_s: p99,
-            p99_s,
+            // Filled in below, the classes side by side.
+            p99_s: 0.0,
             availability: avail[c],
         });
     }
     out
+}
+
+/// Each class's p99 ([`tail::class_quantile`]), in the order of
+/// `est.classes`; zero for a class without traffic.
+fn class_p99s(model: &Model, est: &Estimate) -> Vec<f64> {
+    if est.classes.iter().all(|ce| ce.avg_rps <= 0.0) {
+        return vec![0.0; est.classes.len()];
+    }
+    let atoms = tail::own_atoms(est);
+    est.classes
+        .iter()
+        .map(|ce| {
+            if ce.avg_rps > 0.0 {
+                tail::class_quantile(model, est, &atoms, ce.class, 0.99)
+            } else {
+                0.0
+            }
+        })
+        .collect()
 }
 
 /// Data kept per day, per database copy and shard, storage copy, and queue

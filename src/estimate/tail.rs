@@ -427,6 +427,8 @@ struct Target {
 struct Walk<'a> {
     model: &'a Model,
     est: &'a Estimate,
+    /// Each copy's own time ([`own_atoms`]).
+    atoms: &'a [Atom],
     class: Class,
     /// Per copy the class reaches, its calls (empty for the others).
     calls: Vec<Vec<Call>>,
@@ -439,7 +441,7 @@ struct Walk<'a> {
 }
 
 impl<'a> Walk<'a> {
-    fn new(model: &'a Model, est: &'a Estimate, class: Class) -> Walk<'a> {
+    fn new(model: &'a Model, est: &'a Estimate, atoms: &'a [Atom], class: Class) -> Walk<'a> {
         let n = model.graph.node_count();
         let reached = |v: usize| est.flows.sync[v][class.index()] > 0.0;
         let calls: Vec<Vec<Call>> = (0..n)
@@ -471,6 +473,7 @@ impl<'a> Walk<'a> {
         Walk {
             model,
             est,
+            atoms,
             class,
             calls,
             order,
@@ -490,14 +493,9 @@ impl<'a> Walk<'a> {
         Atom::mmc(s.peak_rps, 1.0 / e.service_time_s, s.servers)
     }
 
-    /// A copy's own time (not a database).
+    /// A copy's own time (not a database), from [`own_atoms`].
     fn own(&self, node: usize) -> Atom {
-        let e = &self.est.copies[node];
-        if e.capacity_rps.is_none() {
-            return Atom::Fixed(e.response_s);
-        }
-        let servers = u64::from(e.workers) * u64::from(e.instances.max(1));
-        Atom::mmc(e.peak_rps, 1.0 / e.service_time_s, servers)
+        self.atoms[node]
     }
 
     fn db_role(&self, node: usize, role: Option<Role>) -> DbRole {
@@ -814,10 +812,27 @@ fn entry_copies(model: &Model) -> Vec<(usize, f64)> {
     out
 }
 
+/// Every copy's own time: its M/M/c response, or its fixed `latency`
+/// without capacity. The same for every class and both passes, so computed
+/// once per estimate (an Erlang C per copy).
+pub fn own_atoms(est: &Estimate) -> Vec<Atom> {
+    est.copies
+        .iter()
+        .map(|e| {
+            if e.capacity_rps.is_none() {
+                return Atom::Fixed(e.response_s);
+            }
+            let servers = u64::from(e.workers) * u64::from(e.instances.max(1));
+            Atom::mmc(e.peak_rps, 1.0 / e.service_time_s, servers)
+        })
+        .collect()
+}
+
 /// The `q`-quantile of a class's response time, in seconds (infinite when
-/// more than `1 − q` of its requests meet an overloaded copy).
-pub fn class_quantile(model: &Model, est: &Estimate, class: Class, q: f64) -> f64 {
-    let walk = Walk::new(model, est, class);
+/// more than `1 − q` of its requests meet an overloaded copy). `atoms` is
+/// [`own_atoms`] of the same estimate.
+pub fn class_quantile(model: &Model, est: &Estimate, atoms: &[Atom], class: Class, q: f64) -> f64 {
+    let walk = Walk::new(model, est, atoms, class);
     let reach = walk.entry(&Reach);
     if !(reach.is_finite() && reach > 0.0) {
         // Nothing takes time (or nothing reachable): only the mass that
