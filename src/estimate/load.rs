@@ -127,13 +127,7 @@ pub(super) fn propagate_with(
     for &(comp, share) in &model.entries {
         let copies: Vec<(Option<DcId>, NodeIndex)> =
             model.copies_of(comp).filter(|(_, n)| alive(*n)).collect();
-        let dcs: Vec<DcId> = copies.iter().filter_map(|(d, _)| *d).collect();
-        let weights = if dcs.len() == copies.len() && !dcs.is_empty() {
-            model.weights_over(&dcs)
-        } else {
-            vec![1.0; copies.len()]
-        };
-        for ((_, node), w) in copies.iter().zip(weights) {
+        for ((_, node), w) in copies.iter().zip(model.copy_weights(&copies)) {
             for (slot, rate) in f.sync[node.index()].iter_mut().zip(entry) {
                 *slot += rate * share * w;
             }

@@ -127,7 +127,7 @@ impl MMc {
     /// distribution methods, or `None` when it has no steady state. Erlang C
     /// costs one step per server, so a quantile search must not recompute it
     /// at every probe.
-    fn solved(&self) -> Option<Solved> {
+    pub(crate) fn solved(&self) -> Option<Solved> {
         if !self.is_stable() {
             return None;
         }
@@ -286,10 +286,10 @@ pub fn slowest_of(parts: &[Vec<(f64, Response)>], q: f64) -> (f64, f64) {
 /// distributions depend on: the waiting probability C, the wait's decay rate
 /// θ = cμ − λ, and the service rate μ (all finite, θ and μ positive).
 #[derive(Clone, Copy, Debug)]
-struct Solved {
-    erlang: f64,
-    theta: f64,
-    mu: f64,
+pub(crate) struct Solved {
+    pub(crate) erlang: f64,
+    pub(crate) theta: f64,
+    pub(crate) mu: f64,
 }
 
 impl Solved {
@@ -335,7 +335,7 @@ impl Solved {
 
     /// Returns P(response ≤ t), with the service-only part taken through
     /// `expm1` so that small times keep their precision.
-    fn cdf(&self, t: f64) -> f64 {
+    pub(crate) fn cdf(&self, t: f64) -> f64 {
         if t.is_nan() || t <= 0.0 {
             return 0.0;
         }

@@ -26,7 +26,7 @@
 //! from `φ(0)`; the p99 is infinite when more than 1% of the class's
 //! requests meet it.
 
-use super::{CopyEstimate, Estimate, Station};
+use super::{CopyEstimate, Estimate, ShardEstimate, Station};
 use crate::model::walk::postorder;
 use crate::model::{Class, CrossDc, Kind, Model, ReadFrom, Role};
 use petgraph::graph::NodeIndex;
@@ -78,13 +78,13 @@ impl Atom {
             mu,
             servers,
         };
-        if !q.is_stable() {
-            return Atom::Never;
-        }
-        Atom::Station {
-            erlang: q.erlang_c(),
-            theta: servers as f64 * mu - lambda,
-            mu,
+        match q.solved() {
+            Some(s) => Atom::Station {
+                erlang: s.erlang,
+                theta: s.theta,
+                mu: s.mu,
+            },
+            None => Atom::Never,
         }
     }
 
@@ -94,16 +94,7 @@ impl Atom {
             Atom::Fixed(d) => f64::from(u8::from(t >= d)),
             Atom::Never => 0.0,
             Atom::Station { erlang, theta, mu } => {
-                if t <= 0.0 {
-                    return 0.0;
-                }
-                // Service alone, or wait then service (hypoexponential).
-                let service = (-mu * t).exp();
-                let (r, s) = (theta.min(mu), theta.max(mu));
-                let x = (s - r) * t;
-                let g = if x == 0.0 { 1.0 } else { -(-x).exp_m1() / x };
-                let both = (-r * t).exp() * (1.0 + r * t * g);
-                (1.0 - ((1.0 - erlang) * service + erlang * both)).clamp(0.0, 1.0)
+                super::queueing::Solved { erlang, theta, mu }.cdf(t)
             }
         }
     }
@@ -458,7 +449,11 @@ impl<'a> Walk<'a> {
                 out.extend(c.targets.iter().map(|t| t.node));
             }
         });
-        let entries = entry_copies(model);
+        let entries = model
+            .entry_copies()
+            .into_iter()
+            .map(|(n, w)| (n.index(), w))
+            .collect();
         let mut uses = vec![0u32; n];
         for cs in &calls {
             for c in cs {
@@ -529,28 +524,14 @@ impl<'a> Walk<'a> {
             }
             _ => 0.0,
         };
-        let r = f64::from(comp.replicas.value);
         let mut acc = alg.zero();
         for sh in &e.shards {
-            let primary = alg.atom(self.station_atom(e, &sh.primary));
-            let replica = sh
-                .replica
-                .as_ref()
-                .map(|s| alg.atom(self.station_atom(e, s)));
-            match (role, replica) {
-                (DbRole::Write, _) => {
-                    let mut v = primary;
-                    if sync_extra > 0.0 {
-                        alg.series(&mut v, &alg.atom(Atom::Fixed(sync_extra)));
-                    }
-                    alg.mix(&mut acc, &v, sh.share);
+            for (w, station) in self.shard_stations(node, sh, role) {
+                let mut v = alg.atom(station);
+                if role == DbRole::Write && sync_extra > 0.0 {
+                    alg.series(&mut v, &alg.atom(Atom::Fixed(sync_extra)));
                 }
-                (DbRole::ReadReplica, Some(rep)) => alg.mix(&mut acc, &rep, sh.share),
-                (DbRole::ReadAny, Some(rep)) => {
-                    alg.mix(&mut acc, &primary, sh.share / (r + 1.0));
-                    alg.mix(&mut acc, &rep, sh.share * r / (r + 1.0));
-                }
-                _ => alg.mix(&mut acc, &primary, sh.share),
+                alg.mix(&mut acc, &v, sh.share * w);
             }
         }
         let total: f64 = e.shards.iter().map(|s| s.share).sum();
@@ -574,24 +555,33 @@ impl<'a> Walk<'a> {
         if e.shards.is_empty() {
             return alg.atom(self.own(node));
         }
-        let comp = &self.model.components[comp_id(self.model, node)];
-        let r = f64::from(comp.replicas.value);
+        let role = self.db_role(node, role);
         let parts: Vec<Vec<(f64, Atom)>> = e
             .shards
             .iter()
-            .map(|sh| {
-                let primary = self.station_atom(e, &sh.primary);
-                let replica = sh.replica.as_ref().map(|s| self.station_atom(e, s));
-                match (self.db_role(node, role), replica) {
-                    (DbRole::ReadReplica, Some(rep)) => vec![(1.0, rep)],
-                    (DbRole::ReadAny, Some(rep)) => {
-                        vec![(1.0 / (r + 1.0), primary), (r / (r + 1.0), rep)]
-                    }
-                    _ => vec![(1.0, primary)],
-                }
-            })
+            .map(|sh| self.shard_stations(node, sh, role))
             .collect();
         alg.slowest(&parts)
+    }
+
+    /// The stations of one shard a request of `role` goes to, with their
+    /// probabilities: the primary for writes and primary reads, the
+    /// replica for replica reads, both for `any` (1/(r+1) and r/(r+1)); a
+    /// shard without replicas answers everything at its primary.
+    fn shard_stations(&self, node: usize, sh: &ShardEstimate, role: DbRole) -> Vec<(f64, Atom)> {
+        let e = &self.est.copies[node];
+        let primary = self.station_atom(e, &sh.primary);
+        let replica = sh.replica.as_ref().map(|s| self.station_atom(e, s));
+        let r = f64::from(
+            self.model.components[comp_id(self.model, node)]
+                .replicas
+                .value,
+        );
+        match (role, replica) {
+            (DbRole::ReadReplica, Some(rep)) => vec![(1.0, rep)],
+            (DbRole::ReadAny, Some(rep)) => vec![(1.0 / (r + 1.0), primary), (r / (r + 1.0), rep)],
+            _ => vec![(1.0, primary)],
+        }
     }
 
     /// The calls a copy makes for the class: per matching flow, its role,
@@ -791,25 +781,6 @@ impl<'a> Walk<'a> {
 
 fn comp_id(model: &Model, node: usize) -> usize {
     model.graph[NodeIndex::new(node)].component
-}
-
-/// Entry copies with their parts of the entry traffic (as the simulator
-/// draws them: client shares, then datacenter weights).
-fn entry_copies(model: &Model) -> Vec<(usize, f64)> {
-    let mut out = Vec::new();
-    for &(comp, share) in &model.entries {
-        let copies: Vec<_> = model.copies_of(comp).collect();
-        let dcs: Vec<_> = copies.iter().filter_map(|(d, _)| *d).collect();
-        let weights = if dcs.len() == copies.len() && !dcs.is_empty() {
-            model.weights_over(&dcs)
-        } else {
-            vec![1.0 / copies.len().max(1) as f64; copies.len()]
-        };
-        for ((_, node), w) in copies.iter().zip(weights) {
-            out.push((node.index(), share * w));
-        }
-    }
-    out
 }
 
 /// Every copy's own time: its M/M/c response, or its fixed `latency`

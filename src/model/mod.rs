@@ -987,6 +987,34 @@ impl Model {
         self.system_span.unwrap_or(Span::new(0, 0))
     }
 
+    /// The part of a component's traffic each of its `copies` takes: the
+    /// copies' datacenter weights normalised when every copy has a
+    /// datacenter, else equal parts (a global component's one copy takes
+    /// everything).
+    pub fn copy_weights(&self, copies: &[(Option<DcId>, NodeIndex)]) -> Vec<f64> {
+        let dcs: Vec<DcId> = copies.iter().filter_map(|(d, _)| *d).collect();
+        if dcs.len() == copies.len() && !dcs.is_empty() {
+            self.weights_over(&dcs)
+        } else {
+            vec![1.0 / copies.len().max(1) as f64; copies.len()]
+        }
+    }
+
+    /// Entry copies with their parts of the entry traffic: each entry
+    /// component's share (client shares, §6) split over its copies by
+    /// [`Model::copy_weights`]. The class p99 and the simulator draw entry
+    /// requests from this.
+    pub fn entry_copies(&self) -> Vec<(NodeIndex, f64)> {
+        let mut out = Vec::new();
+        for &(comp, share) in &self.entries {
+            let copies: Vec<(Option<DcId>, NodeIndex)> = self.copies_of(comp).collect();
+            for ((_, node), w) in copies.iter().zip(self.copy_weights(&copies)) {
+                out.push((*node, share * w));
+            }
+        }
+        out
+    }
+
     /// Datacenter weights normalised over a set of datacenters.
     pub fn weights_over(&self, dcs: &[DcId]) -> Vec<f64> {
         let total: f64 = dcs.iter().map(|d| self.datacenters[*d].weight.value).sum();

@@ -670,17 +670,8 @@ impl Builder<'_> {
     fn entries(&mut self, traffic: &crate::model::Traffic) {
         let model = self.model;
         let mut entries = Vec::new();
-        for &(comp, share) in &model.entries {
-            let copies: Vec<(Option<DcId>, NodeIndex)> = model.copies_of(comp).collect();
-            let dcs: Vec<DcId> = copies.iter().filter_map(|(d, _)| *d).collect();
-            let weights = if dcs.len() == copies.len() && !dcs.is_empty() {
-                model.weights_over(&dcs)
-            } else {
-                vec![1.0 / copies.len().max(1) as f64; copies.len()]
-            };
-            for ((_, node), w) in copies.iter().zip(weights) {
-                entries.push((node.index() as u32, share * w));
-            }
+        for (node, w) in model.entry_copies() {
+            entries.push((node.index() as u32, w));
         }
         let total: f64 = entries.iter().map(|e| e.1).sum();
         let mut acc = 0.0;

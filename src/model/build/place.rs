@@ -111,12 +111,7 @@ pub(super) fn place(model: &mut Model) {
                         || !queue_placed.contains(cdc)
                 })
                 .collect();
-            let dcs: Vec<DcId> = pulling.iter().filter_map(|(d, _)| *d).collect();
-            let weights = if dcs.len() == pulling.len() && !dcs.is_empty() {
-                model.weights_over(&dcs)
-            } else {
-                vec![1.0 / pulling.len().max(1) as f64; pulling.len()]
-            };
+            let weights = model.copy_weights(&pulling);
             for ((cdc, cnode), w) in pulling.into_iter().zip(weights) {
                 let cross = qdc.is_some() && cdc.is_some() && cdc != qdc;
                 graph.add_edge(
