@@ -104,6 +104,14 @@ codes! {
     InvalidTime = "invalid-time", Error, "keep scenario times inside the run";
     /// A `--set` override that does not name a block attribute or does not parse.
     InvalidOverride = "invalid-override", Error, "write `--set BLOCK.ATTRIBUTE=VALUE` with a declared block";
+    /// A template that applies itself, directly or through others.
+    TemplateCycle = "template-cycle", Error, "remove one of the template uses in the cycle";
+    /// Files that import each other in a cycle.
+    ImportCycle = "import-cycle", Error, "remove one of the imports in the cycle";
+    /// A `system` line in an imported file.
+    SystemInImport = "system-in-import", Error, "keep the `system` line in the file given on the command line";
+    /// An import that leaves the design's folder.
+    ImportOutsideRoot = "import-outside-root", Error, "import a file below the design's folder, or list the folder under `[imports] roots`";
     /// The file cannot be read.
     UnreadableFile = "unreadable-file", Error, "check the path and its permissions";
     /// The file is not UTF-8.

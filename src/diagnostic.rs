@@ -73,6 +73,10 @@ impl Severity {
 pub struct Label {
     pub span: Span,
     pub message: String,
+    /// The file holding the span when it is not the diagnostic's own file
+    /// (set by [`crate::sources::SourceMap::split`]; `None` before).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
 }
 
 impl Label {
@@ -80,6 +84,7 @@ impl Label {
         Label {
             span,
             message: message.into(),
+            file: None,
         }
     }
 }

@@ -127,9 +127,17 @@ impl<'a> Formatter<'a> {
                 let name = self.text(s.name.span).to_string();
                 self.line(&format!("system {name}"), s.span.end);
             }
+            Item::Import(i) => {
+                let path = self.text(i.path_span).to_string();
+                self.line(&format!("import {path}"), i.span.end);
+            }
             Item::Singleton(s) => self.block(s.kind.as_str().to_string(), Some(&s.body), s.span),
             Item::Declaration(d) => {
-                let head = format!("{} {}", d.kind.name, d.name.name);
+                let mut head = format!("{} {}", d.kind.name, d.name.name);
+                if !d.templates.is_empty() {
+                    let names: Vec<&str> = d.templates.iter().map(|t| t.name.as_str()).collect();
+                    head.push_str(&format!(" : {}", names.join(", ")));
+                }
                 self.block(head, d.body.as_ref(), d.span)
             }
             Item::Flow(fl) => {

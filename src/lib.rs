@@ -22,11 +22,13 @@ pub mod pipeline;
 pub mod render;
 pub mod rules;
 pub mod sim;
+pub mod sources;
 pub mod stream;
 pub mod syntax;
 
 pub use estimate::{Estimate, estimate};
 pub use model::{BuildOptions, Model};
 pub use pipeline::{
-    Compiled, OVERRIDE_PREFIX, check, check_with_overrides, compile, compile_with_overrides,
+    Compiled, OVERRIDE_PREFIX, check, check_design, check_with_overrides, compile, compile_design,
+    compile_with_overrides,
 };

@@ -19,6 +19,7 @@
 use crate::diagnostic::{Diagnostic, Severity, sort_diagnostics};
 use crate::estimate::{self, Estimate};
 use crate::model::{self, BuildOptions, Model};
+use crate::sources::{self, ImportRules, Loader, SourceMap};
 use crate::{codes, rules, syntax};
 
 /// The result of compiling one source: the model when there was no error,
@@ -40,10 +41,23 @@ impl Compiled {
     }
 }
 
-/// Parses and builds the model of one source.
+/// Parses and builds the model of one source. An `import` in it is
+/// `unreadable-file`: a design of several files goes through
+/// [`compile_design`], which is given a loader.
 pub fn compile(source: &str, options: &BuildOptions) -> Compiled {
-    let (file, diagnostics) = syntax::parse(source);
-    build_parsed(file, diagnostics, options)
+    compile_design(
+        "design.arch",
+        source.to_string(),
+        &no_files,
+        &ImportRules::default(),
+        options,
+        &[],
+    )
+    .1
+}
+
+fn no_files(_: &str) -> Result<String, String> {
+    Err("this entry point reads no other files; compile the design with a loader".to_string())
 }
 
 /// The text an override's diagnostics point into: one comment line per
@@ -61,15 +75,38 @@ pub fn compile_with_overrides(
     options: &BuildOptions,
     sets: &[String],
 ) -> (String, Compiled) {
-    if sets.is_empty() {
-        return (source.to_string(), compile(source, options));
-    }
-    let mut text = source.to_string();
-    if !text.is_empty() && !text.ends_with('\n') {
-        text.push('\n');
-    }
+    let (sources, compiled) = compile_design(
+        "design.arch",
+        source.to_string(),
+        &no_files,
+        &ImportRules::default(),
+        options,
+        sets,
+    );
+    let text = sources.files.into_iter().next().map(|f| f.text);
+    (text.unwrap_or_default(), compiled)
+}
+
+/// Compiles the design whose root file is `root` (its text already read),
+/// reading the files it imports through `loader` under `rules`
+/// (LANGUAGE.md §11), with `--set` overrides applied as in
+/// [`compile_with_overrides`]. Returns the design's files — the root's
+/// text with its `# --set` lines — and the result, whose spans are in the
+/// files' shared offset space ([`SourceMap::split`] makes them local).
+pub fn compile_design(
+    root: &str,
+    source: String,
+    loader: &dyn Loader,
+    imports: &ImportRules,
+    options: &BuildOptions,
+    sets: &[String],
+) -> (SourceMap, Compiled) {
+    let mut text = source;
     let mut parsed = Vec::new();
     let mut diagnostics = Vec::new();
+    if !sets.is_empty() && !text.is_empty() && !text.ends_with('\n') {
+        text.push('\n');
+    }
     for set in sets {
         // A line break would end the comment early; the parser reports it.
         let one_line = set.replace(['\n', '\r'], " ");
@@ -82,25 +119,33 @@ pub fn compile_with_overrides(
             Err(d) => diagnostics.push(d),
         }
     }
-    let (mut file, more) = syntax::parse(&text);
-    diagnostics.extend(more);
-    if !diagnostics.iter().any(|d| d.severity == Severity::Error) {
+    let loaded = sources::load(root, text, loader, imports);
+    let mut file = loaded.file;
+    diagnostics.extend(loaded.diagnostics);
+    if !sets.is_empty() && !diagnostics.iter().any(|d| d.severity == Severity::Error) {
         diagnostics.extend(syntax::overrides::apply_overrides(&mut file, &parsed));
     }
-    let compiled = build_parsed(file, diagnostics, options);
-    (text, compiled)
+    (loaded.sources, build_parsed(file, diagnostics, options))
 }
 
 fn build_parsed(
-    file: syntax::ast::File,
+    mut file: syntax::ast::File,
     mut diagnostics: Vec<Diagnostic>,
     options: &BuildOptions,
 ) -> Compiled {
+    let (templates, more) = syntax::templates::expand(&mut file);
+    diagnostics.extend(more);
     let failed = diagnostics.iter().any(|d| {
         matches!(
             d.code(),
             Some(
-                codes::Code::Syntax | codes::Code::InvalidOverride | codes::Code::UnknownReference
+                codes::Code::Syntax
+                    | codes::Code::InvalidOverride
+                    | codes::Code::UnknownReference
+                    | codes::Code::ImportCycle
+                    | codes::Code::TemplateCycle
+                    | codes::Code::UnreadableFile
+                    | codes::Code::ImportOutsideRoot
             )
         )
     });
@@ -108,6 +153,10 @@ fn build_parsed(
         None
     } else {
         let (model, more) = model::build(&file, options);
+        let model = model.map(|mut m| {
+            m.templates = templates;
+            m
+        });
         diagnostics.extend(more);
         if diagnostics.iter().any(|d| d.severity == Severity::Error) {
             None
@@ -146,6 +195,22 @@ pub fn check_with_overrides(
 ) -> (String, Compiled) {
     let (text, compiled) = compile_with_overrides(source, options, sets);
     (text, lint(compiled, config, today))
+}
+
+/// [`compile_design`] and the rules' findings, as [`check`].
+#[allow(clippy::too_many_arguments)]
+pub fn check_design(
+    root: &str,
+    source: String,
+    loader: &dyn Loader,
+    imports: &ImportRules,
+    options: &BuildOptions,
+    sets: &[String],
+    config: &rules::config::Config,
+    today: &str,
+) -> (SourceMap, Compiled) {
+    let (sources, compiled) = compile_design(root, source, loader, imports, options, sets);
+    (sources, lint(compiled, config, today))
 }
 
 /// The rules' findings on a compiled model, from its one estimate.

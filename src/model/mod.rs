@@ -462,6 +462,10 @@ pub struct Component {
     /// Where each written attribute is, for findings that point at one.
     #[serde(skip)]
     pub attribute_spans: BTreeMap<String, Span>,
+    /// The attributes whose value came from a template (LANGUAGE.md §11):
+    /// the template that set it and the attribute's span there.
+    #[serde(skip)]
+    pub templated: BTreeMap<String, (String, Span)>,
     pub spec: KindSpec,
 }
 
@@ -835,6 +839,8 @@ pub struct Model {
     pub scenarios: Vec<Scenario>,
     /// Comments of the source, for suppressions.
     pub comments: Vec<crate::syntax::ast::Comment>,
+    /// The design's templates and who applied them (LANGUAGE.md §11).
+    pub templates: Vec<crate::syntax::templates::Template>,
     by_name: std::collections::HashMap<String, ComponentId>,
     /// Flow ids leaving and entering each component, in the order written,
     /// so that walking a component's flows costs its degree, not the whole

@@ -29,6 +29,7 @@ pub struct Comment {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Item {
     System(SystemLine),
+    Import(Import),
     Singleton(Singleton),
     Declaration(Declaration),
     Flow(Flow),
@@ -39,6 +40,7 @@ impl Item {
     pub fn span(&self) -> Span {
         match self {
             Item::System(s) => s.span,
+            Item::Import(i) => i.span,
             Item::Singleton(s) => s.span,
             Item::Declaration(d) => d.span,
             Item::Flow(f) => f.span,
@@ -50,6 +52,15 @@ impl Item {
 #[derive(Clone, Debug, PartialEq)]
 pub struct SystemLine {
     pub name: Ident,
+    pub span: Span,
+}
+
+/// `import "platform/common.arch"`: the path as written (escapes applied)
+/// and the span of its string, where an unreadable file is reported.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Import {
+    pub path: String,
+    pub path_span: Span,
     pub span: Span,
 }
 
@@ -81,11 +92,14 @@ pub struct Singleton {
     pub span: Span,
 }
 
-/// `KIND NAME { … }`: a datacenter or a component.
+/// `KIND NAME : T1, T2 { … }`: a datacenter, a component, or (with the
+/// kind `template`) a template.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Declaration {
     pub kind: Ident,
     pub name: Ident,
+    /// The templates applied, in order (`: web-tier, hardened`).
+    pub templates: Vec<Ident>,
     pub body: Option<Body>,
     pub span: Span,
 }
@@ -107,6 +121,18 @@ pub struct Attribute {
     pub name: Ident,
     pub value: Value,
     pub span: Span,
+    /// Set when the attribute was copied from a template into a component
+    /// (LANGUAGE.md §11): the template's name and the span of its use in
+    /// the component's header. `None` for an attribute written in place.
+    pub via: Option<Box<TemplateUse>>,
+}
+
+/// Where a templated attribute came from: the template, and the span of
+/// its name after the component's `:`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TemplateUse {
+    pub template: String,
+    pub used_at: Span,
 }
 
 #[derive(Clone, Debug, PartialEq)]

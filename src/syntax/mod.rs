@@ -6,6 +6,8 @@
 
 pub mod ast;
 pub mod overrides;
+pub mod shift;
+pub mod templates;
 
 use crate::codes::Code;
 use crate::diagnostic::{Diagnostic, Span};
@@ -45,6 +47,7 @@ pub fn parse(source: &str) -> (File, Vec<Diagnostic>) {
         for pair in inner(root) {
             let item = match pair.as_rule() {
                 Rule::system_line => b.system_line(pair).map(Item::System),
+                Rule::import_line => b.import_line(pair).map(Item::Import),
                 Rule::singleton => Some(Item::Singleton(b.singleton(pair))),
                 Rule::declaration => Some(Item::Declaration(b.declaration(pair))),
                 Rule::flow => Some(Item::Flow(b.flow(pair))),
@@ -298,6 +301,20 @@ impl Builder<'_> {
         })
     }
 
+    fn import_line(&mut self, pair: Pair<'_, Rule>) -> Option<Import> {
+        let sp = span(&pair);
+        let string = inner(pair).find(|p| p.as_rule() == Rule::string)?;
+        let value = self.value(string);
+        let ValueKind::Str(path) = value.kind else {
+            return None;
+        };
+        Some(Import {
+            path,
+            path_span: value.span,
+            span: sp,
+        })
+    }
+
     fn singleton(&mut self, pair: Pair<'_, Rule>) -> Singleton {
         let sp = span(&pair);
         let mut it = inner(pair);
@@ -322,10 +339,18 @@ impl Builder<'_> {
         let mut it = inner(pair);
         let kind = self.ident(it.next().expect("grammar: declaration kind"));
         let name = self.ident(it.next().expect("grammar: declaration name"));
-        let body = it.next().map(|b| self.body(b));
+        let mut templates = Vec::new();
+        let mut body = None;
+        for part in it {
+            match part.as_rule() {
+                Rule::uses => templates = inner(part).map(|t| self.ident(t)).collect(),
+                _ => body = Some(self.body(part)),
+            }
+        }
         Declaration {
             kind,
             name,
+            templates,
             body,
             span: sp,
         }
@@ -349,6 +374,7 @@ impl Builder<'_> {
             name,
             value,
             span: sp,
+            via: None,
         }
     }
 
@@ -773,6 +799,7 @@ fn syntax_error(source: &str, e: pest::error::Error<Rule>) -> Diagnostic {
     let statement_forms = [
         "`scenario`",
         "`system`",
+        "`import`",
         "a block (`traffic`, `slo`, …)",
         "a declaration (`service web { … }`)",
     ];
@@ -1094,6 +1121,8 @@ fn human_rule(rule: Rule) -> Option<&'static str> {
         Rule::attribute => "an attribute (`name = value`)",
         Rule::body => "`{`",
         Rule::kw_system | Rule::system_line => "`system`",
+        Rule::kw_import | Rule::import_line => "`import`",
+        Rule::uses => "`:` and a template name",
         Rule::singleton_kw | Rule::singleton => "a block (`traffic`, `slo`, …)",
         Rule::declaration => "a declaration (`service web { … }`)",
         Rule::endpoint => "a component name",

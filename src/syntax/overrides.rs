@@ -30,7 +30,7 @@ pub struct Override {
 /// Attributes that exclude each other in one block: setting one removes the
 /// others, as a user asking "what if `web` had 4 replicas" of an
 /// autoscaling service means "instead of autoscaling".
-const ALTERNATIVES: &[(&str, &[&str])] = &[
+pub(crate) const ALTERNATIVES: &[(&str, &[&str])] = &[
     ("rate", &["users", "per_user"]),
     ("users", &["rate"]),
     ("per_user", &["rate"]),
@@ -232,6 +232,7 @@ fn set_attribute(body: &mut Body, o: &Override) {
         name: o.attribute.clone(),
         value: o.value.clone(),
         span: o.span,
+        via: None,
     });
 }
 

@@ -25,6 +25,14 @@ impl Cx {
             .iter()
             .map(|(k, a)| (k.to_string(), a.span))
             .collect();
+        let templated: BTreeMap<String, (String, Span)> = attrs
+            .map
+            .iter()
+            .filter_map(|(k, a)| {
+                let via = a.via.as_ref()?;
+                Some((k.to_string(), (via.template.clone(), a.span)))
+            })
+            .collect();
         let name = d.name.name.clone();
 
         let engine = attrs.get("engine").and_then(|a| match &a.value.kind {
@@ -136,6 +144,7 @@ impl Cx {
             instance,
             managed,
             attribute_spans,
+            templated,
             spec,
         }
     }

@@ -136,7 +136,10 @@ const METRICS: &[&str] = &[
 /// Compiles a parsed file. The model is returned only when no error was
 /// found; the diagnostics list everything found either way.
 pub fn build(file: &ast::File, options: &BuildOptions) -> (Option<Model>, Vec<Diagnostic>) {
-    let mut cx = Cx { diags: Vec::new() };
+    let mut cx = Cx {
+        diags: Vec::new(),
+        applying: Vec::new(),
+    };
     let model = cx.build(file, options);
     let has_error = cx
         .diags
@@ -147,6 +150,11 @@ pub fn build(file: &ast::File, options: &BuildOptions) -> (Option<Model>, Vec<Di
 
 struct Cx {
     diags: Vec<Diagnostic>,
+    /// While a declaration is built: its attributes that came from a
+    /// template (their span, where the template was applied, the
+    /// declaration's name), so a problem found in such an attribute also
+    /// points at the component that used the template.
+    applying: Vec<(Span, Span, String)>,
 }
 
 /// Where a name was first defined, for duplicate reports.
@@ -156,8 +164,27 @@ enum Defined {
 }
 
 impl Cx {
-    fn push(&mut self, d: Diagnostic) {
+    fn push(&mut self, mut d: Diagnostic) {
+        let at = d.primary.span;
+        if let Some((_, used, name)) = self
+            .applying
+            .iter()
+            .find(|(s, _, _)| s.start <= at.start && at.end <= s.end)
+        {
+            d = d.related(*used, format!("template applied to `{name}` here"));
+        }
         self.diags.push(d);
+    }
+
+    /// Records the templated attributes of `d` for [`Cx::push`].
+    fn applying(&mut self, d: &ast::Declaration) {
+        self.applying.clear();
+        for a in d.attributes() {
+            if let Some(via) = &a.via {
+                self.applying
+                    .push((a.span, via.used_at, d.name.name.clone()));
+            }
+        }
     }
 
     fn build(&mut self, file: &ast::File, options: &BuildOptions) -> Model {
@@ -172,6 +199,9 @@ impl Cx {
 
         for item in &file.items {
             match item {
+                // Imports are resolved and templates applied before the
+                // model sees the tree (`syntax::design`, `syntax::templates`).
+                Item::Import(_) => {}
                 Item::System(s) => {
                     if let Some(first) = system {
                         self.push(
@@ -269,6 +299,7 @@ impl Cx {
 
         // ── Datacenters ─────────────────────────────────────────────────
         let mut datacenters = self.datacenters(&dc_decls);
+        self.applying.clear();
         let dc_ids: HashMap<String, DcId> = datacenters
             .iter()
             .enumerate()
@@ -291,8 +322,12 @@ impl Cx {
         };
         let mut components: Vec<Component> = comp_decls
             .iter()
-            .map(|(d, kind)| self.component(d, *kind, &resolver, datacenters.len()))
+            .map(|(d, kind)| {
+                self.applying(d);
+                self.component(d, *kind, &resolver, datacenters.len())
+            })
             .collect();
+        self.applying.clear();
         self.client_shares(&mut components);
 
         // ── Singletons ──────────────────────────────────────────────────
@@ -352,6 +387,7 @@ impl Cx {
             entries: Vec::new(),
             scenarios: Vec::new(),
             comments: file.comments.clone(),
+            templates: Vec::new(),
             by_name: comp_ids.clone(),
             flows_out: Vec::new(),
             flows_in: Vec::new(),

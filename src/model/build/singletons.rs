@@ -16,6 +16,7 @@ impl Cx {
         let mut unweighted = 0usize;
         let mut weight_spans = Vec::new();
         for d in decls {
+            self.applying(d);
             let attrs = self.attrs(d.attributes(), DATACENTER_ATTRS, "a datacenter");
             let region = self
                 .string(&attrs, "region", "\"us-east-1\"")
