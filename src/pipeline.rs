@@ -125,7 +125,23 @@ pub fn compile_design(
     if !sets.is_empty() && !diagnostics.iter().any(|d| d.severity == Severity::Error) {
         diagnostics.extend(syntax::overrides::apply_overrides(&mut file, &parsed));
     }
-    (loaded.sources, build_parsed(file, diagnostics, options))
+    let mut compiled = build_parsed(file, diagnostics, options);
+    if let Some(model) = &mut compiled.model {
+        locate_templates(model, &loaded.sources);
+    }
+    (loaded.sources, compiled)
+}
+
+/// Names the file and line of every templated attribute, for `archc dump`.
+fn locate_templates(model: &mut Model, sources: &SourceMap) {
+    for c in &mut model.components {
+        for o in c.templated.values_mut() {
+            let (i, local) = sources.locate(o.span);
+            let file = &sources.files[i];
+            o.file = file.name.clone();
+            o.line = crate::diagnostic::line_col(&file.text, local.start).0;
+        }
+    }
 }
 
 fn build_parsed(

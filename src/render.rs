@@ -325,10 +325,13 @@ impl miette::Diagnostic for MietteView<'_> {
         let primary = &self.diag.primary;
         let primary =
             LabeledSpan::new_primary_with_span(text(&primary.message), span(primary.span));
+        // A related span in another file is shown as a note instead
+        // (`human` adds it): a miette snippet shows one file.
         let related = self
             .diag
             .related
             .iter()
+            .filter(|l| l.file.is_none())
             .map(move |l| LabeledSpan::new_with_span(text(&l.message), span(l.span)));
         Some(Box::new(std::iter::once(primary).chain(related)))
     }
@@ -351,6 +354,7 @@ pub fn human(reports: &[FileReport], color: bool, width: usize) -> String {
         .with_links(false)
         .without_syntax_highlighting();
 
+    let indexes: Vec<LineIndex> = reports.iter().map(|r| LineIndex::new(r.source)).collect();
     let mut out = String::new();
     for report in reports {
         // Each file is copied once, not once per finding. The copy ends in a
@@ -371,10 +375,23 @@ pub fn human(reports: &[FileReport], color: bool, width: usize) -> String {
             };
             // Notes go in miette's footer, which is per handler, so only
             // findings that carry notes pay for a handler of their own.
-            let rendered = if diag.notes.is_empty() {
+            let mut notes: Vec<String> = diag
+                .related
+                .iter()
+                .filter_map(|l| {
+                    let (name, p) = elsewhere(reports, &indexes, l)?;
+                    let what = if l.message.is_empty() {
+                        "related"
+                    } else {
+                        &l.message
+                    };
+                    Some(format!("note: {what}: {name}:{}:{}", p.line, p.column))
+                })
+                .collect();
+            notes.extend(diag.notes.iter().map(|n| format!("note: {n}")));
+            let rendered = if notes.is_empty() {
                 render_one(&handler, &view)
             } else {
-                let notes: Vec<String> = diag.notes.iter().map(|n| format!("note: {n}")).collect();
                 render_one(&handler.clone().with_footer(notes.join("\n")), &view)
             };
             out.push_str(&rendered);
@@ -384,6 +401,20 @@ pub fn human(reports: &[FileReport], color: bool, width: usize) -> String {
     out.push_str(&summary_line(reports, summarize(reports)));
     out.push('\n');
     out
+}
+
+/// Where a related label in another file of the design lies: that file's
+/// name and the position in it (`None` for a label in the diagnostic's own
+/// file, or in a file no report holds).
+fn elsewhere<'a>(
+    reports: &[FileReport<'a>],
+    indexes: &[LineIndex],
+    label: &crate::diagnostic::Label,
+) -> Option<(&'a str, Position)> {
+    let file = label.file.as_deref()?;
+    let i = reports.iter().position(|r| r.name == file)?;
+    let p = Position::at(&indexes[i], reports[i].source, label.span);
+    Some((reports[i].name, p))
 }
 
 fn render_one(handler: &GraphicalReportHandler, view: &MietteView) -> String {
@@ -441,6 +472,9 @@ struct JsonSpan {
 #[derive(Serialize)]
 struct JsonRelated<'a> {
     message: &'a str,
+    /// The file holding the span, when it is not the diagnostic's file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    file: Option<&'a str>,
     span: JsonSpan,
 }
 
@@ -475,9 +509,22 @@ pub fn json(reports: &[FileReport]) -> String {
             related: d
                 .related
                 .iter()
-                .map(|l| JsonRelated {
-                    message: &l.message,
-                    span: JsonSpan::of(ix, r.source, l.span),
+                .map(|l| match elsewhere(reports, &indexes, l) {
+                    Some((name, p)) => JsonRelated {
+                        message: &l.message,
+                        file: Some(name),
+                        span: JsonSpan {
+                            line: p.line,
+                            column: p.column,
+                            offset: p.start,
+                            length: p.length(),
+                        },
+                    },
+                    None => JsonRelated {
+                        message: &l.message,
+                        file: None,
+                        span: JsonSpan::of(ix, r.source, l.span),
+                    },
                 })
                 .collect(),
         })
@@ -778,10 +825,13 @@ pub fn sarif(reports: &[FileReport], rules: &[RuleInfo]) -> String {
 
     let mut results = Vec::new();
     let mut relative = false;
-    for report in reports {
-        let uri = file_uri(report.name);
+    let indexes: Vec<LineIndex> = reports.iter().map(|r| LineIndex::new(r.source)).collect();
+    let uris: Vec<(String, Option<&'static str>)> =
+        reports.iter().map(|r| file_uri(r.name)).collect();
+    for (k, report) in reports.iter().enumerate() {
+        let uri = &uris[k];
         relative |= uri.1.is_some();
-        let index = LineIndex::new(report.source);
+        let index = &indexes[k];
         for d in report.diagnostics {
             // The first descriptor with the name wins, so a duplicated
             // RuleInfo cannot make two results of one rule disagree.
@@ -817,8 +867,8 @@ pub fn sarif(reports: &[FileReport], rules: &[RuleInfo]) -> String {
                 level: sarif_level(d.severity),
                 message: SarifMessage { text },
                 locations: vec![sarif_location(
-                    &uri,
-                    &index,
+                    uri,
+                    index,
                     report.source,
                     d.primary.span,
                     None,
@@ -829,7 +879,15 @@ pub fn sarif(reports: &[FileReport], rules: &[RuleInfo]) -> String {
                     .iter()
                     .enumerate()
                     .map(|(i, l)| {
-                        sarif_location(&uri, &index, report.source, l.span, Some(i), &l.message)
+                        // A related span in another file of the design
+                        // points into that file's artifact.
+                        let j = l
+                            .file
+                            .as_deref()
+                            .and_then(|f| reports.iter().position(|r| r.name == f))
+                            .unwrap_or(k);
+                        let (u, ix, src) = (&uris[j], &indexes[j], reports[j].source);
+                        sarif_location(u, ix, src, l.span, Some(i), &l.message)
                     })
                     .collect(),
                 properties,

@@ -165,7 +165,7 @@ pub fn load(root: &str, text: String, loader: &dyn Loader, rules: &ImportRules) 
         diagnostics: Vec::new(),
         stack: Vec::new(),
     };
-    let i = l.sources.add(normalize_display(root), text);
+    let i = l.sources.add(root.to_string(), text);
     l.visit(i);
     Loaded {
         sources: l.sources,
@@ -267,7 +267,12 @@ impl Loading<'_> {
             );
             return None;
         }
-        if let Some(j) = self.sources.files.iter().position(|f| f.name == path) {
+        if let Some(j) = self
+            .sources
+            .files
+            .iter()
+            .position(|f| normalize(&f.name) == path)
+        {
             if let Some(pos) = self.stack.iter().position(|&s| s == j) {
                 let mut chain: Vec<&str> = self.stack[pos..]
                     .iter()
@@ -336,6 +341,33 @@ impl Loading<'_> {
     }
 }
 
+/// Which of `files` (name, text) another of them imports directly, by
+/// name: the rest are a folder's designs (`archc check DIR`). Each file is
+/// parsed on its own; one that does not parse imports nothing.
+pub fn imported(files: &[(&str, &str)]) -> std::collections::BTreeSet<String> {
+    let mut out = std::collections::BTreeSet::new();
+    for (name, text) in files {
+        let (parsed, _) = syntax::parse(text);
+        let dir = parent(&normalize(name));
+        for item in &parsed.items {
+            if let ast::Item::Import(imp) = item {
+                let path = if imp.path.starts_with('/') {
+                    normalize(&imp.path)
+                } else {
+                    normalize(&join(&dir, &imp.path))
+                };
+                out.insert(path);
+            }
+        }
+    }
+    // Names compared as the loader would write them.
+    files
+        .iter()
+        .filter(|(n, _)| out.contains(&normalize(n)))
+        .map(|(n, _)| n.to_string())
+        .collect()
+}
+
 /// The path's folder (`a/b` for `a/b/c.arch`, empty for `c.arch`).
 fn parent(path: &str) -> String {
     match path.rfind('/') {
@@ -381,12 +413,6 @@ pub fn normalize(path: &str) -> String {
     } else {
         joined
     }
-}
-
-/// The root's name as shown: as given, with `./` and `a/../` folded.
-fn normalize_display(path: &str) -> String {
-    let n = normalize(path);
-    if n.is_empty() { path.to_string() } else { n }
 }
 
 #[cfg(test)]

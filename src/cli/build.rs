@@ -53,7 +53,7 @@ pub fn run(args: Args) -> u8 {
         TargetArg::Terraform => Target::Terraform,
         TargetArg::Kubernetes => Target::Kubernetes,
     };
-    let (input, model) = match inputs::compile_one(&args.file) {
+    let (input, _, model) = match inputs::compile_one(&args.file) {
         Ok(x) => x,
         Err(code) => return code,
     };

@@ -3,9 +3,8 @@
 use super::{Common, EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, Format, inputs};
 use archc::diagnostic::{Diagnostic, Severity};
 use archc::render::{self, FileReport};
-use archc::rules::config::Config;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -48,7 +47,7 @@ pub fn run(args: Args) -> u8 {
         eprintln!("error: {e}");
     }
     let explicit = match &args.config {
-        Some(p) => match load_config(p) {
+        Some(p) => match inputs::load_config(p) {
             Ok(c) => Some(c),
             Err(e) => {
                 eprintln!("error: {e}");
@@ -76,10 +75,13 @@ pub fn run(args: Args) -> u8 {
     let today = super::today();
     let mut results = Vec::new();
     let mut config_errors = false;
-    for input in &inputs {
+    // A folder's designs are the files no other file below it imports; the
+    // imported ones are checked through the designs that import them.
+    let libraries = inputs::imported(&inputs.iter().map(|i| i.path.clone()).collect::<Vec<_>>());
+    for input in inputs.iter().filter(|i| !libraries.contains(&i.path)) {
         let config = match &explicit {
             Some(c) => c.clone(),
-            None => match discover_config(&input.path) {
+            None => match inputs::config_for(&input.path) {
                 Ok(c) => c,
                 Err(e) => {
                     eprintln!("error: {e}");
@@ -88,23 +90,24 @@ pub fn run(args: Args) -> u8 {
                 }
             },
         };
-        let options = archc::BuildOptions {
-            default_name: inputs::stem(&input.path),
-            assumptions: config.assumptions.clone(),
-        };
-        let (text, compiled) =
-            archc::check_with_overrides(&input.source, &options, &args.sets, &config, &today);
+        let (sources, compiled) = inputs::compile(input, &config, &args.sets, Some(&today));
         let compile_failed = compiled.model.is_none();
-        let mut diagnostics = compiled.diagnostics;
+        // Each finding is reported in the file that holds it, and the
+        // baseline is keyed by that file.
+        let mut split = sources.split(&compiled.diagnostics);
         if let Some(b) = &baseline {
-            b.filter(&input.name, &mut diagnostics);
+            for (file, diags) in sources.files.iter().zip(&mut split) {
+                b.filter(&file.name, diags);
+            }
         }
-        results.push(Checked {
-            name: input.name.clone(),
-            source: text,
-            diagnostics,
-            compile_failed,
-        });
+        for (i, (file, diagnostics)) in sources.files.into_iter().zip(split).enumerate() {
+            results.push(Checked {
+                name: file.name,
+                source: file.text,
+                diagnostics,
+                compile_failed: compile_failed && i == 0,
+            });
+        }
     }
     if let Some(path) = &args.write_baseline {
         let b = Baseline::record(
@@ -167,23 +170,6 @@ pub fn run(args: Args) -> u8 {
         d.severity == Severity::Error || (deny_warnings && d.severity == Severity::Warning)
     });
     if failing { EXIT_FINDINGS } else { EXIT_OK }
-}
-
-fn load_config(path: &Path) -> Result<Config, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
-    Config::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
-}
-
-/// `archc.toml` next to the design, when there is one.
-fn discover_config(design: &Path) -> Result<Config, String> {
-    let dir = design.parent().unwrap_or(Path::new("."));
-    let candidate = dir.join("archc.toml");
-    if candidate.is_file() {
-        load_config(&candidate)
-    } else {
-        Ok(Config::default())
-    }
 }
 
 /// Findings recorded by `--write-baseline`: counted per (file, rule,

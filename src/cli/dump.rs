@@ -14,7 +14,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> u8 {
-    let (_, model) = match inputs::compile_one(&args.file) {
+    let (_, _, model) = match inputs::compile_one(&args.file) {
         Ok(x) => x,
         Err(code) => return code,
     };

@@ -9,7 +9,7 @@
 use super::{EXIT_INPUT, EXIT_OK, inputs};
 use archc::estimate::report::{self, Source};
 use archc::estimate::shards::PlacementCache;
-use archc::render::{self, FileReport};
+use archc::render;
 use clap::ValueEnum;
 use std::path::PathBuf;
 
@@ -51,17 +51,17 @@ pub fn run(args: Args) -> u8 {
     let Some(input) = inputs::load_one(&args.file) else {
         return EXIT_INPUT;
     };
-    let options = archc::BuildOptions {
-        default_name: inputs::stem(&input.path),
-        ..Default::default()
+    let config = match inputs::config_for(&input.path) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_INPUT;
+        }
     };
-    let (text, compiled) = archc::compile_with_overrides(&input.source, &options, &args.sets);
+    let (sources, compiled) = inputs::compile(&input, &config, &args.sets, None);
     let Some(model) = compiled.model else {
-        let reports = [FileReport {
-            name: &input.name,
-            source: &text,
-            diagnostics: &compiled.diagnostics,
-        }];
+        let split = sources.split(&compiled.diagnostics);
+        let reports = inputs::reports(&sources, &split);
         match args.format {
             EstimateFormat::Json => super::emit(&render::json(&reports)),
             EstimateFormat::Human => eprint!(

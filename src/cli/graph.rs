@@ -2,7 +2,7 @@
 //! model as a diagram, coloured by the checker's findings.
 
 use super::{EXIT_INPUT, EXIT_OK, inputs};
-use archc::render::{self, FileReport};
+use archc::render;
 use std::path::PathBuf;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -34,25 +34,23 @@ pub fn run(args: Args) -> u8 {
     let Some(input) = inputs::load_one(&args.file) else {
         return EXIT_INPUT;
     };
-    let options = archc::BuildOptions {
-        default_name: inputs::stem(&input.path),
-        ..Default::default()
+    let config = match inputs::config_for(&input.path) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_INPUT;
+        }
     };
-    let checked = archc::check(
-        &input.source,
-        &options,
-        &Default::default(),
-        &super::today(),
-    );
+    let (sources, checked) = inputs::compile(&input, &config, &[], Some(&super::today()));
     let Some(model) = checked.model else {
-        let reports = [FileReport {
-            name: &input.name,
-            source: &input.source,
-            diagnostics: &checked.diagnostics,
-        }];
+        let split = sources.split(&checked.diagnostics);
         eprint!(
             "{}",
-            render::human(&reports, false, super::terminal_width())
+            render::human(
+                &inputs::reports(&sources, &split),
+                false,
+                super::terminal_width()
+            )
         );
         return EXIT_INPUT;
     };

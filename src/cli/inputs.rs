@@ -4,6 +4,9 @@
 
 use archc::codes::Code;
 use archc::diagnostic::{Diagnostic, Span};
+use archc::render::FileReport;
+use archc::rules::config::Config;
+use archc::sources::{ImportRules, SourceMap};
 use std::path::{Path, PathBuf};
 
 /// A path that could not be used: its message, and for `check`'s
@@ -167,28 +170,151 @@ pub fn load_one(path: &Path) -> Option<Input> {
 
 /// Loads and compiles one design. On failure the reasons are printed (the
 /// compile diagnostics rendered for a person) and the exit code returned.
-pub fn compile_one(path: &Path) -> Result<(Input, archc::Model), u8> {
+pub fn compile_one(path: &Path) -> Result<(Input, SourceMap, archc::Model), u8> {
     let input = load_one(path).ok_or(super::EXIT_INPUT)?;
-    let options = archc::BuildOptions {
-        default_name: stem(&input.path),
-        ..Default::default()
+    let config = match config_for(&input.path) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Err(super::EXIT_INPUT);
+        }
     };
-    let compiled = archc::compile(&input.source, &options);
+    let (sources, compiled) = compile(&input, &config, &[], None);
     match compiled.model {
-        Some(model) => Ok((input, model)),
+        Some(model) => Ok((input, sources, model)),
         None => {
-            let reports = [archc::render::FileReport {
-                name: &input.name,
-                source: &input.source,
-                diagnostics: &compiled.diagnostics,
-            }];
+            let split = sources.split(&compiled.diagnostics);
             eprint!(
                 "{}",
-                archc::render::human(&reports, false, super::terminal_width())
+                archc::render::human(&reports(&sources, &split), false, super::terminal_width())
             );
             Err(super::EXIT_INPUT)
         }
     }
+}
+
+/// Reads a file a design imports, for the library's loader.
+pub fn read_import(path: &str) -> Result<String, String> {
+    match std::fs::read(path) {
+        Ok(bytes) => String::from_utf8(bytes).map_err(|e| {
+            format!(
+                "invalid UTF-8 at byte {}: `.arch` files are UTF-8 text",
+                e.utf8_error().valid_up_to()
+            )
+        }),
+        Err(e) => Err(describe_io(&e)),
+    }
+}
+
+/// A path as the library names files: `/` as separator.
+fn slashed(path: &Path) -> String {
+    path.display().to_string().replace('\\', "/")
+}
+
+/// Where the imports of the design at `design` may lead: its folder, and
+/// the folders `[imports] roots` lists, relative to the folder of the
+/// `archc.toml` next to the design.
+pub fn import_rules(design: &Path, config: &Config) -> ImportRules {
+    let dir = design.parent().unwrap_or(Path::new(""));
+    ImportRules {
+        roots: config
+            .import_roots
+            .iter()
+            .map(|r| {
+                let r = Path::new(r);
+                if r.is_absolute() {
+                    slashed(r)
+                } else {
+                    slashed(&dir.join(r))
+                }
+            })
+            .collect(),
+        cwd: std::env::current_dir().ok().map(|d| slashed(&d)),
+    }
+}
+
+/// `archc.toml` next to the design, when there is one.
+pub fn config_for(design: &Path) -> Result<Config, String> {
+    let dir = design.parent().unwrap_or(Path::new("."));
+    let candidate = dir.join("archc.toml");
+    if candidate.is_file() {
+        load_config(&candidate)
+    } else {
+        Ok(Config::default())
+    }
+}
+
+/// Reads and parses an `archc.toml`.
+pub fn load_config(path: &Path) -> Result<Config, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    Config::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Compiles the design rooted at `input` with the files it imports, under
+/// `config` (its assumptions and import roots) and `--set` overrides; with
+/// `today`, the rules run too (as `archc check`).
+pub fn compile(
+    input: &Input,
+    config: &Config,
+    sets: &[String],
+    today: Option<&str>,
+) -> (SourceMap, archc::Compiled) {
+    let options = archc::BuildOptions {
+        default_name: stem(&input.path),
+        assumptions: config.assumptions.clone(),
+    };
+    let rules = import_rules(&input.path, config);
+    let source = input.source.clone();
+    match today {
+        Some(today) => archc::check_design(
+            &input.name,
+            source,
+            &read_import,
+            &rules,
+            &options,
+            sets,
+            config,
+            today,
+        ),
+        None => archc::compile_design(&input.name, source, &read_import, &rules, &options, sets),
+    }
+}
+
+/// One report per file of a design, each with the diagnostics located in
+/// it (`split` is [`SourceMap::split`] of the design's diagnostics).
+pub fn reports<'a>(sources: &'a SourceMap, split: &'a [Vec<Diagnostic>]) -> Vec<FileReport<'a>> {
+    sources
+        .files
+        .iter()
+        .zip(split)
+        .map(|(f, d)| FileReport {
+            name: &f.name,
+            source: &f.text,
+            diagnostics: d,
+        })
+        .collect()
+}
+
+/// The `.arch` files among `files` that another of them imports: a folder's
+/// designs are the rest (LANGUAGE.md §11). Unreadable files import nothing.
+pub fn imported(files: &[PathBuf]) -> std::collections::BTreeSet<PathBuf> {
+    let named: Vec<(String, String)> = files
+        .iter()
+        .map(|f| (slashed(f), std::fs::read_to_string(f).unwrap_or_default()))
+        .collect();
+    let imported = archc::sources::imported(
+        &named
+            .iter()
+            .map(|(n, t)| (n.as_str(), t.as_str()))
+            .collect::<Vec<_>>(),
+    );
+    files
+        .iter()
+        .zip(&named)
+        .filter(|(_, (n, _))| imported.contains(n))
+        .map(|(f, _)| f.clone())
+        .collect()
 }
 
 /// For a single-design verb given a folder: runs `one` on each `.arch`
@@ -211,6 +337,9 @@ pub fn each_design(path: &Path, header: bool, mut one: impl FnMut(PathBuf) -> u8
         return Some(super::EXIT_INPUT);
     }
     files.sort();
+    // A library another file imports is checked through that file.
+    let libraries = imported(&files);
+    files.retain(|f| !libraries.contains(f));
     // The exit codes rank as their numbers do: input errors (2) over
     // findings (1) over success (0).
     let mut worst = if errors.is_empty() {

@@ -4,7 +4,7 @@
 use super::{Common, EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, inputs};
 use archc::diagnostic::did_you_mean;
 use archc::figures::{Style, duration, number, percent, rate, tally};
-use archc::render::{self, FileReport};
+use archc::render;
 use archc::sim::report::Report;
 use archc::sim::{self, Options, RateMode};
 use std::io::IsTerminal;
@@ -139,31 +139,23 @@ pub fn run(args: Args) -> u8 {
     let Some(input) = inputs::load_one(&args.file) else {
         return EXIT_INPUT;
     };
-    let options = archc::BuildOptions {
-        default_name: inputs::stem(&input.path),
-        ..Default::default()
+    let config = match inputs::config_for(&input.path) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_INPUT;
+        }
     };
     // With `--report` the diagram is coloured by the checker's findings:
     // check once (compile, one estimate, the rules) and reuse its estimate
     // for every scenario's plan; without it, compiling is enough.
-    let (text, mut compiled) = if args.report.is_some() {
-        archc::check_with_overrides(
-            &input.source,
-            &options,
-            &args.sets,
-            &Default::default(),
-            &super::today(),
-        )
-    } else {
-        archc::compile_with_overrides(&input.source, &options, &args.sets)
-    };
+    let today = super::today();
+    let lint = args.report.is_some().then_some(today.as_str());
+    let (sources, mut compiled) = inputs::compile(&input, &config, &args.sets, lint);
     let estimate = compiled.estimate.take();
     let Some(model) = compiled.model else {
-        let reports = [FileReport {
-            name: &input.name,
-            source: &text,
-            diagnostics: &compiled.diagnostics,
-        }];
+        let split = sources.split(&compiled.diagnostics);
+        let reports = inputs::reports(&sources, &split);
         match args.format {
             SimFormat::Json => super::emit(&render::json(&reports)),
             SimFormat::Human => eprint!(

@@ -105,6 +105,7 @@ fn component(model: &Model, c: &Component) -> Value {
             .map(|d| model.datacenters[*d].name.as_str())
             .collect();
         m.insert("datacenters".into(), json!(dcs));
+        m.insert("origins".into(), origins(c));
         m.insert(
             "defaulted".into(),
             json!({
@@ -116,6 +117,22 @@ fn component(model: &Model, c: &Component) -> Value {
         );
     }
     v
+}
+
+/// Where each attribute of the component's kind got its value
+/// (LANGUAGE.md §11): `"own"` when written in the block, the template with
+/// its file and line, or `"default"`.
+fn origins(c: &Component) -> Value {
+    let mut m = serde_json::Map::new();
+    for name in super::build::allowed_attributes(c.kind) {
+        let v = match c.templated.get(name) {
+            Some(o) => json!({ "template": o.template, "file": o.file, "line": o.line }),
+            None if c.attribute_spans.contains_key(name) => json!("own"),
+            None => json!("default"),
+        };
+        m.insert(name.to_string(), v);
+    }
+    Value::Object(m)
 }
 
 fn edge(model: &Model, e: petgraph::graph::EdgeIndex) -> Option<Value> {

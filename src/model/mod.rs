@@ -462,11 +462,21 @@ pub struct Component {
     /// Where each written attribute is, for findings that point at one.
     #[serde(skip)]
     pub attribute_spans: BTreeMap<String, Span>,
-    /// The attributes whose value came from a template (LANGUAGE.md §11):
-    /// the template that set it and the attribute's span there.
+    /// The attributes whose value came from a template (LANGUAGE.md §11).
     #[serde(skip)]
-    pub templated: BTreeMap<String, (String, Span)>,
+    pub templated: BTreeMap<String, TemplateOrigin>,
     pub spec: KindSpec,
+}
+
+/// Where a templated attribute's value was written: the template, and the
+/// file and line of the attribute in it (filled in once the design's files
+/// are known; empty and 0 for a design compiled from one text).
+#[derive(Clone, Debug, PartialEq)]
+pub struct TemplateOrigin {
+    pub template: String,
+    pub span: Span,
+    pub file: String,
+    pub line: usize,
 }
 
 impl Component {

@@ -18,6 +18,10 @@ pub struct Config {
     pub rules: BTreeMap<String, Level>,
     /// `assumptions` defaults, in base units.
     pub assumptions: Vec<(String, f64)>,
+    /// `[imports] roots`: folders, relative to `archc.toml`'s folder (or
+    /// absolute), that imports may read outside the design's own folder
+    /// (LANGUAGE.md §11).
+    pub import_roots: Vec<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -90,9 +94,30 @@ impl Config {
                         config.assumptions.push((name.clone(), x));
                     }
                 }
+                "imports" => {
+                    let t = value
+                        .as_table()
+                        .ok_or("`imports` must be a table with `roots = [\"../platform\"]`")?;
+                    for (name, v) in t {
+                        if name != "roots" {
+                            return Err(format!(
+                                "unknown key `{name}` in [imports]; it has `roots`"
+                            ));
+                        }
+                        let list = v.as_array().ok_or(
+                            "`roots`: expected a list of folders such as [\"../platform\"]",
+                        )?;
+                        for r in list {
+                            let r = r
+                                .as_str()
+                                .ok_or("`roots`: expected folder names as strings")?;
+                            config.import_roots.push(r.to_string());
+                        }
+                    }
+                }
                 other => {
                     return Err(format!(
-                        "unknown section `{other}`; archc.toml has [rules] and [assumptions]"
+                        "unknown section `{other}`; archc.toml has [rules], [assumptions] and [imports]"
                     ));
                 }
             }

@@ -39,10 +39,10 @@ pub fn expand(file: &mut File) -> (Vec<Template>, Vec<Diagnostic>) {
     let mut decls: Vec<Declaration> = Vec::new();
     let mut others: HashMap<String, Span> = HashMap::new();
     for item in &file.items {
-        if let Item::Declaration(d) = item {
-            if d.kind.name != TEMPLATE {
-                others.entry(d.name.name.clone()).or_insert(d.name.span);
-            }
+        if let Item::Declaration(d) = item
+            && d.kind.name != TEMPLATE
+        {
+            others.entry(d.name.name.clone()).or_insert(d.name.span);
         }
     }
     let mut index: HashMap<String, usize> = HashMap::new();

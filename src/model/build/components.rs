@@ -25,12 +25,18 @@ impl Cx {
             .iter()
             .map(|(k, a)| (k.to_string(), a.span))
             .collect();
-        let templated: BTreeMap<String, (String, Span)> = attrs
+        let templated: BTreeMap<String, TemplateOrigin> = attrs
             .map
             .iter()
             .filter_map(|(k, a)| {
                 let via = a.via.as_ref()?;
-                Some((k.to_string(), (via.template.clone(), a.span)))
+                let origin = TemplateOrigin {
+                    template: via.template.clone(),
+                    span: a.span,
+                    file: String::new(),
+                    line: 0,
+                };
+                Some((k.to_string(), origin))
             })
             .collect();
         let name = d.name.name.clone();

@@ -92,7 +92,7 @@ fn own_attributes(kind: Kind) -> &'static [&'static str] {
     }
 }
 
-fn allowed_attributes(kind: Kind) -> Vec<&'static str> {
+pub(crate) fn allowed_attributes(kind: Kind) -> Vec<&'static str> {
     let mut v: Vec<&str> = match kind {
         Kind::Client | Kind::Dns => Vec::new(),
         _ => COMMON.to_vec(),
