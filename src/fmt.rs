@@ -19,6 +19,9 @@ pub fn format(source: &str) -> Result<String, Vec<Diagnostic>> {
     if diags.iter().any(|d| d.rule == "syntax") {
         return Err(diags);
     }
+    if let Some(hoisted) = hoist_imports(source, &file) {
+        return format(&hoisted);
+    }
     let mut f = Formatter {
         src: source,
         comments: &file.comments,
@@ -36,6 +39,71 @@ pub fn format(source: &str) -> Result<String, Vec<Diagnostic>> {
     // Comments after the last statement.
     f.leading(source.len(), "");
     Ok(f.out)
+}
+
+/// Imports come first (after the `system` line): an `import` written after
+/// other statements is moved up, with the comment lines directly above it.
+/// Returns the moved text, or `None` when every import is in place.
+fn hoist_imports(source: &str, file: &File) -> Option<String> {
+    let header = file
+        .items
+        .iter()
+        .take_while(|i| matches!(i, Item::System(_) | Item::Import(_)))
+        .count();
+    let late: Vec<Span> = file.items[header..]
+        .iter()
+        .filter_map(|i| match i {
+            Item::Import(imp) => Some(imp.span),
+            _ => None,
+        })
+        .collect();
+    if late.is_empty() {
+        return None;
+    }
+    let line_start = |at: usize| source[..at].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = |at: usize| source[at..].find('\n').map_or(source.len(), |i| at + i + 1);
+    // Each late import's lines: its own line and the comment lines right
+    // above it.
+    let mut ranges: Vec<(usize, usize)> = Vec::new();
+    for span in &late {
+        let mut start = line_start(span.start);
+        while start > 0 {
+            let prev = line_start(start - 1);
+            if source[prev..start].trim_start().starts_with('#') {
+                start = prev;
+            } else {
+                break;
+            }
+        }
+        ranges.push((start, line_end(span.end)));
+    }
+    let insert_at = match header {
+        0 => line_start(file.items[0].span().start),
+        n => line_end(file.items[n - 1].span().end),
+    };
+    // A blank line between the header and the moved imports.
+    let mut moved = String::from(if header > 0 { "\n" } else { "" });
+    for &(a, b) in &ranges {
+        moved.push_str(&source[a..b]);
+        if !moved.ends_with('\n') {
+            moved.push('\n');
+        }
+    }
+    let mut out = String::with_capacity(source.len() + 1);
+    let mut at = 0;
+    let mut inserted = false;
+    for &(a, b) in &ranges {
+        if !inserted && insert_at <= a {
+            out.push_str(&source[at..insert_at]);
+            out.push_str(&moved);
+            at = insert_at;
+            inserted = true;
+        }
+        out.push_str(&source[at..a]);
+        at = b;
+    }
+    out.push_str(&source[at..]);
+    Some(out)
 }
 
 /// Whether the text between two statements holds an empty line.

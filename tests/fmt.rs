@@ -125,3 +125,59 @@ fn check_mode_through_the_binary() {
         "a file with a syntax error is left untouched"
     );
 }
+
+#[test]
+fn imports_move_first_with_their_comments() {
+    let src = "system s\n\nservice web\n\n# the platform's datacenters\nimport \"p.arch\"\nweb -> db\nimport \"q.arch\"  # shared\n";
+    let once = archc::fmt::format(src).unwrap();
+    assert_eq!(
+        once,
+        "system s\n\n# the platform's datacenters\nimport \"p.arch\"\nimport \"q.arch\"  # shared\n\nservice web\n\nweb -> db\n"
+    );
+    assert_eq!(archc::fmt::format(&once).unwrap(), once);
+}
+
+#[test]
+fn a_design_is_formatted_with_the_files_it_imports() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("lib")).unwrap();
+    let main = dir.path().join("main.arch");
+    std::fs::write(
+        &main,
+        "system s\nimport \"lib/a.arch\"\nimport \"lib/b.arch\"\nclient   users\n",
+    )
+    .unwrap();
+    // b imports a too: a is formatted once.
+    std::fs::write(
+        dir.path().join("lib/a.arch"),
+        "template   t { timeout = 2s }\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("lib/b.arch"),
+        "import \"a.arch\"\nservice web :t\n",
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_archc"))
+        .args(["fmt", "main.arch"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "formatted main.arch\nformatted lib/a.arch\nformatted lib/b.arch\n"
+    );
+    let read = |p: &str| std::fs::read_to_string(dir.path().join(p)).unwrap();
+    assert_eq!(
+        read("main.arch"),
+        "system s\nimport \"lib/a.arch\"\nimport \"lib/b.arch\"\nclient users\n"
+    );
+    assert_eq!(read("lib/a.arch"), "template t { timeout = 2s }\n");
+    assert_eq!(read("lib/b.arch"), "import \"a.arch\"\nservice web : t\n");
+}

@@ -1,6 +1,9 @@
 //! `archc fmt FILE… [--check]`: rewrites files in the canonical layout
 //! (atomically), or with `--check` lists the files that would change and
 //! exits 1. A file with a syntax error is reported and left untouched.
+//! The files a design imports are formatted with it, each once however
+//! many designs import it; an import that cannot be read is `check`'s
+//! business, not a reason to leave the others unformatted.
 
 use super::{EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, inputs};
 use archc::render::{self, FileReport};
@@ -22,7 +25,35 @@ pub fn run(args: Args) -> u8 {
     }
     let mut failed = !errors.is_empty();
     let mut unformatted = false;
-    for input in &inputs {
+    let mut seen = std::collections::BTreeSet::new();
+    let mut files = Vec::new();
+    for input in inputs {
+        let config = inputs::config_for(&input.path).unwrap_or_default();
+        let rules = inputs::import_rules(&input.path, &config);
+        let loaded = archc::sources::load(
+            &input.name,
+            input.source.clone(),
+            &inputs::read_import,
+            &rules,
+        );
+        for (i, f) in loaded.sources.files.into_iter().enumerate() {
+            let key = archc::sources::normalize(&f.name);
+            if !seen.insert(key) {
+                continue;
+            }
+            let path = if i == 0 {
+                input.path.clone()
+            } else {
+                PathBuf::from(&f.name)
+            };
+            files.push(inputs::Input {
+                name: f.name,
+                path,
+                source: f.text,
+            });
+        }
+    }
+    for input in &files {
         match archc::fmt::format(&input.source) {
             Err(diags) => {
                 let reports = [FileReport {
