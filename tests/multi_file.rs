@@ -335,3 +335,34 @@ fn check_dir_checks_designs_and_their_libraries_through_them() {
     );
     assert_eq!(out.status.code(), Some(0));
 }
+
+#[test]
+fn a_suppression_above_a_templated_component_covers_it() {
+    // The attributes `front` takes from its template live in another file;
+    // they must not make the suppression below `front` look inside it.
+    let dir = Path::new(ROOT).join("tests/fixtures/multi/suppression-templated");
+    let doc = json(&archc(&["check", "--format", "json", "main.arch"], &dir));
+    let found: Vec<(String, String)> = doc["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["rule"].as_str().unwrap().into(),
+                d["component"].to_string(),
+            )
+        })
+        .collect();
+    assert!(
+        !found.iter().any(|(r, _)| r == "invalid-suppression"),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&("spof".into(), "\"front\"".into())),
+        "{found:?}"
+    );
+    assert!(
+        !found.contains(&("spof".into(), "\"front2\"".into())),
+        "{found:?}"
+    );
+}

@@ -31,7 +31,14 @@ pub fn collect(model: &Model) -> (Vec<Suppression>, Vec<Diagnostic>) {
         .components
         .iter()
         .filter_map(|c| {
-            let last = c.attribute_spans.values().map(|s| s.end).max()?;
+            // Attributes a template set are written in the template,
+            // perhaps in another file: only the block's own count.
+            let last = c
+                .attribute_spans
+                .iter()
+                .filter(|(name, _)| !c.templated.contains_key(*name))
+                .map(|(_, s)| s.end)
+                .max()?;
             Some(Span::new(c.name_span.start, last))
         })
         .collect();
