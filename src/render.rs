@@ -577,7 +577,15 @@ struct SarifRun<'a> {
     /// code-scanning services supply it as the checkout.
     #[serde(skip_serializing_if = "Option::is_none")]
     original_uri_base_ids: Option<SarifBaseIds>,
+    /// One artifact per file of the run, imported libraries included; each
+    /// location names its artifact by index.
+    artifacts: Vec<SarifArtifact>,
     results: Vec<SarifResult<'a>>,
+}
+
+#[derive(Serialize)]
+struct SarifArtifact {
+    location: SarifArtifactLocation,
 }
 
 #[derive(Serialize)]
@@ -680,6 +688,8 @@ struct SarifArtifactLocation {
     uri: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     uri_base_id: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    index: Option<usize>,
 }
 
 #[derive(Serialize)]
@@ -761,6 +771,7 @@ fn file_uri(name: &str) -> (String, Option<&'static str>) {
 
 fn sarif_location(
     (uri, base): &(String, Option<&'static str>),
+    artifact: usize,
     index: &LineIndex,
     source: &str,
     span: Span,
@@ -774,6 +785,7 @@ fn sarif_location(
             artifact_location: SarifArtifactLocation {
                 uri: uri.clone(),
                 uri_base_id: *base,
+                index: Some(artifact),
             },
             region: SarifRegion {
                 start_line: p.line,
@@ -828,6 +840,18 @@ pub fn sarif(reports: &[FileReport], rules: &[RuleInfo]) -> String {
     let indexes: Vec<LineIndex> = reports.iter().map(|r| LineIndex::new(r.source)).collect();
     let uris: Vec<(String, Option<&'static str>)> =
         reports.iter().map(|r| file_uri(r.name)).collect();
+    // A file checked through two designs is one artifact.
+    let mut artifacts: Vec<&(String, Option<&'static str>)> = Vec::new();
+    let artifact_of: Vec<usize> = uris
+        .iter()
+        .map(|u| match artifacts.iter().position(|a| *a == u) {
+            Some(i) => i,
+            None => {
+                artifacts.push(u);
+                artifacts.len() - 1
+            }
+        })
+        .collect();
     for (k, report) in reports.iter().enumerate() {
         let uri = &uris[k];
         relative |= uri.1.is_some();
@@ -868,6 +892,7 @@ pub fn sarif(reports: &[FileReport], rules: &[RuleInfo]) -> String {
                 message: SarifMessage { text },
                 locations: vec![sarif_location(
                     uri,
+                    artifact_of[k],
                     index,
                     report.source,
                     d.primary.span,
@@ -887,7 +912,7 @@ pub fn sarif(reports: &[FileReport], rules: &[RuleInfo]) -> String {
                             .and_then(|f| reports.iter().position(|r| r.name == f))
                             .unwrap_or(k);
                         let (u, ix, src) = (&uris[j], &indexes[j], reports[j].source);
-                        sarif_location(u, ix, src, l.span, Some(i), &l.message)
+                        sarif_location(u, artifact_of[j], ix, src, l.span, Some(i), &l.message)
                     })
                     .collect(),
                 properties,
@@ -914,6 +939,16 @@ pub fn sarif(reports: &[FileReport], rules: &[RuleInfo]) -> String {
                     },
                 },
             }),
+            artifacts: artifacts
+                .into_iter()
+                .map(|(uri, base)| SarifArtifact {
+                    location: SarifArtifactLocation {
+                        uri: uri.clone(),
+                        uri_base_id: *base,
+                        index: None,
+                    },
+                })
+                .collect(),
             results,
         }],
     };

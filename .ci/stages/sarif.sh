@@ -43,6 +43,11 @@ for design in examples/*.arch; do
   sarif_of "$name-absolute" "$root/$design"
 done
 sarif_of all-examples examples
+# Designs of several files: one artifact per file, related locations in
+# another file's artifact.
+sarif_of split-relative examples/split/photo-share.arch
+sarif_of split-absolute "$root/examples/split/photo-share.arch"
+sarif_of templated "$root/tests/fixtures/multi/suppression-templated/main.arch"
 
 failed=0
 for f in "$out"/*.sarif; do
