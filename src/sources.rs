@@ -113,11 +113,16 @@ impl SourceMap {
     /// Splits a design's diagnostics by the file that holds each primary
     /// span, with every span made local to its file. A related span in
     /// another file keeps its file's name in [`crate::diagnostic::Label::file`].
-    pub fn split(&self, diags: &[Diagnostic]) -> Vec<Vec<Diagnostic>> {
+    pub fn split(&self, diags: Vec<Diagnostic>) -> Vec<Vec<Diagnostic>> {
         let mut out = vec![Vec::new(); self.files.len().max(1)];
-        for d in diags {
+        // One file at base 0: nothing to move (a design of 100,000
+        // components has that many findings to leave where they are).
+        if self.files.len() <= 1 {
+            out[0] = diags;
+            return out;
+        }
+        for mut d in diags {
             let (i, primary) = self.locate(d.primary.span);
-            let mut d = d.clone();
             d.primary.span = primary;
             for r in &mut d.related {
                 let (j, local) = self.locate(r.span);
@@ -196,7 +201,25 @@ impl Loading<'_> {
             syntax::shift::diagnostic(d, base);
         }
         self.diagnostics.append(&mut diags);
-        self.file.comments.append(&mut parsed.comments);
+        if self.file.comments.is_empty() {
+            self.file.comments = std::mem::take(&mut parsed.comments);
+        } else {
+            self.file.comments.append(&mut parsed.comments);
+        }
+        // A file that imports nothing, first in the tree (a design of one
+        // file): its items are the tree, moved rather than copied one by one.
+        let plain = |i: &ast::Item| !matches!(i, ast::Item::Import(_) | ast::Item::System(_));
+        if self.file.items.is_empty()
+            && (i == 0 || parsed.items.iter().all(plain))
+            && !parsed
+                .items
+                .iter()
+                .any(|i| matches!(i, ast::Item::Import(_)))
+        {
+            self.file.items = parsed.items;
+            self.stack.pop();
+            return;
+        }
         for item in parsed.items {
             match item {
                 ast::Item::Import(imp) => {
@@ -346,7 +369,8 @@ impl Loading<'_> {
 /// parsed on its own; one that does not parse imports nothing.
 pub fn imported(files: &[(&str, &str)]) -> std::collections::BTreeSet<String> {
     let mut out = std::collections::BTreeSet::new();
-    for (name, text) in files {
+    // A file without the word imports nothing, and is not parsed.
+    for (name, text) in files.iter().filter(|(_, t)| t.contains("import")) {
         let (parsed, _) = syntax::parse(text);
         let dir = parent(&normalize(name));
         for item in &parsed.items {

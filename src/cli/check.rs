@@ -42,7 +42,7 @@ struct Checked {
 }
 
 pub fn run(args: Args) -> u8 {
-    let (inputs, load_errors) = inputs::load(&args.files);
+    let (mut inputs, load_errors) = inputs::load(&args.files);
     for e in &load_errors {
         eprintln!("error: {e}");
     }
@@ -78,7 +78,7 @@ pub fn run(args: Args) -> u8 {
     // A folder's designs are the files no other file below it imports; the
     // imported ones are checked through the designs that import them.
     let libraries = inputs::imported(&inputs.iter().map(|i| i.path.clone()).collect::<Vec<_>>());
-    for input in inputs.iter().filter(|i| !libraries.contains(&i.path)) {
+    for input in inputs.iter_mut().filter(|i| !libraries.contains(&i.path)) {
         let config = match &explicit {
             Some(c) => c.clone(),
             None => match inputs::config_for(&input.path) {
@@ -94,7 +94,7 @@ pub fn run(args: Args) -> u8 {
         let compile_failed = compiled.model.is_none();
         // Each finding is reported in the file that holds it, and the
         // baseline is keyed by that file.
-        let mut split = sources.split(&compiled.diagnostics);
+        let mut split = sources.split(compiled.diagnostics);
         if let Some(b) = &baseline {
             for (file, diags) in sources.files.iter().zip(&mut split) {
                 b.filter(&file.name, diags);

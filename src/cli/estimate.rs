@@ -48,7 +48,7 @@ pub fn run(args: Args) -> u8 {
     }) {
         return code;
     }
-    let Some(input) = inputs::load_one(&args.file) else {
+    let Some(mut input) = inputs::load_one(&args.file) else {
         return EXIT_INPUT;
     };
     let config = match inputs::config_for(&input.path) {
@@ -58,9 +58,9 @@ pub fn run(args: Args) -> u8 {
             return EXIT_INPUT;
         }
     };
-    let (sources, compiled) = inputs::compile(&input, &config, &args.sets, None);
+    let (sources, compiled) = inputs::compile(&mut input, &config, &args.sets, None);
     let Some(model) = compiled.model else {
-        let split = sources.split(&compiled.diagnostics);
+        let split = sources.split(compiled.diagnostics);
         let reports = inputs::reports(&sources, &split);
         match args.format {
             EstimateFormat::Json => super::emit(&render::json(&reports)),

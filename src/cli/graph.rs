@@ -31,7 +31,7 @@ pub fn run(args: Args) -> u8 {
     if args.file.is_dir() {
         return run_folder(args);
     }
-    let Some(input) = inputs::load_one(&args.file) else {
+    let Some(mut input) = inputs::load_one(&args.file) else {
         return EXIT_INPUT;
     };
     let config = match inputs::config_for(&input.path) {
@@ -41,9 +41,9 @@ pub fn run(args: Args) -> u8 {
             return EXIT_INPUT;
         }
     };
-    let (sources, checked) = inputs::compile(&input, &config, &[], Some(&super::today()));
+    let (sources, checked) = inputs::compile(&mut input, &config, &[], Some(&super::today()));
     let Some(model) = checked.model else {
-        let split = sources.split(&checked.diagnostics);
+        let split = sources.split(checked.diagnostics);
         eprint!(
             "{}",
             render::human(

@@ -171,7 +171,7 @@ pub fn load_one(path: &Path) -> Option<Input> {
 /// Loads and compiles one design. On failure the reasons are printed (the
 /// compile diagnostics rendered for a person) and the exit code returned.
 pub fn compile_one(path: &Path) -> Result<(Input, SourceMap, archc::Model), u8> {
-    let input = load_one(path).ok_or(super::EXIT_INPUT)?;
+    let mut input = load_one(path).ok_or(super::EXIT_INPUT)?;
     let config = match config_for(&input.path) {
         Ok(c) => c,
         Err(e) => {
@@ -179,11 +179,11 @@ pub fn compile_one(path: &Path) -> Result<(Input, SourceMap, archc::Model), u8> 
             return Err(super::EXIT_INPUT);
         }
     };
-    let (sources, compiled) = compile(&input, &config, &[], None);
+    let (sources, compiled) = compile(&mut input, &config, &[], None);
     match compiled.model {
         Some(model) => Ok((input, sources, model)),
         None => {
-            let split = sources.split(&compiled.diagnostics);
+            let split = sources.split(compiled.diagnostics);
             eprint!(
                 "{}",
                 archc::render::human(&reports(&sources, &split), false, super::terminal_width())
@@ -255,7 +255,7 @@ pub fn load_config(path: &Path) -> Result<Config, String> {
 /// `config` (its assumptions and import roots) and `--set` overrides; with
 /// `today`, the rules run too (as `archc check`).
 pub fn compile(
-    input: &Input,
+    input: &mut Input,
     config: &Config,
     sets: &[String],
     today: Option<&str>,
@@ -265,7 +265,9 @@ pub fn compile(
         assumptions: config.assumptions.clone(),
     };
     let rules = import_rules(&input.path, config);
-    let source = input.source.clone();
+    // The text moves into the design's source map: a 100,000-component
+    // file is held once.
+    let source = std::mem::take(&mut input.source);
     match today {
         Some(today) => archc::check_design(
             &input.name,
@@ -299,6 +301,11 @@ pub fn reports<'a>(sources: &'a SourceMap, split: &'a [Vec<Diagnostic>]) -> Vec<
 /// The `.arch` files among `files` that another of them imports: a folder's
 /// designs are the rest (LANGUAGE.md §11). Unreadable files import nothing.
 pub fn imported(files: &[PathBuf]) -> std::collections::BTreeSet<PathBuf> {
+    // One file imports no other of the list (importing itself is a cycle,
+    // reported when it is compiled).
+    if files.len() < 2 {
+        return Default::default();
+    }
     let named: Vec<(String, String)> = files
         .iter()
         .map(|f| (slashed(f), std::fs::read_to_string(f).unwrap_or_default()))

@@ -136,7 +136,7 @@ pub fn run(args: Args) -> u8 {
     }) {
         return code;
     }
-    let Some(input) = inputs::load_one(&args.file) else {
+    let Some(mut input) = inputs::load_one(&args.file) else {
         return EXIT_INPUT;
     };
     let config = match inputs::config_for(&input.path) {
@@ -151,10 +151,10 @@ pub fn run(args: Args) -> u8 {
     // for every scenario's plan; without it, compiling is enough.
     let today = super::today();
     let lint = args.report.is_some().then_some(today.as_str());
-    let (sources, mut compiled) = inputs::compile(&input, &config, &args.sets, lint);
+    let (sources, mut compiled) = inputs::compile(&mut input, &config, &args.sets, lint);
     let estimate = compiled.estimate.take();
     let Some(model) = compiled.model else {
-        let split = sources.split(&compiled.diagnostics);
+        let split = sources.split(compiled.diagnostics);
         let reports = inputs::reports(&sources, &split);
         match args.format {
             SimFormat::Json => super::emit(&render::json(&reports)),

@@ -36,6 +36,12 @@ pub struct Template {
 /// name that is a component, `duplicate-name`, `duplicate-attribute`.
 pub fn expand(file: &mut File) -> (Vec<Template>, Vec<Diagnostic>) {
     let mut diags = Vec::new();
+    let uses_templates = file.items.iter().any(
+        |i| matches!(i, Item::Declaration(d) if d.kind.name == TEMPLATE || !d.templates.is_empty()),
+    );
+    if !uses_templates {
+        return (Vec::new(), diags);
+    }
     let mut decls: Vec<Declaration> = Vec::new();
     let mut others: HashMap<String, Span> = HashMap::new();
     for item in &file.items {
