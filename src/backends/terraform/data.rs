@@ -1185,11 +1185,15 @@ impl Builder<'_> {
 
 /// What the terraform backend maps for a role, for error messages: "mysql
 /// and postgres to RDS, dynamodb to DynamoDB".
-pub(super) fn mapped(role: engines::Role) -> String {
+pub(crate) fn mapped(role: engines::Role) -> String {
     let mut groups: Vec<(&str, Vec<&str>)> = Vec::new();
     for e in engines::ENGINES.iter().filter(|e| e.serves(role)) {
-        let Some(service) = e.aws.map(Aws::service) else {
-            continue;
+        // A queue engine with no AWS service of its own gets SQS (see
+        // `queue`: Amazon MQ is not generated).
+        let service = match e.aws {
+            Some(aws) => aws.service(),
+            None if role == engines::Role::Queue => Aws::Sqs.service(),
+            None => continue,
         };
         match groups.iter_mut().find(|g| g.0 == service) {
             Some(g) => g.1.push(e.name),
