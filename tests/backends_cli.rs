@@ -357,3 +357,60 @@ fn one_datacenter_and_bad_input() {
     let o = archc(&["build", &ex, "--target", "nomad"], dir.path());
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
 }
+
+/// tests/fixtures/build/unknown-engines.arch: an engine the catalogue does
+/// not hold for its kind is a build error on every target (exit 2, no
+/// file written), naming the engine and what the target maps, with the
+/// nearest name where one is close.
+#[test]
+fn unknown_engines_are_build_errors_on_every_target() {
+    let dir = tempfile::tempdir().unwrap();
+    let design = format!(
+        "{}/tests/fixtures/build/unknown-engines.arch",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    for target in ["compose", "terraform", "kubernetes"] {
+        let o = archc(
+            &["build", &design, "--target", target, "-o", target],
+            dir.path(),
+        );
+        assert_eq!(o.status.code(), Some(2), "{target}: {}", text(&o));
+        assert!(!dir.path().join(target).exists(), "{target} wrote files");
+        let err = String::from_utf8_lossy(&o.stderr);
+        let lines: Vec<&str> = err.lines().filter(|l| l.starts_with("error: ")).collect();
+        assert_eq!(lines.len(), 4, "{target}: {err}");
+        let queues = if target == "terraform" {
+            "kafka to MSK, nats, rabbitmq and sqs to SQS"
+        } else {
+            "kafka, nats, rabbitmq and sqs"
+        };
+        let stores = if target == "terraform" {
+            "minio and s3 to S3"
+        } else {
+            "minio and s3"
+        };
+        for want in [
+            format!(
+                "queue `jobs`: engine `rabitmq` is not mapped by the {target} backend (it maps {queues}); did you mean `rabbitmq`?"
+            ),
+            format!(
+                "storage `files`: engine `ftp` is not mapped by the {target} backend (it maps {stores})"
+            ),
+            format!(
+                "queue `events`: engine `redis`, a cache engine, is not mapped by the {target} backend (it maps {queues})"
+            ),
+        ] {
+            assert!(
+                lines.contains(&format!("error: {want}").as_str()),
+                "{target}: missing {want:?} in\n{err}"
+            );
+        }
+        assert!(
+            lines.iter().any(
+                |l| l.starts_with("error: database `main`: engine `postgress`")
+                    && l.ends_with("; did you mean `postgres`?")
+            ),
+            "{target}: {err}"
+        );
+    }
+}

@@ -1044,3 +1044,104 @@ fn engines_the_target_does_not_map_are_refused_by_name() {
         "database `graph`: engine `neo4j` is not mapped by the kubernetes backend (it maps cassandra, dynamodb, mongodb, mysql, opensearch, postgres and redshift)"
     );
 }
+
+/// Cassandra and OpenSearch rewrite their configuration as they start
+/// (Cassandra's entrypoint edits `cassandra.yaml`; OpenSearch's security
+/// set-up writes certificates and `opensearch.yml`) and write logs: under
+/// the read-only root file system each gets a copy of the image's config
+/// folder on an emptyDir (made by an init container from the same image),
+/// emptyDirs for its logs and /tmp, and its data folder on the claim.
+#[test]
+fn cassandra_and_opensearch_get_the_writable_folders_they_start_with() {
+    let files = build_example(&backends_common::engines_design(), Target::Kubernetes);
+    let docs = documents(&files);
+    for (set, config, writes) in [
+        (
+            "timeline",
+            "/etc/cassandra",
+            ["/var/lib/cassandra", "/var/log/cassandra", "/tmp"],
+        ),
+        (
+            "search",
+            "/usr/share/opensearch/config",
+            [
+                "/usr/share/opensearch/data",
+                "/usr/share/opensearch/logs",
+                "/tmp",
+            ],
+        ),
+        (
+            "logs-shard-0",
+            "/usr/share/opensearch/config",
+            [
+                "/usr/share/opensearch/data",
+                "/usr/share/opensearch/logs",
+                "/tmp",
+            ],
+        ),
+    ] {
+        let pod = &find(&docs, "StatefulSet", set)["spec"]["template"]["spec"];
+        let c = &pod["containers"][0];
+        assert_eq!(
+            c["securityContext"]["readOnlyRootFilesystem"], true,
+            "{set}"
+        );
+        let mounts: BTreeMap<&str, &str> = c["volumeMounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| {
+                (
+                    m["mountPath"].as_str().unwrap(),
+                    m["name"].as_str().unwrap(),
+                )
+            })
+            .collect();
+        let volumes: BTreeMap<&str, &Value> = pod["volumes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| (v["name"].as_str().unwrap(), v))
+            .collect();
+        // The data folder on the claim, the rest on emptyDirs.
+        assert_eq!(mounts.get(writes[0]), Some(&"data"), "{set}");
+        for path in std::iter::once(config).chain(writes[1..].iter().copied()) {
+            let name = mounts
+                .get(path)
+                .unwrap_or_else(|| panic!("{set}: {path} is not writable"));
+            assert!(volumes[name]["emptyDir"].is_object(), "{set}: {path}");
+        }
+        assert_eq!(mounts[config], "config", "{set}");
+        // The init container copies the image's folder into the emptyDir
+        // before the server starts, itself on a read-only root.
+        let init = &pod["initContainers"][0];
+        assert_eq!(init["name"], "config", "{set}");
+        assert_eq!(init["image"], c["image"], "{set}");
+        assert_eq!(
+            init["command"],
+            serde_json::json!(["cp", "-R", format!("{config}/."), "/config-copy/"]),
+            "{set}"
+        );
+        assert_eq!(init["volumeMounts"][0]["name"], "config", "{set}");
+        assert_eq!(
+            init["volumeMounts"][0]["mountPath"], "/config-copy",
+            "{set}"
+        );
+        assert_eq!(
+            init["securityContext"]["readOnlyRootFilesystem"], true,
+            "{set}"
+        );
+    }
+    // Cassandra sizes its heap from the host's memory, not the pod's limit
+    // (2 GiB by default): it gets 1 GiB, and the young generation a quarter.
+    let c = &find(&docs, "StatefulSet", "timeline")["spec"]["template"]["spec"]["containers"][0];
+    assert_eq!(env_of(c, "MAX_HEAP_SIZE").unwrap()["value"], "1024M");
+    assert_eq!(env_of(c, "HEAP_NEWSIZE").unwrap()["value"], "256M");
+    assert_eq!(
+        c["resources"]["limits"]["memory"], "2048Mi",
+        "the heap is half the limit"
+    );
+    // Engines that write nothing at start but their data have no copy.
+    let pod = &find(&docs, "StatefulSet", "catalog")["spec"]["template"]["spec"];
+    assert!(pod["initContainers"].is_null());
+}

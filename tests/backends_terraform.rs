@@ -920,7 +920,19 @@ fn newly_mapped_engines_become_their_managed_aws_service_encrypted_and_logged() 
     );
 
     // Cassandra on Keyspaces: no security group (it is not in the VPC).
-    named(&blocks, "aws_keyspaces_keyspace", "timeline_eu");
+    // `cross_dc = async` over eu and us: one multi-Region keyspace, in
+    // eu, listing both regions; us has none of its own.
+    let ks = named(&blocks, "aws_keyspaces_keyspace", "timeline_eu");
+    let spec = inner(&ks.body, "replication_specification");
+    assert_eq!(
+        attr(spec, "replication_strategy").as_deref(),
+        Some("\"MULTI_REGION\"")
+    );
+    assert_eq!(
+        attr(spec, "region_list").as_deref(),
+        Some("[var.region_eu, var.region_us]")
+    );
+    assert_eq!(resources(&blocks, "aws_keyspaces_keyspace").len(), 1);
     assert!(
         resources(&blocks, "aws_security_group")
             .iter()
@@ -1020,6 +1032,10 @@ fn newly_mapped_engines_become_their_managed_aws_service_encrypted_and_logged() 
     for needle in [
         "\"CATALOG_SECRET_ARN=${aws_docdb_cluster.catalog_eu.master_user_secret[0].secret_arn}\"",
         "\"TIMELINE_KEYSPACE=${aws_keyspaces_keyspace.timeline_eu.name}\"",
+        // us's callers reach the same keyspace at us's endpoint, granted on
+        // its ARN there.
+        "\"TIMELINE_HOST=${format(\"cassandra.%s.amazonaws.com\", var.region_us)}\"",
+        "replace(aws_keyspaces_keyspace.timeline_eu.arn, var.region_eu, var.region_us)",
         "\"SEARCH_URL=${format(\"https://%s\", aws_opensearch_domain.search_eu.endpoint)}\"",
         "\"WAREHOUSE_HOST=${aws_redshift_cluster.warehouse_eu.dns_name}\"",
         "\"EVENTS_BOOTSTRAP_SERVERS=${aws_msk_cluster.events_eu.bootstrap_brokers_sasl_iam}\"",

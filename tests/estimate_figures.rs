@@ -480,3 +480,151 @@ fn datacenter_loss() {
         "a at max",
     );
 }
+
+// ─── Losing a zone ───────────────────────────────────────────────────────
+
+/// The figures of one copy with one zone lost.
+fn zone_fig<'a>(
+    m: &archc::model::Model,
+    e: &'a archc::estimate::Estimate,
+    zone: &str,
+    copy: &str,
+) -> &'a archc::estimate::zones::ZoneCopy {
+    let node = common::node(m, copy);
+    let loss = e
+        .zone_loss
+        .iter()
+        .find(|l| m.datacenters[l.datacenter].zone_name(l.zone) == zone)
+        .unwrap_or_else(|| panic!("no zone loss for `{zone}`"));
+    loss.copies
+        .iter()
+        .find(|f| f.node == node)
+        .unwrap_or_else(|| panic!("`{copy}` not in the loss of `{zone}`"))
+}
+
+/// tests/fixtures/estimate/zones.arch: instances spread `i mod zones`, the
+/// load stays in the datacenter, a single instance goes down with zone a,
+/// autoscaled copies refill only the slots outside the zone.
+#[test]
+fn zone_loss_of_services_and_a_single_instance() {
+    let src = std::fs::read_to_string("tests/fixtures/estimate/zones.arch").unwrap();
+    let (m, e) = estimate(&src);
+    // Only east has zones: three losses, a to c.
+    let names: Vec<String> = e
+        .zone_loss
+        .iter()
+        .map(|l| m.datacenters[l.datacenter].zone_name(l.zone))
+        .collect();
+    assert_eq!(names, ["east/a", "east/b", "east/c"]);
+    // web@east: 500/s at peak over 5 × 200/s. Zone a holds instances 0
+    // and 3: 3 left serve 600/s, 83.3%. Zone c holds instance 2 only: 4
+    // left serve 800/s, 62.5%.
+    let a = zone_fig(&m, &e, "east/a", "web@east");
+    assert_eq!((a.instances, a.instances_left), (5, 3));
+    exact(a.capacity_rps.unwrap(), 600.0, "web left after a");
+    exact(a.utilization, 500.0 / 600.0, "web after a");
+    exact(
+        a.utilization_at_max,
+        500.0 / 600.0,
+        "web fixed: at max the same",
+    );
+    let c = zone_fig(&m, &e, "east/c", "web@east");
+    assert_eq!(c.instances_left, 4);
+    exact(c.utilization, 500.0 / 800.0, "web after c");
+    // api@east autoscales 2..6 and runs 2 (500/s at 400/s, 62.5% under the
+    // 70% target). Zone a takes instance 0: the one left is at 125% until
+    // the autoscaler refills the slots outside a, 4 of 6 (1, 2, 4, 5):
+    // 500 / 1600 = 31.25%.
+    let api = zone_fig(&m, &e, "east/a", "api@east");
+    assert_eq!((api.instances, api.instances_left), (2, 1));
+    exact(api.utilization, 500.0 / 400.0, "api right after a");
+    exact(api.utilization_at_max, 500.0 / 1600.0, "api refilled");
+    // hot@east has one instance, in zone a: down with it, up with b.
+    assert!(zone_fig(&m, &e, "east/a", "hot@east").down());
+    assert!(!zone_fig(&m, &e, "east/b", "hot@east").down());
+    // orders@east: 3 shards × (primary + 1 replica), shard s's primary in
+    // zone s and its replica in zone s + 1. Zone a takes shard 0's primary
+    // (promoted: its replica in b) and shard 2's replica. Each member
+    // applies 1/3 of both datacenters' writes (cross_dc): 200/s × 1/3 at
+    // peak; reads go to the replicas: the cache passes half of east's 400/s
+    // at peak, 1/3 each. The promoted primary and shard 2's primary serve
+    // both, 133.3/s of 1000/s: 13.3%, as a replica did before.
+    let o = zone_fig(&m, &e, "east/a", "orders@east");
+    assert_eq!((o.instances, o.instances_left), (6, 4));
+    assert_eq!((o.shards_promoted, o.shards_without_primary), (1, 0));
+    close(o.utilization, 400.0 / 3.0 / 1000.0, 1e-3, "orders busiest");
+}
+
+/// Database members after a zone loss: reads for any member spread over
+/// the members left, a lost primary is promoted away only with automatic
+/// failover.
+#[test]
+fn zone_loss_of_database_members() {
+    let (m, e) = estimate(
+        "traffic { rate = 1000/s  reads = 60% }
+         datacenter east { zones = 3 }
+         client u
+         service app { replicas = 3  capacity = 1000/s }
+         database main { replicas = 2  read_from = any  capacity = 2000/s }
+         database logs { replicas = 1  failover = none  capacity = 2000/s }
+         u -> app -> main
+         app -> logs [write]",
+    );
+    // main: every member applies the 400/s of writes and takes a third of
+    // the 600/s of reads: 600 / 2000 = 30%. Losing zone a (the primary) a
+    // replica is promoted and the two left share the reads: 400 + 300 =
+    // 700/s, 35%.
+    exact(copy(&m, &e, "main@east").utilization, 0.3, "main normally");
+    let a = zone_fig(&m, &e, "east/a", "main@east");
+    assert_eq!((a.instances_left, a.shards_promoted), (2, 1));
+    exact(a.utilization, 0.35, "main after a");
+    exact(a.capacity_rps.unwrap(), 4000.0, "two members left");
+    // Losing zone b (a replica) needs no promotion and costs the same.
+    let b = zone_fig(&m, &e, "east/b", "main@east");
+    assert_eq!((b.instances_left, b.shards_promoted), (2, 0));
+    exact(b.utilization, 0.35, "main after b");
+    // logs: failover = none, so losing zone a leaves its one shard without
+    // a primary; the replica in b still applies 400/s, 20%.
+    let l = zone_fig(&m, &e, "east/a", "logs@east");
+    assert_eq!((l.instances_left, l.shards_without_primary), (1, 1));
+    exact(l.utilization, 0.2, "logs replica");
+    assert_eq!(
+        zone_fig(&m, &e, "east/c", "logs@east").shards_without_primary,
+        0
+    );
+    // app: 3 instances, one per zone: any zone leaves 2, 50%.
+    exact(
+        zone_fig(&m, &e, "east/b", "app@east").utilization,
+        0.5,
+        "app",
+    );
+}
+
+/// No zone-loss figures without zones, nor for a managed service, which
+/// is redundant across zones inside its provider.
+#[test]
+fn zone_loss_needs_zones_and_skips_managed() {
+    let (_, e) = estimate(
+        "traffic { rate = 100/s }
+         datacenter east { }
+         client u
+         service app { replicas = 2 }
+         u -> app",
+    );
+    assert!(e.zone_loss.is_empty());
+    let (m, e) = estimate(
+        "traffic { rate = 100/s }
+         datacenter east { zones = 2 }
+         client u
+         service app { replicas = 2 }
+         database kv { engine = dynamodb }
+         u -> app -> kv",
+    );
+    assert_eq!(e.zone_loss.len(), 2);
+    let kv = common::node(&m, "kv@east");
+    assert!(
+        e.zone_loss
+            .iter()
+            .all(|l| l.copies.iter().all(|f| f.node != kv))
+    );
+}

@@ -514,6 +514,41 @@ fn losing_a_zone_takes_its_instances_and_promotes_away_from_it() {
     assert_eq!(late, 0);
 }
 
+/// A managed service is redundant across zones inside its provider: a
+/// zone's loss takes none of it (as the estimator's zone-loss what-if has
+/// it), while the service in front loses its instance in the zone.
+#[test]
+fn losing_a_zone_spares_a_managed_service() {
+    let model = compile(
+        "
+traffic { rate = 200/s  reads = 50% }
+datacenter east { zones = 2 }
+client users
+lb front { replicas = 2  capacity = 10000/s }
+service web { replicas = 2  capacity = 500/s  latency = 5ms }
+database kv { engine = dynamodb }
+users -> front -> web -> kv
+scenario lose-a {
+  duration = 30s
+  at 10s fail east/a
+}
+",
+    );
+    let kv = node(&model, "kv", Some("east"));
+    let web = node(&model, "web", Some("east"));
+    let r = scenario_run(&model, "lose-a", 1);
+    let copy = |n: usize| r.copies.iter().find(|c| c.node == n).expect("copy");
+    assert_eq!(copy(kv).errors, 0, "kv is not lost with zone a");
+    // web: 2 for 10 s, 1 for 20 s.
+    assert!(
+        (copy(web).instances - 4.0 / 3.0).abs() < 0.05,
+        "{}",
+        copy(web).instances
+    );
+    let late: u64 = (15..29).map(|b| failed_in(&r, b)).sum();
+    assert_eq!(late, 0, "the web instance left carries everything");
+}
+
 #[test]
 fn zone_targets_are_checked_against_the_datacenter() {
     for (target, message) in [

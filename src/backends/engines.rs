@@ -159,6 +159,16 @@ pub struct Engine {
     /// temporary files): `emptyDir` volumes in Kubernetes, where the root
     /// file system is read-only.
     pub scratch: &'static [&'static str],
+    /// A folder of configuration the image ships and its start-up rewrites
+    /// in place (Cassandra's entrypoint edits `cassandra.yaml`;
+    /// OpenSearch's security set-up writes certificates into its
+    /// `config/` and appends to `opensearch.yml`, its keystore tool writes
+    /// `opensearch.keystore`). Kubernetes copies it into an `emptyDir` with
+    /// an init container and mounts the copy in its place, so the root
+    /// file system stays read-only.
+    pub config: Option<&'static str>,
+    /// Settings the server always takes from its environment.
+    pub env: &'static [(&'static str, &'static str)],
     /// What Terraform builds for it on AWS, if anything.
     pub aws: Option<Aws>,
 }
@@ -231,7 +241,14 @@ pub const ENGINES: &[Engine] = &[
         health: &["cqlsh", "-e", "describe keyspaces"],
         replication: Replication::Cluster,
         args: &[],
-        scratch: &["/tmp", "/opt/cassandra/logs"],
+        // `/opt/cassandra/logs` is the image's link to `/var/log/cassandra`.
+        scratch: &["/tmp", "/var/log/cassandra"],
+        config: Some("/etc/cassandra"),
+        // The image sizes its heap from the host's memory (`free`), not the
+        // container's limit, and touches all of it at start: 1 GiB, half of
+        // archc's default pod, with a quarter of it for the young
+        // generation. Both or neither must be set.
+        env: &[("MAX_HEAP_SIZE", "1024M"), ("HEAP_NEWSIZE", "256M")],
         aws: Some(Aws::Keyspaces),
     },
     Engine {
@@ -254,6 +271,8 @@ pub const ENGINES: &[Engine] = &[
         replication: Replication::Cluster,
         args: &[],
         scratch: &[],
+        config: None,
+        env: &[],
         aws: Some(Aws::DynamoDb),
     },
     Engine {
@@ -281,6 +300,8 @@ pub const ENGINES: &[Engine] = &[
         replication: Replication::Cluster,
         args: &[],
         scratch: &["/tmp", "/opt/kafka/logs"],
+        config: None,
+        env: &[],
         aws: Some(Aws::Msk { version: "3.6.0" }),
     },
     Engine {
@@ -304,6 +325,8 @@ pub const ENGINES: &[Engine] = &[
         replication: Replication::None,
         args: &[],
         scratch: &["/tmp"],
+        config: None,
+        env: &[],
         aws: Some(Aws::ElastiCache {
             engine: "memcached",
             version: "1.6.22",
@@ -331,6 +354,8 @@ pub const ENGINES: &[Engine] = &[
         replication: Replication::Cluster,
         args: &["server", "/data", "--certs-dir", "/tmp/certs"],
         scratch: &["/tmp"],
+        config: None,
+        env: &[],
         aws: Some(Aws::S3),
     },
     Engine {
@@ -351,6 +376,8 @@ pub const ENGINES: &[Engine] = &[
         replication: Replication::Cluster,
         args: &[],
         scratch: &["/tmp", "/data/configdb"],
+        config: None,
+        env: &[],
         aws: Some(Aws::DocumentDb {
             version: "5.0.0",
             family: "docdb5.0",
@@ -374,6 +401,8 @@ pub const ENGINES: &[Engine] = &[
         replication: Replication::MysqlGtid,
         args: &[],
         scratch: &["/tmp", "/var/run/mysqld"],
+        config: None,
+        env: &[],
         aws: Some(Aws::Rds {
             engine: "mysql",
             version: "8.4",
@@ -401,6 +430,8 @@ pub const ENGINES: &[Engine] = &[
         replication: Replication::Cluster,
         args: &["--jetstream", "--store_dir=/data", "--http_port=8222"],
         scratch: &["/tmp"],
+        config: None,
+        env: &[],
         aws: None,
     },
     Engine {
@@ -427,6 +458,8 @@ pub const ENGINES: &[Engine] = &[
         // The entrypoint passes `-E` settings on to the server.
         args: &["-Ediscovery.type=single-node"],
         scratch: &["/tmp", "/usr/share/opensearch/logs"],
+        config: Some("/usr/share/opensearch/config"),
+        env: &[],
         aws: Some(Aws::OpenSearch {
             version: "OpenSearch_2.17",
         }),
@@ -449,6 +482,8 @@ pub const ENGINES: &[Engine] = &[
         replication: Replication::PostgresStreaming,
         args: &[],
         scratch: &["/tmp", "/var/run/postgresql"],
+        config: None,
+        env: &[],
         aws: Some(Aws::Rds {
             engine: "postgres",
             version: "16",
@@ -473,6 +508,8 @@ pub const ENGINES: &[Engine] = &[
         replication: Replication::Cluster,
         args: &[],
         scratch: &["/tmp"],
+        config: None,
+        env: &[],
         aws: None,
     },
     Engine {
@@ -496,6 +533,8 @@ pub const ENGINES: &[Engine] = &[
         replication: Replication::RedisReplicaof,
         args: &[],
         scratch: &["/tmp"],
+        config: None,
+        env: &[],
         aws: Some(Aws::ElastiCache {
             engine: "redis",
             version: "7.1",
@@ -522,6 +561,8 @@ pub const ENGINES: &[Engine] = &[
         replication: Replication::Cluster,
         args: &[],
         scratch: &[],
+        config: None,
+        env: &[],
         aws: Some(Aws::Redshift),
     },
     Engine {
@@ -544,6 +585,8 @@ pub const ENGINES: &[Engine] = &[
         replication: Replication::Cluster,
         args: &[],
         scratch: &[],
+        config: None,
+        env: &[],
         aws: Some(Aws::S3),
     },
     Engine {
@@ -566,6 +609,8 @@ pub const ENGINES: &[Engine] = &[
         replication: Replication::Cluster,
         args: &[],
         scratch: &[],
+        config: None,
+        env: &[],
         aws: Some(Aws::Sqs),
     },
 ];

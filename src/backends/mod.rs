@@ -212,20 +212,14 @@ fn prepare_view(
     target: Target,
     options: &Options,
 ) -> Result<Rendering, Vec<BuildError>> {
+    if options.datacenter.is_some() && target != Target::Compose {
+        return Err(vec![BuildError::DatacenterNotApplicable]);
+    }
+    check_engines(&view, target)?;
     let jobs = match target {
         Target::Compose => compose::jobs(&view, options.datacenter.as_deref())?,
-        Target::Terraform => {
-            if options.datacenter.is_some() {
-                return Err(vec![BuildError::DatacenterNotApplicable]);
-            }
-            terraform::jobs(&view)?
-        }
-        Target::Kubernetes => {
-            if options.datacenter.is_some() {
-                return Err(vec![BuildError::DatacenterNotApplicable]);
-            }
-            kubernetes::jobs(&view)?
-        }
+        Target::Terraform => terraform::jobs(&view)?,
+        Target::Kubernetes => kubernetes::jobs(&view)?,
     };
     let env = environment(target, &options.overrides).map_err(|e| vec![e])?;
     Ok(Rendering {
@@ -233,6 +227,82 @@ fn prepare_view(
         head: header(&view.source, &view.system),
         jobs,
     })
+}
+
+/// A store whose engine the catalogue does not hold for its kind is
+/// refused by every target, naming the engine, listing the engines the
+/// catalogue holds for that kind and suggesting the nearest name, rather
+/// than mapped to a default (SQS, S3, MinIO) or handed an address nothing
+/// answers. An engine the catalogue holds that a target still cannot map
+/// is that target's own error.
+fn check_engines(view: &view::View, target: Target) -> Result<(), Vec<BuildError>> {
+    let unknown: Vec<BuildError> = view
+        .components
+        .iter()
+        .filter_map(|c| {
+            let role = match c.kind {
+                "database" => engines::Role::Database,
+                "cache" => engines::Role::Cache,
+                "queue" => engines::Role::Queue,
+                "storage" => engines::Role::Storage,
+                _ => return None,
+            };
+            let name = c.engine.as_deref()?;
+            if engines::lookup(name).is_some_and(|e| e.serves(role)) {
+                return None;
+            }
+            Some(BuildError::Unsupported {
+                component: format!("{} `{}`", c.kind, c.name),
+                message: unknown_engine(name, role, target),
+            })
+        })
+        .collect();
+    if unknown.is_empty() {
+        Ok(())
+    } else {
+        Err(unknown)
+    }
+}
+
+/// "engine `sqss` is not mapped by the compose backend (it maps kafka,
+/// nats, rabbitmq and sqs); did you mean `sqs`?" Terraform says which AWS
+/// service each name becomes.
+fn unknown_engine(name: &str, role: engines::Role, target: Target) -> String {
+    let known = match target {
+        Target::Terraform => terraform::mapped(role),
+        Target::Compose | Target::Kubernetes => engines::and_list(&engines::names_for(role)),
+    };
+    let spellings = engines::ENGINES
+        .iter()
+        .filter(|e| e.serves(role))
+        .flat_map(|e| std::iter::once(e.name).chain(e.aliases.iter().copied()));
+    let hint = match crate::diagnostic::did_you_mean(name, spellings) {
+        Some(near) => format!("; did you mean `{near}`?"),
+        None => String::new(),
+    };
+    // An engine the catalogue holds for another kind says so.
+    let elsewhere = match engines::lookup(name) {
+        Some(e) => format!(", a {} engine,", role_kinds(e.roles)),
+        None => String::new(),
+    };
+    format!(
+        "engine `{name}`{elsewhere} is not mapped by the {} backend (it maps {known}){hint}",
+        target.as_str(),
+    )
+}
+
+/// "queue" or "database or cache".
+fn role_kinds(roles: &[engines::Role]) -> String {
+    let names: Vec<&str> = roles
+        .iter()
+        .map(|r| match r {
+            engines::Role::Database => "database",
+            engines::Role::Cache => "cache",
+            engines::Role::Queue => "queue",
+            engines::Role::Storage => "storage",
+        })
+        .collect();
+    names.join(" or ")
 }
 
 /// The files of one build, each rendered on demand.
@@ -539,4 +609,33 @@ fn register_filters(env: &mut Environment<'static>) {
             escape::is_tf_expr,
         )
     });
+}
+
+#[cfg(test)]
+mod engine_tests {
+    use super::{Target, engines::Role, unknown_engine};
+
+    #[test]
+    fn an_unknown_engine_names_what_the_target_maps_and_the_nearest() {
+        assert_eq!(
+            unknown_engine("sqss", Role::Queue, Target::Compose),
+            "engine `sqss` is not mapped by the compose backend (it maps kafka, nats, rabbitmq and sqs); did you mean `sqs`?"
+        );
+        // Aliases are suggested as written.
+        assert!(
+            unknown_engine("elasticsaerch", Role::Database, Target::Kubernetes)
+                .ends_with("; did you mean `elasticsearch`?")
+        );
+        // Nothing close: no suggestion.
+        assert_eq!(
+            unknown_engine("ftp", Role::Storage, Target::Terraform),
+            "engine `ftp` is not mapped by the terraform backend (it maps minio and s3 to S3)"
+        );
+        // An engine of another kind says which.
+        assert!(
+            unknown_engine("memcached", Role::Queue, Target::Terraform).starts_with(
+                "engine `memcached`, a cache engine, is not mapped by the terraform backend (it maps kafka to MSK, nats, rabbitmq and sqs to SQS)"
+            )
+        );
+    }
 }

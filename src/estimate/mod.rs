@@ -13,6 +13,7 @@ pub mod queueing;
 pub mod report;
 pub mod shards;
 pub mod tail;
+pub mod zones;
 
 use crate::model::{Class, ComponentId, Copy, CopyEdgeKind, CrossDc, DcId, Kind, Model};
 use load::{Flows, PerClass, sum};
@@ -59,6 +60,25 @@ pub struct ShardEstimate {
     pub wait_s: f64,
     pub response_s: f64,
     pub p99_s: f64,
+    /// What the shard's members receive at peak, by who may serve it.
+    #[serde(skip)]
+    pub members: MemberLoads,
+}
+
+/// A shard's peak requests by the members that may serve them (§6): the
+/// writes every member applies, reads only the primary serves, reads for
+/// the replicas (the primary's when none is up) and reads any member
+/// serves. The zone-loss what-if ([`zones`]) spreads them over the members
+/// a lost zone leaves; with every member up, the primary receives
+/// `applied + primary + any / members` and each replica `applied +
+/// replicas / r + any / members`, the shard's stations. Without replicas
+/// every read is the primary's.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct MemberLoads {
+    pub applied_rps: f64,
+    pub primary_reads_rps: f64,
+    pub replica_reads_rps: f64,
+    pub any_reads_rps: f64,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -185,6 +205,9 @@ pub struct Estimate {
     pub storage_bytes_retained: Option<f64>,
     pub bandwidth: Option<Bandwidth>,
     pub dc_loss: Vec<DcLoss>,
+    /// Per zone of every datacenter with `zones` of 2 or more, in
+    /// datacenter then zone order: what losing it costs (§13).
+    pub zone_loss: Vec<zones::ZoneLoss>,
     pub flows: Flows,
     /// Queue messages loop without dying out.
     pub unbounded: bool,
@@ -343,6 +366,7 @@ pub fn estimate(model: &Model, cache: &mut PlacementCache) -> Estimate {
         storage_bytes_retained: None,
         bandwidth: None,
         dc_loss: Vec::new(),
+        zone_loss: Vec::new(),
         unbounded: flows.unbounded,
         flows,
         failure: Default::default(),
@@ -361,6 +385,7 @@ pub fn estimate(model: &Model, cache: &mut PlacementCache) -> Estimate {
             est.dc_loss.push(dc_loss(model, dc, entry, peak, cache));
         }
     }
+    est.zone_loss = zones::compute(model, &est);
     est.failure = failure::analyse(model, &est);
     est
 }
@@ -629,6 +654,20 @@ fn database_estimate(
         // A request's wait at the copy, a scatter-gather read counted at
         // every shard's share of the copy's requests like a keyed one.
         wait += s * shard_wait;
+        let members = if replicas > 0 {
+            MemberLoads {
+                applied_rps: s * applied * peak,
+                primary_reads_rps: (s * inflow.reads_primary + inflow.scatter_primary) * peak,
+                replica_reads_rps: (s * inflow.reads_replicas + inflow.scatter_replicas) * peak,
+                any_reads_rps: (s * inflow.reads_any + inflow.scatter_any) * peak,
+            }
+        } else {
+            MemberLoads {
+                applied_rps: s * applied * peak,
+                primary_reads_rps: to_primary * peak,
+                ..MemberLoads::default()
+            }
+        };
         e.shards.push(ShardEstimate {
             shard: sh.index,
             dedicated_key: sh.dedicated_key.clone(),
@@ -642,6 +681,7 @@ fn database_estimate(
             wait_s: shard_wait,
             response_s: shard_resp,
             p99_s: shard_p99,
+            members,
         });
     }
     // A scatter-gather read waits for its slowest shard (§13): the mean and

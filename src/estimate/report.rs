@@ -737,6 +737,7 @@ pub fn human(model: &Model, est: &Estimate, source: &Source) -> String {
         storage_section(model, est, &mut out);
         bandwidth_section(model, est, &mut out);
         dc_loss_section(model, est, &mut out);
+        zone_loss_section(model, est, &mut out);
     }
     assumptions_section(model, &mut out);
     out
@@ -852,6 +853,87 @@ fn bandwidth_section(model: &Model, est: &Estimate, out: &mut String) {
         }
         _ => out.push_str("egress: needs `traffic.payload` (the mean response size)\n\n"),
     }
+}
+
+/// Per zone lost: the three busiest copies of its datacenter, those it
+/// takes down, and the databases whose primaries move or go.
+fn zone_loss_section(model: &Model, est: &Estimate, out: &mut String) {
+    if est.zone_loss.is_empty() {
+        return;
+    }
+    out.push_str(
+        "losing a zone (its datacenter's load on the instances left; utilisation at the largest instance count outside the zone)\n",
+    );
+    for loss in &est.zone_loss {
+        let mut busiest: Vec<(f64, NodeIndex)> = loss
+            .copies
+            .iter()
+            .filter(|f| !f.down())
+            .filter(|f| {
+                model.components[model.graph[f.node].component]
+                    .capacity
+                    .value
+                    .is_some()
+            })
+            .map(|f| (f.utilization_at_max, f.node))
+            .collect();
+        busiest.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        let shown: Vec<String> = busiest
+            .iter()
+            .take(3)
+            .map(|(u, n)| {
+                let over = if *u >= 1.0 { " OVERLOADED" } else { "" };
+                let c = &model.components[model.graph[*n].component];
+                let u = mark(percent(*u, Report), capacity_assumed(c, est.copy(*n)));
+                format!("{} {u}{over}", model.copy_name(model.graph[*n]))
+            })
+            .collect();
+        let mut line = format!(
+            "  without {}: busiest {}",
+            model.datacenters[loss.datacenter].zone_name(loss.zone),
+            if shown.is_empty() {
+                "-".into()
+            } else {
+                shown.join(", ")
+            }
+        );
+        let down: Vec<String> = loss
+            .copies
+            .iter()
+            .filter(|f| f.down())
+            .map(|f| model.copy_name(model.graph[f.node]))
+            .collect();
+        if !down.is_empty() {
+            let _ = write!(line, "; down: {}", down.join(", "));
+        }
+        for f in loss.copies.iter().filter(|f| !f.down()) {
+            let name = model.copy_name(model.graph[f.node]);
+            let shards = |n: u32| {
+                if n == 1 {
+                    "1 shard".to_string()
+                } else {
+                    format!("{n} shards")
+                }
+            };
+            if f.shards_promoted > 0 {
+                let _ = write!(
+                    line,
+                    "; {name} promotes a replica for {}",
+                    shards(f.shards_promoted)
+                );
+            }
+            if f.shards_without_primary > 0 {
+                let _ = write!(
+                    line,
+                    "; {name} has no primary for {}",
+                    shards(f.shards_without_primary)
+                );
+            }
+        }
+        line.push('\n');
+        out.push_str(&line);
+    }
+    out.push('\n');
 }
 
 fn dc_loss_section(model: &Model, est: &Estimate, out: &mut String) {
@@ -1165,7 +1247,21 @@ impl serde::Serialize for JsonReport<'_> {
                 }
             })
         });
-        let mut m = s.serialize_map(Some(15))?;
+        let zone_loss = Lazy(|| {
+            est.zone_loss.iter().map(move |loss| {
+                let comps = Lazy(move || {
+                    loss.copies
+                        .iter()
+                        .map(move |fig| zone_loss_copy(model, fig))
+                });
+                ZoneLossJson {
+                    components: comps,
+                    datacenter: &model.datacenters[loss.datacenter].name,
+                    zone: model.datacenters[loss.datacenter].zone_name(loss.zone),
+                }
+            })
+        });
+        let mut m = s.serialize_map(Some(16))?;
         m.serialize_entry("assumptions", &assumptions_json(model))?;
         m.serialize_entry("availability", &num_avail(est.availability))?;
         m.serialize_entry("bandwidth", &bandwidth_json(est))?;
@@ -1181,8 +1277,45 @@ impl serde::Serialize for JsonReport<'_> {
         m.serialize_entry("system", &model.system)?;
         m.serialize_entry("traffic", &traffic_json(model, est))?;
         m.serialize_entry("version", &JSON_VERSION)?;
+        m.serialize_entry("zone_loss", &zone_loss)?;
         m.end()
     }
+}
+
+/// One zone-loss table; fields in alphabetical order.
+#[derive(serde::Serialize)]
+struct ZoneLossJson<'a, C: serde::Serialize> {
+    components: C,
+    datacenter: &'a str,
+    zone: String,
+}
+
+fn zone_loss_copy(model: &Model, fig: &super::zones::ZoneCopy) -> Value {
+    let copy = model.graph[fig.node];
+    let c = &model.components[copy.component];
+    let unlimited = c.capacity.value.is_none();
+    let util = |u: f64| {
+        if unlimited || !u.is_finite() {
+            Value::Null
+        } else {
+            num(u)
+        }
+    };
+    let mut v = json!({
+        "component": c.name,
+        "datacenter": dc_value(model, copy.dc),
+        "down": fig.down(),
+        "instances": fig.instances,
+        "instances_left": fig.instances_left,
+        "capacity_rps": opt(fig.capacity_rps),
+        "utilization": util(fig.utilization),
+        "utilization_at_max": util(fig.utilization_at_max),
+    });
+    if c.database().is_some() {
+        v["shards_promoted"] = json!(fig.shards_promoted);
+        v["shards_without_primary"] = json!(fig.shards_without_primary);
+    }
+    v
 }
 
 /// One datacenter-loss table; fields in alphabetical order.

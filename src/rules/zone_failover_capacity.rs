@@ -3,7 +3,10 @@ use super::overload::{capacity_related, span_of};
 use super::{Context, Rule};
 use crate::declare_rule;
 use crate::diagnostic::Diagnostic;
-use crate::model::{Kind, instances_in_zone};
+use crate::estimate::zones::{ZoneCopy, ZoneLoss, instances_to_survive};
+use crate::model::Kind;
+use petgraph::graph::NodeIndex;
+use std::collections::BTreeMap;
 
 declare_rule! {
     /// ## What it flags
@@ -17,7 +20,9 @@ declare_rule! {
     /// copy with one instance is `spof`'s. Databases are left out (a lost
     /// zone costs a database a primary or replicas, which failover and
     /// `spof` judge), as are autoscaled copies, whose autoscaler replaces
-    /// the lost instances in the surviving zones.
+    /// the lost instances in the surviving zones. The figures are the
+    /// estimator's zone-loss what-if (`archc estimate`, "losing a zone"),
+    /// and the zone judged is each copy's worst.
     ///
     /// ## Why it matters
     /// Zones are bought for the day one of them fails. On that day the
@@ -45,43 +50,52 @@ declare_rule! {
 impl Rule for ZoneFailoverCapacity {
     fn check(&self, cx: &Context, out: &mut Vec<Diagnostic>) {
         let m = cx.model;
-        for ce in &cx.estimate.copies {
-            let Some(dc) = ce.copy.dc else { continue };
-            let datacenter = &m.datacenters[dc];
-            let zones = datacenter.zones.value;
-            let comp = &m.components[ce.copy.component];
-            if zones < 2
-                || comp.kind == Kind::Database
-                || comp.autoscale.is_some()
-                || comp.provider_scaled()
-                || ce.utilization >= 1.0
-            {
-                continue;
+        let est = cx.estimate;
+        // The worst zone of each copy the rule judges (the first of equally
+        // bad ones, zone `a` under even spread), from the estimator's
+        // zone-loss what-ifs.
+        let mut worst: BTreeMap<NodeIndex, (&ZoneLoss, &ZoneCopy)> = BTreeMap::new();
+        for loss in &est.zone_loss {
+            for fig in &loss.copies {
+                let ce = est.copy(fig.node);
+                let comp = &m.components[ce.copy.component];
+                if comp.kind == Kind::Database
+                    || comp.autoscale.is_some()
+                    || ce.utilization >= 1.0
+                    || ce.capacity_rps.is_none()
+                    || fig.instances < 2
+                    || fig.down()
+                    || fig.utilization < 1.0
+                {
+                    continue;
+                }
+                let e = worst.entry(fig.node).or_insert((loss, fig));
+                if fig.utilization > e.1.utilization {
+                    *e = (loss, fig);
+                }
             }
-            let Some(capacity) = ce.capacity_rps else {
+        }
+        for (node, (loss, fig)) in worst {
+            let ce = est.copy(node);
+            let comp = &m.components[ce.copy.component];
+            let Some(per_instance) = comp.capacity.value else {
                 continue;
             };
-            let n = ce.instances;
-            let lost = instances_in_zone(n, zones, 0);
-            let left = n - lost;
-            if left == 0 || n < 2 {
-                continue;
-            }
-            let after = ce.peak_rps / (capacity * f64::from(left) / f64::from(n));
-            if after < 1.0 {
-                continue;
-            }
-            let zone = datacenter.zone_name(0);
+            let datacenter = &m.datacenters[loss.datacenter];
+            let zones = datacenter.zones.value;
+            let zone = datacenter.zone_name(loss.zone);
             let copy = m.copy_name(ce.copy);
+            let (n, left) = (fig.instances, fig.instances_left);
             let d = Diagnostic::new(
                 Self::INFO.name,
                 Self::INFO.severity,
                 span_of(comp),
                 format!(
-                    "losing zone `{zone}` takes {lost} of `{copy}`'s {n} instances: the {left} left serve {} against its peak of {}, {} utilisation",
-                    rate(capacity * f64::from(left) / f64::from(n)),
+                    "losing zone `{zone}` takes {} of `{copy}`'s {n} instances: the {left} left serve {} against its peak of {}, {} utilisation",
+                    n - left,
+                    rate(fig.capacity_rps.unwrap_or(0.0)),
                     rate(ce.peak_rps),
-                    pct(after)
+                    pct(fig.utilization)
                 ),
             )
             .label(format!("{n} instances over {zones} zones"))
@@ -89,32 +103,10 @@ impl Rule for ZoneFailoverCapacity {
             .help(format!(
                 "give `{}` {} instances or more, or let it autoscale",
                 comp.name,
-                needed(ce.peak_rps, capacity / f64::from(n), zones)
+                instances_to_survive(ce.peak_rps, per_instance, zones)
             ))
             .component(&comp.name);
             out.push(capacity_related(comp, d));
         }
-    }
-}
-
-/// The fewest instances `n` whose survivors of a zone's loss, n − ⌈n /
-/// zones⌉, carry `peak` below 100% at `per_instance` each.
-fn needed(peak: f64, per_instance: f64, zones: u32) -> u32 {
-    (2..=10_000)
-        .find(|&n| f64::from(n - instances_in_zone(n, zones, 0)) * per_instance > peak)
-        .unwrap_or(10_000)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::needed;
-
-    #[test]
-    fn the_fewest_instances_that_survive_a_zone() {
-        // 500/s at 200/s an instance over 3 zones: 4 leaves 2 (400/s), 5
-        // leaves 3 (600/s).
-        assert_eq!(needed(500.0, 200.0, 3), 5);
-        // Over 2 zones half is lost: 6 leaves 3 (600/s).
-        assert_eq!(needed(500.0, 200.0, 2), 6);
     }
 }

@@ -868,13 +868,18 @@ impl Builder<'_> {
                 let mut acts = Vec::new();
                 for &n in &self.plan.dc_nodes[*dc] {
                     let node = &self.plan.nodes[n as usize];
+                    // A managed service is redundant across zones inside
+                    // its provider, as the estimator's zone-loss what-if
+                    // has it: a zone takes none of it.
+                    if model.components[node.component].provider_scaled() {
+                        continue;
+                    }
                     match node.exec {
                         // A copy without instance slots of its own goes
                         // down with the zone only when all its instances
                         // live there.
                         Exec::Pass | Exec::Delay(_) => {
-                            let c = &model.components[node.component];
-                            let all = c.max_instances();
+                            let all = model.components[node.component].max_instances();
                             if zones > 1 && instances_in_zone(all, zones, *zone) < all {
                                 continue;
                             }

@@ -358,6 +358,9 @@ impl Builder<'_> {
             if let Some((k, v)) = e.user_env {
                 p.environment.push(env(k.into(), v));
             }
+            for (k, v) in e.env {
+                p.environment.push(env((*k).into(), *v));
+            }
             if !e.args.is_empty() {
                 p.command = Some(e.args.iter().map(|a| (*a).to_string()).collect());
             }

@@ -199,44 +199,8 @@ fn check_shards(view: &View) -> Result<(), Vec<BuildError>> {
     }
 }
 
-/// A store whose engine the catalogue does not hold for its kind is
-/// refused, naming the engine and what this target maps, rather than
-/// handing its callers an address nothing answers.
-fn check_engines(view: &View) -> Result<(), Vec<BuildError>> {
-    let unknown: Vec<BuildError> = view
-        .components
-        .iter()
-        .filter_map(|c| {
-            let role = match c.kind {
-                "database" => engines::Role::Database,
-                "cache" => engines::Role::Cache,
-                "queue" => engines::Role::Queue,
-                "storage" => engines::Role::Storage,
-                _ => return None,
-            };
-            let name = c.engine.as_deref()?;
-            if engines::lookup(name).is_some_and(|e| e.serves(role)) {
-                return None;
-            }
-            Some(BuildError::Unsupported {
-                component: format!("{} `{}`", c.kind, c.name),
-                message: format!(
-                    "engine `{name}` is not mapped by the kubernetes backend (it maps {})",
-                    engines::and_list(&engines::names_for(role))
-                ),
-            })
-        })
-        .collect();
-    if unknown.is_empty() {
-        Ok(())
-    } else {
-        Err(unknown)
-    }
-}
-
 /// Files of the kubernetes target.
 pub(crate) fn jobs(view: &View) -> Result<Vec<Job>, Vec<BuildError>> {
-    check_engines(view)?;
     check_shards(view)?;
     let conns = network::connections(view);
     let callers = network::callers(&conns);

@@ -251,6 +251,36 @@ struct Volume {
     comment: String,
 }
 
+/// Where an init container puts its copy of the image's configuration
+/// folder (see [`crate::backends::engines::Engine::config`]).
+const CONFIG_COPY: &str = "/config-copy";
+
+/// The image's configuration folder, copied into an `emptyDir` before the
+/// server starts and mounted in its place: the server rewrites it, and the
+/// root file system is read-only.
+#[derive(Clone, Debug, Serialize)]
+struct ConfigCopy {
+    path: String,
+    /// Where the init container mounts the `emptyDir` it copies into.
+    mount: &'static str,
+    command: Vec<String>,
+}
+
+impl ConfigCopy {
+    fn of(path: &str) -> ConfigCopy {
+        ConfigCopy {
+            path: path.to_string(),
+            mount: CONFIG_COPY,
+            command: vec![
+                "cp".into(),
+                "-R".into(),
+                format!("{path}/."),
+                format!("{CONFIG_COPY}/"),
+            ],
+        }
+    }
+}
+
 /// A container that runs to completion before the server starts.
 #[derive(Clone, Debug, Serialize)]
 pub(super) struct InitContainer {
@@ -275,6 +305,7 @@ pub(super) struct PodSet {
     resources: Resources,
     volume: Option<Volume>,
     scratch: Vec<Scratch>,
+    config: Option<ConfigCopy>,
     pub readiness: Probe,
     liveness: Probe,
     pub init: Option<InitContainer>,
@@ -506,6 +537,7 @@ fn service_set(view: &View, c: &ComponentView, conns: &[usize]) -> PodSet {
         resources: resources(c, SERVICE_DEFAULT),
         volume: None,
         scratch: scratch(SERVICE_SCRATCH),
+        config: None,
         readiness: Probe::http("/", SERVICE_PORT),
         liveness: Probe {
             initial_delay_s: 10,
@@ -572,6 +604,7 @@ fn store_env(c: &ComponentView, e: &Engine) -> Vec<EnvVar> {
     if let Some((k, v)) = e.user_env {
         env.push(EnvVar::value(k, v));
     }
+    env.extend(e.env.iter().map(|&(k, v)| EnvVar::value(k, v)));
     env
 }
 
@@ -612,6 +645,7 @@ fn store_sets(c: &ComponentView, e: &'static Engine) -> Vec<PodSet> {
             resources: resources(c, STORE_DEFAULT),
             volume: Some(vol),
             scratch: scratch(e.scratch),
+            config: e.config.map(ConfigCopy::of),
             readiness,
             liveness: Probe::tcp(e.port, 30),
             init: None,

@@ -130,6 +130,9 @@ pub struct Managed {
     pub volume_gb: u64,
     pub volume_comment: String,
     pub notes: Vec<String>,
+    /// A multi-Region keyspace's regions, as the variables holding them
+    /// (its own first); empty for every other store.
+    pub regions: Vec<String>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -926,9 +929,47 @@ impl Builder<'_> {
         }
         let db = c.database.clone();
         let replicas = db.as_ref().map_or(0, |d| d.replicas);
+        let copies_dcs: Vec<usize> = c.copies.iter().filter_map(|copy| copy.dc).collect();
+        let cross = db.as_ref().is_some_and(|d| d.cross_dc != "none") && copies_dcs.len() > 1;
+        // Keyspaces replicates one keyspace over regions itself (a
+        // multi-Region keyspace, asynchronous and active in every region):
+        // the first datacenter's keyspace lists every copy's region and the
+        // other datacenters' callers use it at their own regional endpoint.
+        let multi_region = service == "keyspaces" && cross;
+        let mut first_keyspace: Option<(String, String)> = None;
         for copy in c.copies.clone() {
             let Some(dc) = copy.dc else { continue };
             let id = self.base(c.index, Some(dc));
+            if multi_region && let Some((first, first_region)) = first_keyspace.clone() {
+                let region = self.dc(dc).region_var.clone();
+                let arn = format!(
+                    "replace(aws_keyspaces_keyspace.{first}.arn, var.{first_region}, var.{region})"
+                );
+                let p = &c.env;
+                self.endpoints[c.index][dc] = Some(Endpoint {
+                    sg: None,
+                    env: vec![
+                        expr(
+                            format!("{p}_HOST"),
+                            format!("format(\"cassandra.%s.amazonaws.com\", var.{region})"),
+                        ),
+                        lit(format!("{p}_PORT"), "9142"),
+                        expr(
+                            format!("{p}_KEYSPACE"),
+                            format!("aws_keyspaces_keyspace.{first}.name"),
+                        ),
+                        lit(format!("{p}_TLS"), "true"),
+                        lit(format!("{p}_AUTH"), "iam"),
+                    ],
+                    iam: vec![grant(
+                        "Keyspace",
+                        vec!["cassandra:Select"],
+                        vec!["cassandra:Modify"],
+                        vec![arn.clone(), format!("format(\"%stable/*\", {arn})")],
+                    )],
+                });
+                continue;
+            }
             let sg = self.sg_of(c, dc);
             if aws.in_vpc() && sg.is_none() {
                 continue;
@@ -941,7 +982,17 @@ impl Builder<'_> {
                 ));
             }
             if let Some(d) = &db {
-                if d.cross_dc != "none" && c.copies.len() > 1 {
+                if multi_region {
+                    notes.push(format!(
+                        "cross_dc = {}: a multi-Region keyspace, replicated by Keyspaces to every datacenter's region{}",
+                        d.cross_dc,
+                        if d.cross_dc == "sync" {
+                            " (asynchronously: Keyspaces has no synchronous replication)"
+                        } else {
+                            ""
+                        }
+                    ));
+                } else if cross {
                     notes.push(format!(
                         "cross_dc = {}: not mapped; each region has its own {}",
                         d.cross_dc,
@@ -1041,7 +1092,18 @@ impl Builder<'_> {
                 volume_gb,
                 volume_comment,
                 notes,
+                regions: if multi_region {
+                    copies_dcs
+                        .iter()
+                        .map(|&d| self.dc(d).region_var.clone())
+                        .collect()
+                } else {
+                    Vec::new()
+                },
             });
+            if multi_region {
+                first_keyspace = Some((id.clone(), self.dc(dc).region_var.clone()));
+            }
             let p = &c.env;
             let region = self.dc(dc).region_var.clone();
             let (env, iam) = match service {
@@ -1185,11 +1247,15 @@ impl Builder<'_> {
 
 /// What the terraform backend maps for a role, for error messages: "mysql
 /// and postgres to RDS, dynamodb to DynamoDB".
-pub(super) fn mapped(role: engines::Role) -> String {
+pub(crate) fn mapped(role: engines::Role) -> String {
     let mut groups: Vec<(&str, Vec<&str>)> = Vec::new();
     for e in engines::ENGINES.iter().filter(|e| e.serves(role)) {
-        let Some(service) = e.aws.map(Aws::service) else {
-            continue;
+        // A queue engine with no AWS service of its own gets SQS (see
+        // `queue`: Amazon MQ is not generated).
+        let service = match e.aws {
+            Some(aws) => aws.service(),
+            None if role == engines::Role::Queue => Aws::Sqs.service(),
+            None => continue,
         };
         match groups.iter_mut().find(|g| g.0 == service) {
             Some(g) => g.1.push(e.name),

@@ -26,6 +26,7 @@ use std::sync::Arc;
 
 mod compute;
 mod data;
+pub(crate) use data::mapped;
 mod edge;
 mod monitoring;
 mod network;
