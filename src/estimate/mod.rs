@@ -792,12 +792,12 @@ fn class_p99s(model: &Model, est: &Estimate) -> Vec<f64> {
     if est.classes.iter().all(|ce| ce.avg_rps <= 0.0) {
         return vec![0.0; est.classes.len()];
     }
-    let atoms = tail::own_atoms(est);
+    let shared = tail::Shared::new(model, est);
     est.classes
         .iter()
         .map(|ce| {
             if ce.avg_rps > 0.0 {
-                tail::class_quantile(model, est, &atoms, ce.class, 0.99)
+                tail::class_quantile(model, est, &shared, ce.class, 0.99)
             } else {
                 0.0
             }
