@@ -315,7 +315,8 @@ pub fn entry_rates(model: &Model) -> PerClass {
 pub fn estimate(model: &Model, cache: &mut PlacementCache) -> Estimate {
     let entry = entry_rates(model);
     let peak = model.traffic.as_ref().map_or(1.0, |t| t.peak.value);
-    let flows = load::propagate(model, entry, None);
+    let order = load::order(model);
+    let flows = load::propagate_in(model, entry, None, None, &order);
     let target = model.assumptions.target_utilization.value;
 
     let mut copies = Vec::with_capacity(model.graph.node_count());
@@ -358,7 +359,8 @@ pub fn estimate(model: &Model, cache: &mut PlacementCache) -> Estimate {
     }
     if model.has_datacenters() && model.datacenters.len() > 1 {
         for dc in 0..model.datacenters.len() {
-            est.dc_loss.push(dc_loss(model, dc, entry, peak, cache));
+            est.dc_loss
+                .push(dc_loss(model, &order, dc, entry, peak, cache));
         }
     }
     est.failure = failure::analyse(model, &est);
@@ -929,12 +931,13 @@ fn bandwidth(model: &Model, est: &Estimate, entry: PerClass, peak: f64) -> Optio
 /// The figures with `dc` lost: its weight shared among the others.
 fn dc_loss(
     model: &Model,
+    order: &load::Order,
     dc: DcId,
     entry: PerClass,
     peak: f64,
     cache: &mut PlacementCache,
 ) -> DcLoss {
-    let flows = load::propagate(model, entry, Some(dc));
+    let flows = load::propagate_in(model, entry, Some(dc), None, order);
     let target = model.assumptions.target_utilization.value;
     let mut peak_rps = Vec::with_capacity(model.graph.node_count());
     let mut util = Vec::with_capacity(model.graph.node_count());
