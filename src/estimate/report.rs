@@ -18,7 +18,7 @@ use crate::figures::{
 use crate::model::{Class, Component, Copy, Kind, Model, Setting};
 use crate::stream::Lazy;
 use petgraph::graph::NodeIndex;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use std::fmt::Write as _;
 
 /// The version of the JSON shape (CLI.md).
@@ -1110,112 +1110,152 @@ fn station_json(s: &super::Station) -> Value {
     })
 }
 
-fn copy_json(model: &Model, est: &Estimate, node: NodeIndex) -> Value {
+fn copy_json(model: &Model, est: &Estimate, node: NodeIndex) -> Obj {
     let copy = model.graph[node];
     let c = &model.components[copy.component];
     let e = est.copy(node);
     let limited = c.capacity.value.is_some();
-    let mut m = Map::new();
-    m.insert("component".into(), json!(c.name));
-    m.insert("datacenter".into(), dc_value(model, copy.dc));
-    m.insert("kind".into(), json!(c.kind.as_str()));
+    let mut m = Vec::with_capacity(32);
+    m.push(("component", json!(c.name)));
+    m.push(("datacenter", dc_value(model, copy.dc)));
+    m.push(("kind", json!(c.kind.as_str())));
     // Without traffic there is no load: rates and what follows from them
     // are null rather than a misleading zero.
     let loaded = |v: Value| if est.has_traffic { v } else { Value::Null };
-    m.insert("avg_rps".into(), loaded(num(e.avg_rps)));
-    m.insert("peak_rps".into(), loaded(num(e.peak_rps)));
-    m.insert(
-        "peak_rps_by_class".into(),
+    m.push(("avg_rps", loaded(num(e.avg_rps))));
+    m.push(("peak_rps", loaded(num(e.peak_rps))));
+    m.push((
+        "peak_rps_by_class",
         loaded(json!({
             "static": num(e.peak[0]),
             "read": num(e.peak[1]),
             "write": num(e.peak[2]),
         })),
-    );
-    m.insert("instances".into(), json!(e.instances));
+    ));
+    m.push(("instances", json!(e.instances)));
     if let Some(a) = &c.autoscale {
-        m.insert(
-            "autoscale".into(),
-            json!({"min": a.value.0, "max": a.value.1}),
-        );
+        m.push(("autoscale", json!({"min": a.value.0, "max": a.value.1})));
     }
-    m.insert("max_not_enough".into(), json!(e.max_not_enough));
-    m.insert("managed".into(), json!(c.managed));
-    m.insert(
-        "workers".into(),
+    m.push(("max_not_enough", json!(e.max_not_enough)));
+    m.push(("managed", json!(c.managed)));
+    m.push((
+        "workers",
         if limited {
             json!(e.workers)
         } else {
             Value::Null
         },
-    );
-    m.insert(
-        "service_time_ms".into(),
+    ));
+    m.push((
+        "service_time_ms",
         if limited {
             ms(e.service_time_s)
         } else {
             Value::Null
         },
-    );
-    m.insert("capacity_rps".into(), opt(e.capacity_rps));
-    m.insert(
-        "utilization".into(),
+    ));
+    m.push(("capacity_rps", opt(e.capacity_rps)));
+    m.push((
+        "utilization",
         if limited {
             loaded(num(e.utilization))
         } else {
             Value::Null
         },
-    );
-    m.insert(
-        "utilization_at_max".into(),
+    ));
+    m.push((
+        "utilization_at_max",
         if limited {
             loaded(num(e.utilization_at_max))
         } else {
             Value::Null
         },
-    );
-    m.insert("wait_ms".into(), loaded(ms(e.wait_s)));
-    m.insert("response_ms".into(), ms(e.response_s));
-    m.insert("p99_ms".into(), ms(e.p99_s));
+    ));
+    m.push(("wait_ms", loaded(ms(e.wait_s))));
+    m.push(("response_ms", ms(e.response_s)));
+    m.push(("p99_ms", ms(e.p99_s)));
     if c.kind == Kind::Database {
-        m.insert("read_response_ms".into(), ms(e.read_response_s));
-        m.insert("write_response_ms".into(), ms(e.write_response_s));
-        m.insert("read_p99_ms".into(), ms(e.read_p99_s));
-        m.insert("write_p99_ms".into(), ms(e.write_p99_s));
+        m.push(("read_response_ms", ms(e.read_response_s)));
+        m.push(("write_response_ms", ms(e.write_response_s)));
+        m.push(("read_p99_ms", ms(e.read_p99_s)));
+        m.push(("write_p99_ms", ms(e.write_p99_s)));
     }
-    m.insert(
-        "availability".into(),
+    m.push((
+        "availability",
         num_avail(availability::copy_availability(model, node, Class::Read)),
-    );
-    m.insert("assumed".into(), json!(copy_assumed(model, c, e)));
-    Value::Object(m)
+    ));
+    m.push(("assumed", Value::from(copy_assumed(model, c, e))));
+    Obj::new(m)
 }
 
-fn shard_json(model: &Model, est: &Estimate, node: NodeIndex, s: &ShardEstimate) -> Value {
+fn shard_json(model: &Model, est: &Estimate, node: NodeIndex, s: &ShardEstimate) -> Obj {
     let copy = model.graph[node];
     let c = &model.components[copy.component];
     let e = est.copy(node);
-    json!({
-        "component": c.name,
-        "datacenter": dc_value(model, copy.dc),
-        "kind": c.kind.as_str(),
-        "shard": s.shard,
-        "share": num(s.share),
-        "dedicated_key": s.dedicated_key,
-        "heaviest_keys": s.heaviest.iter().map(|(k, v)| json!({"key": k, "share": num(*v)})).collect::<Vec<_>>(),
-        "avg_rps": num(e.avg_rps * s.share),
-        "peak_rps": num(s.peak_rps),
-        "instances": 1 + c.replicas.value,
-        "workers": if c.capacity.value.is_some() { json!(e.workers) } else { Value::Null },
-        "capacity_rps": opt(s.capacity_rps),
-        "utilization": num(s.utilization),
-        "wait_ms": ms(s.wait_s),
-        "response_ms": ms(s.response_s),
-        "p99_ms": ms(s.p99_s),
-        "primary": station_json(&s.primary),
-        "replica": s.replica.as_ref().map_or(Value::Null, station_json),
-        "assumed": copy_assumed(model, c, e),
-    })
+    Obj::new(vec![
+        ("component", json!(c.name)),
+        ("datacenter", dc_value(model, copy.dc)),
+        ("kind", json!(c.kind.as_str())),
+        ("shard", json!(s.shard)),
+        ("share", num(s.share)),
+        ("dedicated_key", json!(s.dedicated_key)),
+        (
+            "heaviest_keys",
+            Value::Array(
+                s.heaviest
+                    .iter()
+                    .map(|(k, v)| json!({"key": k, "share": num(*v)}))
+                    .collect(),
+            ),
+        ),
+        ("avg_rps", num(e.avg_rps * s.share)),
+        ("peak_rps", num(s.peak_rps)),
+        ("instances", json!(1 + c.replicas.value)),
+        (
+            "workers",
+            if c.capacity.value.is_some() {
+                json!(e.workers)
+            } else {
+                Value::Null
+            },
+        ),
+        ("capacity_rps", opt(s.capacity_rps)),
+        ("utilization", num(s.utilization)),
+        ("wait_ms", ms(s.wait_s)),
+        ("response_ms", ms(s.response_s)),
+        ("p99_ms", ms(s.p99_s)),
+        ("primary", station_json(&s.primary)),
+        (
+            "replica",
+            s.replica.as_ref().map_or(Value::Null, station_json),
+        ),
+        ("assumed", Value::from(copy_assumed(model, c, e))),
+    ])
+}
+
+/// A JSON object of fixed keys, written in key order as a
+/// [`serde_json::Value`] object prints (the same bytes) but without a
+/// `String` per key and a tree per object: the per-copy objects of a
+/// 100,000-component report made some five million of each.
+struct Obj(Vec<(&'static str, Value)>);
+
+impl Obj {
+    fn new(mut entries: Vec<(&'static str, Value)>) -> Obj {
+        entries.sort_unstable_by_key(|e| e.0);
+        debug_assert!(entries.windows(2).all(|w| w[0].0 != w[1].0));
+        Obj(entries)
+    }
+}
+
+impl serde::Serialize for Obj {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
+    }
 }
 
 /// The estimate as one JSON object (see `docs/estimator.md`).
@@ -1307,19 +1347,22 @@ struct DcLossJson<'a, C: serde::Serialize> {
     datacenter: &'a str,
 }
 
-fn dc_loss_copy(model: &Model, loss: &super::DcLoss, n: NodeIndex) -> Value {
+fn dc_loss_copy(model: &Model, loss: &super::DcLoss, n: NodeIndex) -> Obj {
     let copy = model.graph[n];
     let c = &model.components[copy.component];
-    json!({
-        "component": c.name,
-        "datacenter": dc_value(model, copy.dc),
-        "peak_rps": num(loss.peak_rps[n.index()]),
-        "utilization_at_max": if c.capacity.value.is_some() {
-            num(loss.utilization_at_max[n.index()])
-        } else {
-            Value::Null
-        },
-    })
+    Obj::new(vec![
+        ("component", json!(c.name)),
+        ("datacenter", dc_value(model, copy.dc)),
+        ("peak_rps", num(loss.peak_rps[n.index()])),
+        (
+            "utilization_at_max",
+            if c.capacity.value.is_some() {
+                num(loss.utilization_at_max[n.index()])
+            } else {
+                Value::Null
+            },
+        ),
+    ])
 }
 
 /// The storage section: the per-store list is written lazily.
