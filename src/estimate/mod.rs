@@ -287,13 +287,14 @@ fn station(
                     p99_s: service,
                 };
             }
+            let (wait_s, response_s, p99_s) = q.wait_response_quantile(0.99);
             Station {
                 peak_rps: lambda,
                 servers,
                 utilization,
-                wait_s: q.mean_wait(),
-                response_s: q.mean_response(),
-                p99_s: q.response_quantile(0.99),
+                wait_s,
+                response_s,
+                p99_s,
             }
         }
     }
