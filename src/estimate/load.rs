@@ -111,6 +111,26 @@ pub(super) fn propagate_with(
     failed: Option<DcId>,
     cold: Option<NodeIndex>,
 ) -> Flows {
+    propagate_in(model, entry, failed, cold, &order(model))
+}
+
+/// The copy graph's topological order, `None` when flows loop through
+/// queues. It is the same for every propagation over one model, so an
+/// estimate sorts once for its own flows and each datacenter loss.
+pub(super) type Order = Option<Vec<NodeIndex>>;
+
+pub(super) fn order(model: &Model) -> Order {
+    petgraph::algo::toposort(&model.graph, None).ok()
+}
+
+/// [`propagate_with`] along `order`, which is [`order`] of the same model.
+pub(super) fn propagate_in(
+    model: &Model,
+    entry: PerClass,
+    failed: Option<DcId>,
+    cold: Option<NodeIndex>,
+    order: &Order,
+) -> Flows {
     let n = model.graph.node_count();
     let e = model.graph.edge_count();
     let mut f = Flows {
@@ -140,14 +160,14 @@ pub(super) fn propagate_with(
         cold,
     };
 
-    match petgraph::algo::toposort(&model.graph, None) {
-        Ok(order) => {
-            for node in order {
+    match order {
+        Some(order) => {
+            for &node in order {
                 let (si, ai) = (f.sync[node.index()], f.async_[node.index()]);
                 forward(&ctx, &mut f, node, si, ai);
             }
         }
-        Err(_) => {
+        None => {
             // A loop through a queue: Jacobi passes, each forwarding only
             // what arrived in the previous pass, until the rates settle.
             let mut pending_sync = f.sync.clone();
@@ -277,11 +297,22 @@ pub(super) fn forward(
         return;
     }
 
+    let live = |t: NodeIndex| failed.is_none() || model.graph[t].dc != failed;
     for (fid, flow) in model.flows_from(copy.component) {
-        let edges = live_edges(model, node, failed, Some(fid));
-        if edges.is_empty() {
+        // The flow's live edges, read from the index each time rather than
+        // collected: this runs per copy and flow in every propagation, five
+        // of them per estimate. Fractions are renormalised over the live
+        // targets, as `live_edges` does.
+        let edges = || {
+            model
+                .call_edges(node, fid)
+                .filter(|(_, t, _)| live(*t))
+                .map(|(e, t, w)| (e, t, w.fraction))
+        };
+        if edges().next().is_none() {
             continue;
         }
+        let total: f64 = edges().map(|x| x.2).sum();
         // A share thins the edge's requests; a call count (`x10`) makes
         // each of them that many calls.
         let mult = flow.share.unwrap_or(1.0) * f64::from(flow.calls);
@@ -291,7 +322,8 @@ pub(super) fn forward(
             if s + a == 0.0 {
                 continue;
             }
-            for &(ei, target, frac) in &edges {
+            for (ei, target, frac) in edges() {
+                let frac = if total > 0.0 { frac / total } else { frac };
                 let (vs, va) = (s * frac, a * frac);
                 f.sync[target.index()][c] += vs;
                 f.async_[target.index()][c] += va;

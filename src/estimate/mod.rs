@@ -310,13 +310,14 @@ fn station(
                     p99_s: service,
                 };
             }
+            let (wait_s, response_s, p99_s) = q.wait_response_quantile(0.99);
             Station {
                 peak_rps: lambda,
                 servers,
                 utilization,
-                wait_s: q.mean_wait(),
-                response_s: q.mean_response(),
-                p99_s: q.response_quantile(0.99),
+                wait_s,
+                response_s,
+                p99_s,
             }
         }
     }
@@ -338,7 +339,8 @@ pub fn entry_rates(model: &Model) -> PerClass {
 pub fn estimate(model: &Model, cache: &mut PlacementCache) -> Estimate {
     let entry = entry_rates(model);
     let peak = model.traffic.as_ref().map_or(1.0, |t| t.peak.value);
-    let flows = load::propagate(model, entry, None);
+    let order = load::order(model);
+    let flows = load::propagate_in(model, entry, None, None, &order);
     let target = model.assumptions.target_utilization.value;
 
     let mut copies = Vec::with_capacity(model.graph.node_count());
@@ -382,7 +384,8 @@ pub fn estimate(model: &Model, cache: &mut PlacementCache) -> Estimate {
     }
     if model.has_datacenters() && model.datacenters.len() > 1 {
         for dc in 0..model.datacenters.len() {
-            est.dc_loss.push(dc_loss(model, dc, entry, peak, cache));
+            est.dc_loss
+                .push(dc_loss(model, &order, dc, entry, peak, cache));
         }
     }
     est.zone_loss = zones::compute(model, &est);
@@ -832,12 +835,12 @@ fn class_p99s(model: &Model, est: &Estimate) -> Vec<f64> {
     if est.classes.iter().all(|ce| ce.avg_rps <= 0.0) {
         return vec![0.0; est.classes.len()];
     }
-    let atoms = tail::own_atoms(est);
+    let shared = tail::Shared::new(model, est);
     est.classes
         .iter()
         .map(|ce| {
             if ce.avg_rps > 0.0 {
-                tail::class_quantile(model, est, &atoms, ce.class, 0.99)
+                tail::class_quantile(model, est, &shared, ce.class, 0.99)
             } else {
                 0.0
             }
@@ -969,12 +972,13 @@ fn bandwidth(model: &Model, est: &Estimate, entry: PerClass, peak: f64) -> Optio
 /// The figures with `dc` lost: its weight shared among the others.
 fn dc_loss(
     model: &Model,
+    order: &load::Order,
     dc: DcId,
     entry: PerClass,
     peak: f64,
     cache: &mut PlacementCache,
 ) -> DcLoss {
-    let flows = load::propagate(model, entry, Some(dc));
+    let flows = load::propagate_in(model, entry, Some(dc), None, order);
     let target = model.assumptions.target_utilization.value;
     let mut peak_rps = Vec::with_capacity(model.graph.node_count());
     let mut util = Vec::with_capacity(model.graph.node_count());
