@@ -270,6 +270,18 @@ impl Loading<'_> {
         } else {
             normalize(&join(&parent(&normalize(here)), &imp.path))
         };
+        if path.is_empty() || path == "/" {
+            self.diagnostics.push(
+                Diagnostic::error(
+                    Code::UnreadableFile,
+                    imp.path_span,
+                    format!("`{}` names a folder, not a file", imp.path),
+                )
+                .label("a folder")
+                .help("import one `.arch` file: `import \"platform/common.arch\"`"),
+            );
+            return None;
+        }
         if (absolute || !self.inside(&path, &self.root_dir)) && !self.allowed(&path) {
             let why = if absolute {
                 "an absolute import path".to_string()
@@ -350,7 +362,7 @@ impl Loading<'_> {
             return !path.starts_with('/');
         }
         path.strip_prefix(&dir)
-            .is_some_and(|rest| rest.starts_with('/'))
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
             || dir == "/"
     }
 
