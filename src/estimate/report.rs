@@ -857,6 +857,22 @@ fn bandwidth_section(model: &Model, est: &Estimate, out: &mut String) {
 
 /// Per zone lost: the three busiest copies of its datacenter, those it
 /// takes down, and the databases whose primaries move or go.
+/// The three busiest copies of a what-if, busiest first (ties by copy),
+/// each `NAME UTILISATION` with `OVERLOADED` at or above 100%.
+fn busiest_three(model: &Model, est: &Estimate, busiest: &mut [(f64, NodeIndex)]) -> Vec<String> {
+    busiest.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    busiest
+        .iter()
+        .take(3)
+        .map(|(u, n)| {
+            let over = if *u >= 1.0 { " OVERLOADED" } else { "" };
+            let c = &model.components[model.graph[*n].component];
+            let u = mark(percent(*u, Report), capacity_assumed(c, est.copy(*n)));
+            format!("{} {u}{over}", model.copy_name(model.graph[*n]))
+        })
+        .collect()
+}
+
 fn zone_loss_section(model: &Model, est: &Estimate, out: &mut String) {
     if est.zone_loss.is_empty() {
         return;
@@ -877,17 +893,7 @@ fn zone_loss_section(model: &Model, est: &Estimate, out: &mut String) {
             })
             .map(|f| (f.utilization_at_max, f.node))
             .collect();
-        busiest.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-        let shown: Vec<String> = busiest
-            .iter()
-            .take(3)
-            .map(|(u, n)| {
-                let over = if *u >= 1.0 { " OVERLOADED" } else { "" };
-                let c = &model.components[model.graph[*n].component];
-                let u = mark(percent(*u, Report), capacity_assumed(c, est.copy(*n)));
-                format!("{} {u}{over}", model.copy_name(model.graph[*n]))
-            })
-            .collect();
+        let shown = busiest_three(model, est, &mut busiest);
         let mut line = format!(
             "  without {}: busiest {}",
             model.datacenters[loss.datacenter].zone_name(loss.zone),
@@ -956,17 +962,7 @@ fn dc_loss_section(model: &Model, est: &Estimate, out: &mut String) {
             })
             .map(|n| (loss.utilization_at_max[n.index()], n))
             .collect();
-        busiest.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-        let shown: Vec<String> = busiest
-            .iter()
-            .take(3)
-            .map(|(u, n)| {
-                let over = if *u >= 1.0 { " OVERLOADED" } else { "" };
-                let c = &model.components[model.graph[*n].component];
-                let u = mark(percent(*u, Report), capacity_assumed(c, est.copy(*n)));
-                format!("{} {u}{over}", model.copy_name(model.graph[*n]))
-            })
-            .collect();
+        let shown = busiest_three(model, est, &mut busiest);
         let _ = writeln!(
             out,
             "  without {}: busiest {}",

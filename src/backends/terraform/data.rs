@@ -945,29 +945,8 @@ impl Builder<'_> {
                 let arn = format!(
                     "replace(aws_keyspaces_keyspace.{first}.arn, var.{first_region}, var.{region})"
                 );
-                let p = &c.env;
-                self.endpoints[c.index][dc] = Some(Endpoint {
-                    sg: None,
-                    env: vec![
-                        expr(
-                            format!("{p}_HOST"),
-                            format!("format(\"cassandra.%s.amazonaws.com\", var.{region})"),
-                        ),
-                        lit(format!("{p}_PORT"), "9142"),
-                        expr(
-                            format!("{p}_KEYSPACE"),
-                            format!("aws_keyspaces_keyspace.{first}.name"),
-                        ),
-                        lit(format!("{p}_TLS"), "true"),
-                        lit(format!("{p}_AUTH"), "iam"),
-                    ],
-                    iam: vec![grant(
-                        "Keyspace",
-                        vec!["cassandra:Select"],
-                        vec!["cassandra:Modify"],
-                        vec![arn.clone(), format!("format(\"%stable/*\", {arn})")],
-                    )],
-                });
+                let (env, iam) = keyspaces_access(&c.env, &region, &first, arn);
+                self.endpoints[c.index][dc] = Some(Endpoint { sg: None, env, iam });
                 continue;
             }
             let sg = self.sg_of(c, dc);
@@ -1154,30 +1133,9 @@ impl Builder<'_> {
                         vec![format!("format(\"%s/*\", aws_opensearch_domain.{id}.arn)")],
                     )],
                 ),
-                "keyspaces" => (
-                    vec![
-                        expr(
-                            format!("{p}_HOST"),
-                            format!("format(\"cassandra.%s.amazonaws.com\", var.{region})"),
-                        ),
-                        lit(format!("{p}_PORT"), "9142"),
-                        expr(
-                            format!("{p}_KEYSPACE"),
-                            format!("aws_keyspaces_keyspace.{id}.name"),
-                        ),
-                        lit(format!("{p}_TLS"), "true"),
-                        lit(format!("{p}_AUTH"), "iam"),
-                    ],
-                    vec![grant(
-                        "Keyspace",
-                        vec!["cassandra:Select"],
-                        vec!["cassandra:Modify"],
-                        vec![
-                            format!("aws_keyspaces_keyspace.{id}.arn"),
-                            format!("format(\"%stable/*\", aws_keyspaces_keyspace.{id}.arn)"),
-                        ],
-                    )],
-                ),
+                "keyspaces" => {
+                    keyspaces_access(p, &region, &id, format!("aws_keyspaces_keyspace.{id}.arn"))
+                }
                 "msk" => (
                     vec![
                         expr(
@@ -1267,4 +1225,36 @@ pub(crate) fn mapped(role: engines::Role) -> String {
         .map(|(service, names)| format!("{} to {service}", engines::and_list(names)))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// How a caller reaches a Keyspaces keyspace at its region's endpoint
+/// (TLS, IAM auth) and the rights it needs on the keyspace `arn` (an HCL
+/// expression) and its tables.
+fn keyspaces_access(
+    p: &str,
+    region: &str,
+    keyspace: &str,
+    arn: String,
+) -> (Vec<EnvVar>, Vec<Grant>) {
+    (
+        vec![
+            expr(
+                format!("{p}_HOST"),
+                format!("format(\"cassandra.%s.amazonaws.com\", var.{region})"),
+            ),
+            lit(format!("{p}_PORT"), "9142"),
+            expr(
+                format!("{p}_KEYSPACE"),
+                format!("aws_keyspaces_keyspace.{keyspace}.name"),
+            ),
+            lit(format!("{p}_TLS"), "true"),
+            lit(format!("{p}_AUTH"), "iam"),
+        ],
+        vec![grant(
+            "Keyspace",
+            vec!["cassandra:Select"],
+            vec!["cassandra:Modify"],
+            vec![arn.clone(), format!("format(\"%stable/*\", {arn})")],
+        )],
+    )
 }
