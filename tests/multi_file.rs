@@ -366,3 +366,51 @@ fn a_suppression_above_a_templated_component_covers_it() {
         "{found:?}"
     );
 }
+
+#[test]
+fn a_baseline_keys_each_finding_by_the_file_that_holds_it() {
+    let src = Path::new(ROOT).join("tests/fixtures/multi/diamond");
+    let tmp = std::env::temp_dir().join(format!("archc-baseline-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    copy(&src, &tmp);
+    let out = archc(
+        &["check", "main.arch", "--write-baseline", "base.json"],
+        &tmp,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let base: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(tmp.join("base.json")).unwrap()).unwrap();
+    let files: Vec<(String, String)> = base["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().into(),
+                f["file"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert!(
+        files.contains(&("single-datacenter".into(), "shared/dc.arch".into())),
+        "{files:?}"
+    );
+    assert!(
+        files.contains(&("missing-lb".into(), "main.arch".into())),
+        "{files:?}"
+    );
+    let again = archc(&["check", "main.arch", "--baseline", "base.json"], &tmp);
+    assert_eq!(again.status.code(), Some(0));
+    assert!(
+        String::from_utf8(again.stdout)
+            .unwrap()
+            .contains("no findings"),
+        "every finding is in the baseline"
+    );
+    let _ = std::fs::remove_dir_all(&tmp);
+}
