@@ -20,8 +20,19 @@ pub fn format(source: &str) -> Result<String, Vec<Diagnostic>> {
         return Err(diags);
     }
     if let Some(hoisted) = hoist_imports(source, &file) {
-        return format(&hoisted);
+        // Once: the moved text has every import first, and is formatted
+        // as it is even if it should not (a formatter must terminate).
+        let (file, diags) = crate::syntax::parse(&hoisted);
+        if diags.iter().any(|d| d.rule == "syntax") {
+            return Err(diags);
+        }
+        return Ok(layout(&hoisted, &file));
     }
+    Ok(layout(source, &file))
+}
+
+/// The canonical layout of a parsed source.
+fn layout(source: &str, file: &File) -> String {
     let mut f = Formatter {
         src: source,
         comments: &file.comments,
@@ -38,7 +49,7 @@ pub fn format(source: &str) -> Result<String, Vec<Diagnostic>> {
     }
     // Comments after the last statement.
     f.leading(source.len(), "");
-    Ok(f.out)
+    f.out
 }
 
 /// Imports come first (after the `system` line): an `import` written after
@@ -62,12 +73,18 @@ fn hoist_imports(source: &str, file: &File) -> Option<String> {
     }
     let line_start = |at: usize| source[..at].rfind('\n').map_or(0, |i| i + 1);
     let line_end = |at: usize| source[at..].find('\n').map_or(source.len(), |i| at + i + 1);
-    // Each late import's lines: its own line and the comment lines right
-    // above it.
+    // Each late import's text: its whole line (and the comment lines right
+    // above it) when it stands alone on it, else only the statement, so
+    // the statements sharing its line stay where they are.
     let mut ranges: Vec<(usize, usize)> = Vec::new();
     for span in &late {
-        let mut start = line_start(span.start);
-        while start > 0 {
+        let own_line = source[line_start(span.start)..span.start].trim().is_empty();
+        let mut start = if own_line {
+            line_start(span.start)
+        } else {
+            span.start
+        };
+        while own_line && start > 0 {
             let prev = line_start(start - 1);
             if source[prev..start].trim_start().starts_with('#') {
                 start = prev;
@@ -75,16 +92,36 @@ fn hoist_imports(source: &str, file: &File) -> Option<String> {
                 break;
             }
         }
-        ranges.push((start, line_end(span.end)));
+        let rest = &source[span.end..line_end(span.end)];
+        let alone_after = rest.trim().is_empty() || rest.trim_start().starts_with('#');
+        let end = if alone_after && own_line {
+            line_end(span.end)
+        } else {
+            span.end
+        };
+        // Ranges never overlap: a later one starts after the earlier end.
+        let start = start.max(ranges.last().map_or(0, |r| r.1));
+        ranges.push((start, end.max(start)));
     }
     let insert_at = match header {
         0 => line_start(file.items[0].span().start),
-        n => line_end(file.items[n - 1].span().end),
-    };
+        n => {
+            // After the header's line, or right after its last statement
+            // when other statements share that line.
+            let e = file.items[n - 1].span().end;
+            let rest = &source[e..line_end(e)];
+            if rest.trim().is_empty() || rest.trim_start().starts_with('#') {
+                line_end(e)
+            } else {
+                e
+            }
+        }
+    }
+    .min(ranges[0].0);
     // A blank line between the header and the moved imports.
     let mut moved = String::from(if header > 0 { "\n" } else { "" });
     for &(a, b) in &ranges {
-        moved.push_str(&source[a..b]);
+        moved.push_str(source[a..b].trim_start_matches([' ', '\t']));
         if !moved.ends_with('\n') {
             moved.push('\n');
         }

@@ -1054,3 +1054,33 @@ fn newly_mapped_engines_become_their_managed_aws_service_encrypted_and_logged() 
         assert!(outputs.contains(needle), "outputs.tf lacks {needle}");
     }
 }
+
+#[test]
+fn a_balancer_in_front_of_two_services_routes_reads_and_writes_by_method() {
+    let path = root().join("tests/backends_common/routes.arch");
+    let files = build_example(&path, Target::Terraform);
+    let blocks = all_blocks(&files);
+    // The listener's default goes to the reads' service; one rule sends
+    // the methods that write to the other.
+    let listener = named(&blocks, "aws_lb_listener", "edge_us");
+    let default = listener.body.get_blocks("default_action").next().unwrap();
+    assert_eq!(
+        attr(&default.body, "target_group_arn").as_deref(),
+        Some("aws_lb_target_group.edge_web_us.arn")
+    );
+    let rule = named(&blocks, "aws_lb_listener_rule", "edge_us_api");
+    let action = rule.body.get_blocks("action").next().unwrap();
+    assert_eq!(
+        attr(&action.body, "target_group_arn").as_deref(),
+        Some("aws_lb_target_group.edge_api_us.arn")
+    );
+    let text = file(&files, "compute.tf");
+    assert!(text.contains(r#"values = ["POST", "PUT", "PATCH", "DELETE"]"#), "{text}");
+    // Each service scales on its own target group's request count.
+    assert!(text.contains("${aws_lb.edge_us.arn_suffix}/${aws_lb_target_group.edge_api_us.arn_suffix}"));
+    assert!(text.contains("${aws_lb.edge_us.arn_suffix}/${aws_lb_target_group.edge_web_us.arn_suffix}"));
+    // The balancer may reach both services.
+    let security = file(&files, "security.tf");
+    assert!(security.contains("api_us_ingress_edge_us_8080"), "{security}");
+    assert!(!text.contains("only its first service"), "no note of an unmapped service");
+}

@@ -181,3 +181,25 @@ fn a_design_is_formatted_with_the_files_it_imports() {
     assert_eq!(read("lib/a.arch"), "template t { timeout = 2s }\n");
     assert_eq!(read("lib/b.arch"), "import \"a.arch\"\nservice web : t\n");
 }
+
+/// Fuzzing found these (docs/fuzzing.md): imports sharing a line with other
+/// statements made the hoisting slice backwards (a panic) or move the
+/// other statements with them, forever.
+#[test]
+fn imports_sharing_a_line_with_statements_are_hoisted_once() {
+    for (src, want) in [
+        (
+            "client u import \"a.arch\" import \"b.arch\"\n",
+            "import \"a.arch\"\nimport \"b.arch\"\nclient u\n",
+        ),
+        ("client u import \"a.arch\"\n", "import \"a.arch\"\nclient u\n"),
+        (
+            "system s import \"x.arch\" client u import \"y.arch\"\n",
+            "system s\nimport \"x.arch\"\nimport \"y.arch\"\nclient u\n",
+        ),
+    ] {
+        let once = archc::fmt::format(src).unwrap();
+        assert_eq!(once, want, "{src:?}");
+        assert_eq!(archc::fmt::format(&once).unwrap(), once, "idempotent: {src:?}");
+    }
+}

@@ -63,7 +63,7 @@ export TF_PLUGIN_CACHE_DIR="$tools/terraform-plugins"
 export TF_IN_AUTOMATION=1 CHECKPOINT_DISABLE=1
 mkdir -p "$TF_PLUGIN_CACHE_DIR"
 
-designs=("$root"/examples/*.arch "$root/tests/backends_common/kitchen.arch" "$root/tests/backends_common/engines.arch")
+designs=("$root"/examples/*.arch "$root/tests/backends_common/kitchen.arch" "$root/tests/backends_common/engines.arch" "$root/tests/backends_common/routes.arch")
 skip="$(IFS=,; echo "${SKIP[*]}")"
 failed=0
 for design in "${designs[@]}"; do

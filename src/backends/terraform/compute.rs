@@ -21,6 +21,35 @@ pub struct Alb {
     pub comment: String,
     /// Target group the listener forwards to.
     pub target_group: String,
+    /// Further services behind the balancer, each reached by the request
+    /// methods of its classes (reads `GET`, writes `POST` …).
+    pub rules: Vec<ListenerRule>,
+}
+
+/// An `aws_lb_listener_rule`: requests with one of `methods` go to
+/// `target_group`.
+#[derive(Clone, Debug, Serialize)]
+pub struct ListenerRule {
+    pub id: String,
+    pub priority: u32,
+    pub target_group: String,
+    pub methods: Vec<&'static str>,
+    pub comment: String,
+}
+
+/// The HTTP methods of a set of request classes, when the classes say:
+/// reads are `GET`, `HEAD` and `OPTIONS`, writes the methods that change
+/// state; `None` for static requests (also `GET`) or no class.
+fn methods_of(classes: &[&str]) -> Option<Vec<&'static str>> {
+    let mut m = Vec::new();
+    for c in classes {
+        match *c {
+            "read" => m.extend(["GET", "HEAD", "OPTIONS"]),
+            "write" => m.extend(["POST", "PUT", "PATCH", "DELETE"]),
+            _ => return None,
+        }
+    }
+    (!m.is_empty()).then_some(m)
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -38,6 +67,9 @@ pub struct TargetGroup {
     /// Whether an internal balancer forwards to it (set once every
     /// balancer exists, in `Builder::build`).
     pub behind_internal: bool,
+    /// Whether an internet-facing balancer reaches it through a listener
+    /// rule (set with `behind_internal`).
+    pub behind_rule: bool,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -116,10 +148,11 @@ pub(super) fn is_arm(instance: &str) -> bool {
 
 impl Builder<'_> {
     pub(super) fn push_alb(&mut self, alb: Alb) {
-        self.albs_of_tg
-            .entry(alb.target_group.clone())
-            .or_default()
-            .push(self.tf.albs.len());
+        let at = self.tf.albs.len();
+        for tg in std::iter::once(&alb.target_group).chain(alb.rules.iter().map(|r| &r.target_group))
+        {
+            self.albs_of_tg.entry(tg.clone()).or_default().push(at);
+        }
         self.tf.albs.push(alb);
     }
 
@@ -183,6 +216,7 @@ impl Builder<'_> {
                         }
                     ),
                     target_group: tg.clone(),
+                    rules: Vec::new(),
                 });
                 tgs.push((None, tg));
                 if let Some(svc_sg) = self.sg_of(c, dc) {
@@ -255,6 +289,7 @@ impl Builder<'_> {
             health_interval: interval,
             comment,
             behind_internal: false,
+            behind_rule: false,
         });
         id
     }
@@ -281,16 +316,50 @@ impl Builder<'_> {
             let Some(tg_id) = self.tgs.get(&(svc.index, dc, Some(c.index))).cloned() else {
                 continue;
             };
-            for k in &c.calls {
-                let callee = &self.view.components[k.to];
-                if k.to != target.to {
-                    self.note(format!(
-                        "lb `{}` also calls `{}`: only its first service gets the listener",
-                        c.name, callee.name
-                    ));
+            let alb = self.base(c.index, Some(dc));
+            // Further services: when each takes request classes of its own
+            // (reads to one, writes to another), a listener rule per
+            // service routes by method; otherwise the ALB cannot tell their
+            // requests apart and only the first is mapped.
+            let mut rules = Vec::new();
+            let others: Vec<&crate::backends::view::CallView> =
+                c.calls.iter().filter(|k| k.to != target.to).collect();
+            let split = methods_of(&target.classes).is_some()
+                && others.iter().all(|k| {
+                    methods_of(&k.classes).is_some()
+                        && !k.classes.iter().any(|x| target.classes.contains(x))
+                        && others
+                            .iter()
+                            .filter(|o| o.to != k.to)
+                            .all(|o| !o.classes.iter().any(|x| k.classes.contains(x)))
+                });
+            for k in &others {
+                let callee = self.view.components[k.to].clone();
+                let tg = self.tgs.get(&(callee.index, dc, Some(c.index))).cloned();
+                match (split, tg, methods_of(&k.classes)) {
+                    (true, Some(tg), Some(methods)) if callee.kind == "service" => {
+                        if let Some(svc_sg) = self.sg_of(&callee, dc) {
+                            self.allow(dc, &sg, &c.name, &svc_sg, &callee.name, SERVICE_PORT);
+                        }
+                        rules.push(ListenerRule {
+                            id: format!("{alb}_{}", callee.snake),
+                            priority: 100 + rules.len() as u32,
+                            target_group: tg,
+                            methods,
+                            comment: format!(
+                                "{} requests of lb `{}` go to `{}`",
+                                k.classes.join(" and "),
+                                c.name,
+                                callee.name
+                            ),
+                        });
+                    }
+                    _ => self.note(format!(
+                        "lb `{}` also calls `{}` with classes the first service `{}` shares: only `{}` gets the listener",
+                        c.name, callee.name, svc.name, svc.name
+                    )),
                 }
             }
-            let alb = self.base(c.index, Some(dc));
             self.albs.insert((c.index, dc), alb.clone());
             let internal = !c.exposed;
             let mut comment = format!(
@@ -311,6 +380,7 @@ impl Builder<'_> {
                 sg: sg.clone(),
                 comment,
                 target_group: tg_id,
+                rules,
             });
             if !internal {
                 self.open(
@@ -502,20 +572,19 @@ impl Builder<'_> {
                 .range((c.index, dc, None)..=(c.index, dc, Some(usize::MAX)))
                 .map(|(_, id)| id.clone())
                 .collect();
-            let mut at: Vec<usize> = tgs
+            // Each balancer in front of this copy, with the copy's own
+            // target group there (a listener rule's, not the listener's
+            // default, when the balancer routes by method).
+            let mut at: Vec<(usize, &String)> = tgs
                 .iter()
-                .filter_map(|tg| self.albs_of_tg.get(tg))
-                .flatten()
-                .copied()
+                .filter_map(|tg| Some((self.albs_of_tg.get(tg)?, tg)))
+                .flat_map(|(albs, tg)| albs.iter().map(move |&i| (i, tg)))
                 .collect();
             at.sort_unstable();
-            at.dedup();
+            at.dedup_by_key(|(i, _)| *i);
             let albs: Vec<(String, String)> = at
                 .iter()
-                .map(|&i| {
-                    let a = &self.tf.albs[i];
-                    (a.id.clone(), a.target_group.clone())
-                })
+                .map(|&(i, tg)| (self.tf.albs[i].id.clone(), tg.clone()))
                 .collect();
             let (min, max) = match c.autoscale {
                 Some([lo, hi]) => (lo, hi),

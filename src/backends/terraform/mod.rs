@@ -634,10 +634,14 @@ impl Builder<'_> {
         // order they were made in within one group).
         // `albs_of_tg` indexes the balancers in the order they were made.
         for t in &mut self.tf.target_groups {
-            t.behind_internal = self
-                .albs_of_tg
-                .get(&t.id)
-                .is_some_and(|ix| ix.iter().any(|&i| self.tf.albs[i].internal));
+            let albs = self.albs_of_tg.get(&t.id);
+            t.behind_internal = albs.is_some_and(|ix| ix.iter().any(|&i| self.tf.albs[i].internal));
+            t.behind_rule = albs.is_some_and(|ix| {
+                ix.iter().any(|&i| {
+                    let a = &self.tf.albs[i];
+                    !a.internal && a.rules.iter().any(|r| r.target_group == t.id)
+                })
+            });
         }
         self.tf.security_groups.sort_by_key(|g| (g.order, g.dc));
         self.tf.albs.sort_by_key(|a| (a.order, a.dc));
