@@ -149,7 +149,8 @@ pub(super) fn is_arm(instance: &str) -> bool {
 impl Builder<'_> {
     pub(super) fn push_alb(&mut self, alb: Alb) {
         let at = self.tf.albs.len();
-        for tg in std::iter::once(&alb.target_group).chain(alb.rules.iter().map(|r| &r.target_group))
+        for tg in
+            std::iter::once(&alb.target_group).chain(alb.rules.iter().map(|r| &r.target_group))
         {
             self.albs_of_tg.entry(tg.clone()).or_default().push(at);
         }
