@@ -80,14 +80,39 @@ fn serve(connection: &Connection) -> Result<(), Box<dyn std::error::Error>> {
                 if connection.handle_shutdown(&req)? {
                     return Ok(());
                 }
-                let resp = request(&state, req);
+                // A panic in one handler becomes an error response; the
+                // server keeps running for the next request.
+                let id = req.id.clone();
+                let method = req.method.clone();
+                let resp = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    request(&state, req)
+                }))
+                .unwrap_or_else(|_| {
+                    Response::new_err(
+                        id,
+                        lsp_server::ErrorCode::InternalError as i32,
+                        format!(
+                            "archc lsp: `{method}` failed inside archc (a bug; please report it)"
+                        ),
+                    )
+                });
                 connection.sender.send(Message::Response(resp))?;
             }
             Message::Notification(n) => {
                 if n.method == "exit" {
                     return Ok(());
                 }
-                for out in notification(&mut state, n) {
+                let method = n.method.clone();
+                let published = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    notification(&mut state, n)
+                }))
+                .unwrap_or_else(|_| {
+                    eprintln!(
+                        "archc lsp: `{method}` failed inside archc (a bug; please report it)"
+                    );
+                    Vec::new()
+                });
+                for out in published {
                     connection.sender.send(Message::Notification(out))?;
                 }
             }
