@@ -299,6 +299,13 @@ fn definition_crosses_into_an_imported_file() {
         "{def}"
     );
 
+    // Closing clears the document's list.
+    server.notify(
+        "textDocument/didClose",
+        json!({ "textDocument": { "uri": uri } }),
+    );
+    assert!(server.diagnostics_for(&uri).is_empty());
+
     server.request("shutdown", Value::Null);
     server.notify("exit", Value::Null);
     let end = Instant::now() + DEADLINE;

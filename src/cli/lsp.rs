@@ -172,6 +172,16 @@ fn notification(state: &mut State, n: Notification) -> Vec<Notification> {
                 let path = uri_to_path(&p.text_document.uri);
                 state.docs.remove(&path);
                 state.analyses.remove(&path);
+                // A closed file's findings leave the editor's problem list.
+                let params = lt::PublishDiagnosticsParams {
+                    uri: p.text_document.uri,
+                    diagnostics: Vec::new(),
+                    version: None,
+                };
+                return vec![Notification::new(
+                    "textDocument/publishDiagnostics".into(),
+                    params,
+                )];
             }
             return Vec::new();
         }
