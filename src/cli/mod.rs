@@ -8,6 +8,7 @@ pub mod estimate;
 pub mod fmt;
 pub mod graph;
 pub mod inputs;
+pub mod lsp;
 pub mod rules;
 pub mod simulate;
 
@@ -76,6 +77,8 @@ pub enum Command {
     Build(build::Args),
     /// Run the embedded simulator; scenario expectations decide the exit code.
     Simulate(simulate::Args),
+    /// Serve the Language Server Protocol on standard input and output.
+    Lsp,
 }
 
 pub fn run(cli: Cli) -> u8 {
@@ -89,6 +92,7 @@ pub fn run(cli: Cli) -> u8 {
         Command::Estimate(a) => estimate::run(a),
         Command::Build(a) => build::run(a),
         Command::Simulate(a) => simulate::run(a),
+        Command::Lsp => lsp::run(),
     }
 }
 
