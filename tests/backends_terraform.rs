@@ -1075,12 +1075,25 @@ fn a_balancer_in_front_of_two_services_routes_reads_and_writes_by_method() {
         Some("aws_lb_target_group.edge_api_us.arn")
     );
     let text = file(&files, "compute.tf");
-    assert!(text.contains(r#"values = ["POST", "PUT", "PATCH", "DELETE"]"#), "{text}");
+    assert!(
+        text.contains(r#"values = ["POST", "PUT", "PATCH", "DELETE"]"#),
+        "{text}"
+    );
     // Each service scales on its own target group's request count.
-    assert!(text.contains("${aws_lb.edge_us.arn_suffix}/${aws_lb_target_group.edge_api_us.arn_suffix}"));
-    assert!(text.contains("${aws_lb.edge_us.arn_suffix}/${aws_lb_target_group.edge_web_us.arn_suffix}"));
+    assert!(
+        text.contains("${aws_lb.edge_us.arn_suffix}/${aws_lb_target_group.edge_api_us.arn_suffix}")
+    );
+    assert!(
+        text.contains("${aws_lb.edge_us.arn_suffix}/${aws_lb_target_group.edge_web_us.arn_suffix}")
+    );
     // The balancer may reach both services.
     let security = file(&files, "security.tf");
-    assert!(security.contains("api_us_ingress_edge_us_8080"), "{security}");
-    assert!(!text.contains("only its first service"), "no note of an unmapped service");
+    assert!(
+        security.contains("api_us_ingress_edge_us_8080"),
+        "{security}"
+    );
+    assert!(
+        !text.contains("only its first service"),
+        "no note of an unmapped service"
+    );
 }

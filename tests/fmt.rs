@@ -192,7 +192,10 @@ fn imports_sharing_a_line_with_statements_are_hoisted_once() {
             "client u import \"a.arch\" import \"b.arch\"\n",
             "import \"a.arch\"\nimport \"b.arch\"\nclient u\n",
         ),
-        ("client u import \"a.arch\"\n", "import \"a.arch\"\nclient u\n"),
+        (
+            "client u import \"a.arch\"\n",
+            "import \"a.arch\"\nclient u\n",
+        ),
         (
             "system s import \"x.arch\" client u import \"y.arch\"\n",
             "system s\nimport \"x.arch\"\nimport \"y.arch\"\nclient u\n",
@@ -200,6 +203,10 @@ fn imports_sharing_a_line_with_statements_are_hoisted_once() {
     ] {
         let once = archc::fmt::format(src).unwrap();
         assert_eq!(once, want, "{src:?}");
-        assert_eq!(archc::fmt::format(&once).unwrap(), once, "idempotent: {src:?}");
+        assert_eq!(
+            archc::fmt::format(&once).unwrap(),
+            once,
+            "idempotent: {src:?}"
+        );
     }
 }
