@@ -174,10 +174,10 @@ fn split_case(runs: usize, dir: &std::path::Path) {
     let options = archc::BuildOptions::default();
     let config = archc::rules::config::Config::default();
     let today = "2026-12-04";
-    let design = || {
+    let check_design = |root: &str, text: String| {
         archc::check_design(
-            "main.arch",
-            files[0].1.clone(),
+            root,
+            text,
             &loader,
             &Default::default(),
             &options,
@@ -186,6 +186,7 @@ fn split_case(runs: usize, dir: &std::path::Path) {
             today,
         )
     };
+    let design = || check_design("main.arch", files[0].1.clone());
     let single = || archc::check(&joined, &options, &config, today);
     // Both forms compile to the same design with the same findings.
     let (sources, split) = design();
@@ -204,16 +205,7 @@ fn split_case(runs: usize, dir: &std::path::Path) {
     assert_eq!(m1.components.len(), m2.components.len());
     // The joined text through `check_design` too, to tell a difference of
     // the pipeline from one of the files.
-    let (_, joined_design) = archc::check_design(
-        "joined.arch",
-        joined.clone(),
-        &loader,
-        &Default::default(),
-        &options,
-        &[],
-        &config,
-        today,
-    );
+    let (_, joined_design) = check_design("joined.arch", joined.clone());
     println!(
         "findings (errors): split {} ({}), one file {} ({}), one file through check_design {} ({})\n",
         split.diagnostics.len(),

@@ -45,15 +45,7 @@ impl Compiled {
 /// `unreadable-file`: a design of several files goes through
 /// [`compile_design`], which is given a loader.
 pub fn compile(source: &str, options: &BuildOptions) -> Compiled {
-    compile_design(
-        "design.arch",
-        source.to_string(),
-        &no_files,
-        &ImportRules::default(),
-        options,
-        &[],
-    )
-    .1
+    compile_with_overrides(source, options, &[]).1
 }
 
 fn no_files(_: &str) -> Result<String, String> {

@@ -52,8 +52,6 @@ pub struct Source {
     pub text: String,
     /// Where the file starts in the design's offset space.
     pub base: usize,
-    /// The files this one imports, by index, in order.
-    pub imports: Vec<usize>,
 }
 
 /// The files of a design and the offset space their spans share.
@@ -63,27 +61,10 @@ pub struct SourceMap {
 }
 
 impl SourceMap {
-    /// A design of one file, at base 0.
-    pub fn single(name: impl Into<String>, text: impl Into<String>) -> SourceMap {
-        let mut map = SourceMap::default();
-        map.add(name.into(), text.into());
-        map
-    }
-
     fn add(&mut self, name: String, text: String) -> usize {
         let base = self.files.last().map_or(0, |f| f.base + f.text.len() + 1);
-        self.files.push(Source {
-            name,
-            text,
-            base,
-            imports: Vec::new(),
-        });
+        self.files.push(Source { name, text, base });
         self.files.len() - 1
-    }
-
-    /// The root file: the one given on the command line.
-    pub fn root(&self) -> Option<&Source> {
-        self.files.first()
     }
 
     /// The index of the file holding `offset`.
@@ -135,17 +116,6 @@ impl SourceMap {
             out[i.min(last)].push(d);
         }
         out
-    }
-
-    /// The files no other file of the map imports, by index.
-    pub fn roots(&self) -> Vec<usize> {
-        let mut imported = vec![false; self.files.len()];
-        for f in &self.files {
-            for &i in &f.imports {
-                imported[i] = true;
-            }
-        }
-        (0..self.files.len()).filter(|&i| !imported[i]).collect()
     }
 }
 
@@ -223,11 +193,8 @@ impl Loading<'_> {
         for item in parsed.items {
             match item {
                 ast::Item::Import(imp) => {
-                    if let Some((j, new)) = self.import(i, &imp) {
-                        self.sources.files[i].imports.push(j);
-                        if new {
-                            self.visit(j);
-                        }
+                    if let Some((j, true)) = self.import(i, &imp) {
+                        self.visit(j);
                     }
                     self.file.items.push(ast::Item::Import(imp));
                 }
@@ -265,11 +232,7 @@ impl Loading<'_> {
             return None;
         }
         let absolute = imp.path.starts_with('/');
-        let path = if absolute {
-            normalize(&imp.path)
-        } else {
-            normalize(&join(&parent(&normalize(here)), &imp.path))
-        };
+        let path = resolve(here, &imp.path);
         if path.is_empty() || path == "/" {
             self.diagnostics.push(
                 Diagnostic::error(
@@ -384,15 +347,9 @@ pub fn imported(files: &[(&str, &str)]) -> std::collections::BTreeSet<String> {
     // A file without the word imports nothing, and is not parsed.
     for (name, text) in files.iter().filter(|(_, t)| t.contains("import")) {
         let (parsed, _) = syntax::parse(text);
-        let dir = parent(&normalize(name));
         for item in &parsed.items {
             if let ast::Item::Import(imp) = item {
-                let path = if imp.path.starts_with('/') {
-                    normalize(&imp.path)
-                } else {
-                    normalize(&join(&dir, &imp.path))
-                };
-                out.insert(path);
+                out.insert(resolve(name, &imp.path));
             }
         }
     }
@@ -402,6 +359,16 @@ pub fn imported(files: &[(&str, &str)]) -> std::collections::BTreeSet<String> {
         .filter(|(n, _)| out.contains(&normalize(n)))
         .map(|(n, _)| n.to_string())
         .collect()
+}
+
+/// The file an `import "PATH"` in the file `from` names: an absolute path
+/// as written, a relative one from `from`'s folder; normalized.
+fn resolve(from: &str, path: &str) -> String {
+    if path.starts_with('/') {
+        normalize(path)
+    } else {
+        normalize(&join(&parent(&normalize(from)), path))
+    }
 }
 
 /// The path's folder (`a/b` for `a/b/c.arch`, empty for `c.arch`).
@@ -522,7 +489,6 @@ mod tests {
         let (file, local) = l.sources.locate(c.unwrap());
         assert_eq!(file, 2);
         assert_eq!(&fs["d/lib/c.arch"][local.start..local.end], "c");
-        assert_eq!(l.sources.roots(), [0]);
     }
 
     #[test]

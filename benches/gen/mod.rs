@@ -33,38 +33,10 @@ pub fn generate_design(n_components: usize, seed: u64) -> String {
     let w = &mut s;
 
     let _ = writeln!(w, "system generated-{n_components}-{seed}\n");
-    let _ = writeln!(
-        w,
-        "traffic {{\n  users = 50M\n  per_user = 40/day\n  peak = 3x\n  reads = 90%\n  static = 30%\n  payload = 20KB\n}}\n"
-    );
-    let _ = writeln!(w, "slo {{ latency_p99 = 300ms  availability = 99.95% }}");
-    let _ = writeln!(
-        w,
-        "monitoring {{ logs = loki  metrics = prometheus  alerts = true }}\n"
-    );
-    let _ = writeln!(
-        w,
-        "datacenter us-east    {{ region = \"us-east-1\"     weight = 50% }}"
-    );
-    let _ = writeln!(
-        w,
-        "datacenter us-west    {{ region = \"us-west-2\"     weight = 30% }}"
-    );
-    let _ = writeln!(
-        w,
-        "datacenter eu-central {{ region = \"eu-central-1\"  weight = 20% }}\n"
-    );
-    let _ = writeln!(w, "client browsers {{ share = 70% }}");
-    let _ = writeln!(w, "client phones");
-    let _ = writeln!(w, "dns geo {{ routing = geo  failover = true  ttl = 60s }}");
-    let _ = writeln!(
-        w,
-        "cdn assets {{ ttl = 1d  hit_ratio = 95%  fallback = origin }}\n"
-    );
-    let _ = writeln!(w, "browsers -> assets [static]");
-    let _ = writeln!(w, "phones -> assets [static]");
-    let _ = writeln!(w, "browsers -> geo [read, write]");
-    let _ = writeln!(w, "phones -> geo [read, write]\n");
+    write_blocks(w);
+    let _ = writeln!(w, "{DATACENTERS}");
+    write_globals(w);
+    let _ = writeln!(w);
 
     for g in 0..groups {
         write_group(w, g, groups, &mut rng, false);
@@ -92,6 +64,35 @@ template sharded-postgres {
 ";
 
 /// The datacenters of a split design (`platform/datacenters.arch`).
+/// The traffic, SLO and monitoring blocks every generated design shares.
+fn write_blocks(w: &mut String) {
+    let _ = writeln!(
+        w,
+        "traffic {{\n  users = 50M\n  per_user = 40/day\n  peak = 3x\n  reads = 90%\n  static = 30%\n  payload = 20KB\n}}\n"
+    );
+    let _ = writeln!(w, "slo {{ latency_p99 = 300ms  availability = 99.95% }}");
+    let _ = writeln!(
+        w,
+        "monitoring {{ logs = loki  metrics = prometheus  alerts = true }}\n"
+    );
+}
+
+/// The four global components (two clients, the geo-DNS, the CDN) and the
+/// clients' flows, every generated design's entry.
+fn write_globals(w: &mut String) {
+    let _ = writeln!(w, "client browsers {{ share = 70% }}");
+    let _ = writeln!(w, "client phones");
+    let _ = writeln!(w, "dns geo {{ routing = geo  failover = true  ttl = 60s }}");
+    let _ = writeln!(
+        w,
+        "cdn assets {{ ttl = 1d  hit_ratio = 95%  fallback = origin }}\n"
+    );
+    let _ = writeln!(w, "browsers -> assets [static]");
+    let _ = writeln!(w, "phones -> assets [static]");
+    let _ = writeln!(w, "browsers -> geo [read, write]");
+    let _ = writeln!(w, "phones -> geo [read, write]");
+}
+
 pub const DATACENTERS: &str = "\
 datacenter us-east    { region = \"us-east-1\"     weight = 50% }
 datacenter us-west    { region = \"us-west-2\"     weight = 30% }
@@ -125,26 +126,9 @@ pub fn generate_split_design(
     for f in 0..files {
         let _ = writeln!(w, "import \"groups/g{f:03}.arch\"");
     }
-    let _ = writeln!(
-        w,
-        "\ntraffic {{\n  users = 50M\n  per_user = 40/day\n  peak = 3x\n  reads = 90%\n  static = 30%\n  payload = 20KB\n}}\n"
-    );
-    let _ = writeln!(w, "slo {{ latency_p99 = 300ms  availability = 99.95% }}");
-    let _ = writeln!(
-        w,
-        "monitoring {{ logs = loki  metrics = prometheus  alerts = true }}\n"
-    );
-    let _ = writeln!(w, "client browsers {{ share = 70% }}");
-    let _ = writeln!(w, "client phones");
-    let _ = writeln!(w, "dns geo {{ routing = geo  failover = true  ttl = 60s }}");
-    let _ = writeln!(
-        w,
-        "cdn assets {{ ttl = 1d  hit_ratio = 95%  fallback = origin }}\n"
-    );
-    let _ = writeln!(w, "browsers -> assets [static]");
-    let _ = writeln!(w, "phones -> assets [static]");
-    let _ = writeln!(w, "browsers -> geo [read, write]");
-    let _ = writeln!(w, "phones -> geo [read, write]");
+    let _ = writeln!(w);
+    write_blocks(w);
+    write_globals(w);
     let mut out = vec![
         ("main.arch".to_string(), root),
         (

@@ -77,7 +77,7 @@ pub fn run(args: Args) -> u8 {
     let mut config_errors = false;
     // A folder's designs are the files no other file below it imports; the
     // imported ones are checked through the designs that import them.
-    let libraries = inputs::imported(&inputs.iter().map(|i| i.path.clone()).collect::<Vec<_>>());
+    let libraries = inputs::imported(&inputs);
     for input in inputs.iter_mut().filter(|i| !libraries.contains(&i.path)) {
         let config = match &explicit {
             Some(c) => c.clone(),

@@ -298,29 +298,24 @@ pub fn reports<'a>(sources: &'a SourceMap, split: &'a [Vec<Diagnostic>]) -> Vec<
         .collect()
 }
 
-/// The `.arch` files among `files` that another of them imports: a folder's
-/// designs are the rest (LANGUAGE.md §11). Unreadable files import nothing.
-pub fn imported(files: &[PathBuf]) -> std::collections::BTreeSet<PathBuf> {
+/// The paths of the `inputs` another of them imports: a folder's designs
+/// are the rest (LANGUAGE.md §11). Only texts holding the word `import`
+/// are parsed for it.
+pub fn imported(inputs: &[Input]) -> std::collections::BTreeSet<PathBuf> {
     // One file imports no other of the list (importing itself is a cycle,
     // reported when it is compiled).
-    if files.len() < 2 {
+    if inputs.len() < 2 {
         return Default::default();
     }
-    let named: Vec<(String, String)> = files
+    let named: Vec<(&str, &str)> = inputs
         .iter()
-        .map(|f| (slashed(f), std::fs::read_to_string(f).unwrap_or_default()))
+        .map(|i| (i.name.as_str(), i.source.as_str()))
         .collect();
-    let imported = archc::sources::imported(
-        &named
-            .iter()
-            .map(|(n, t)| (n.as_str(), t.as_str()))
-            .collect::<Vec<_>>(),
-    );
-    files
+    let imported = archc::sources::imported(&named);
+    inputs
         .iter()
-        .zip(&named)
-        .filter(|(_, (n, _))| imported.contains(n))
-        .map(|(f, _)| f.clone())
+        .filter(|i| imported.contains(&i.name))
+        .map(|i| i.path.clone())
         .collect()
 }
 
@@ -345,7 +340,10 @@ pub fn each_design(path: &Path, header: bool, mut one: impl FnMut(PathBuf) -> u8
     }
     files.sort();
     // A library another file imports is checked through that file.
-    let libraries = imported(&files);
+    let libraries = match files.len() {
+        0 | 1 => Default::default(),
+        _ => imported(&load(&files).0),
+    };
     files.retain(|f| !libraries.contains(f));
     // The exit codes rank as their numbers do: input errors (2) over
     // findings (1) over success (0).

@@ -227,7 +227,7 @@ fn analyse(state: &mut State, path: &str) -> Vec<Notification> {
             uri: path_to_uri(&file.name),
             diagnostics: diags
                 .iter()
-                .map(|d| to_lsp_diagnostic(&sources, &file.text, d))
+                .map(|d| to_lsp_diagnostic(&sources, file, d))
                 .collect(),
             version: None,
         };
@@ -249,7 +249,13 @@ fn analyse(state: &mut State, path: &str) -> Vec<Notification> {
     out
 }
 
-fn to_lsp_diagnostic(sources: &SourceMap, text: &str, d: &Diagnostic) -> lt::Diagnostic {
+/// A diagnostic of `file` (its spans local to it) in the protocol's shape.
+fn to_lsp_diagnostic(
+    sources: &SourceMap,
+    file: &archc::sources::Source,
+    d: &Diagnostic,
+) -> lt::Diagnostic {
+    let text = file.text.as_str();
     let severity = match d.severity {
         Severity::Error => lt::DiagnosticSeverity::ERROR,
         Severity::Warning => lt::DiagnosticSeverity::WARNING,
@@ -273,7 +279,7 @@ fn to_lsp_diagnostic(sources: &SourceMap, text: &str, d: &Diagnostic) -> lt::Dia
                     let src = sources.files.iter().find(|s| &s.name == f)?;
                     (src.name.as_str(), src.text.as_str())
                 }
-                None => (sources.name_of_local(text), text),
+                None => (file.name.as_str(), text),
             };
             Some(lt::DiagnosticRelatedInformation {
                 location: lt::Location {
@@ -292,21 +298,6 @@ fn to_lsp_diagnostic(sources: &SourceMap, text: &str, d: &Diagnostic) -> lt::Dia
         message,
         related_information: (!related.is_empty()).then_some(related),
         ..Default::default()
-    }
-}
-
-/// Finding the name of the file whose text is `text` (by identity of the
-/// buffer, so two files with equal texts are still told apart).
-trait NameOfLocal {
-    fn name_of_local(&self, text: &str) -> &str;
-}
-
-impl NameOfLocal for SourceMap {
-    fn name_of_local(&self, text: &str) -> &str {
-        self.files
-            .iter()
-            .find(|f| std::ptr::eq(f.text.as_str(), text))
-            .map_or("", |f| f.name.as_str())
     }
 }
 

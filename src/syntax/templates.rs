@@ -133,15 +133,19 @@ pub fn expand(file: &mut File) -> (Vec<Template>, Vec<Diagnostic>) {
     (templates, diags)
 }
 
-/// Adds `a` to `attrs`, removing the earlier value of the same attribute
-/// and of the attributes it excludes (`replicas` and `autoscale`).
+/// Adds `a` to `attrs`, removing the earlier value a template gave the same
+/// attribute or one it excludes (`replicas` and `autoscale`). Values the
+/// block wrote itself are never removed, so a block that sets one
+/// attribute twice is still `duplicate-attribute` for the model.
 fn replace(attrs: &mut Vec<Attribute>, a: Attribute) {
     let name = a.name.name.as_str();
     let excluded: &[&str] = ALTERNATIVES
         .iter()
         .find(|(n, _)| *n == name)
         .map_or(&[], |(_, ex)| ex);
-    attrs.retain(|b| b.name.name != name && !excluded.contains(&b.name.name.as_str()));
+    attrs.retain(|b| {
+        b.via.is_none() || (b.name.name != name && !excluded.contains(&b.name.name.as_str()))
+    });
     attrs.push(a);
 }
 
@@ -341,6 +345,16 @@ mod tests {
                 .iter()
                 .all(|i| !matches!(i, Item::Declaration(d) if d.kind.name == TEMPLATE))
         );
+    }
+
+    #[test]
+    fn a_block_that_sets_an_attribute_twice_keeps_both_for_the_model() {
+        let (f, _, d) = expanded(
+            "template t { timeout = 2s }\nservice web : t { replicas = 2  replicas = 3 }\n",
+        );
+        assert!(d.is_empty(), "{d:?}");
+        let names: Vec<String> = attrs(&f, "web").into_iter().map(|a| a.0).collect();
+        assert_eq!(names, ["timeout", "replicas", "replicas"]);
     }
 
     #[test]
