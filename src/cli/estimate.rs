@@ -77,7 +77,7 @@ pub fn run(args: Args) -> u8 {
         sets: &args.sets,
     };
     match args.format {
-        EstimateFormat::Human => write_stdout(&report::human(&model, &est, &source)),
+        EstimateFormat::Human => super::emit(&report::human(&model, &est, &source)),
         EstimateFormat::Json => {
             // Streamed: the report is serialised straight into standard
             // output, one copy at a time, so a design of 100,000
@@ -89,18 +89,6 @@ pub fn run(args: Args) -> u8 {
         }
     }
     EXIT_OK
-}
-
-/// Writes to standard output; a reader that went away (`archc estimate … |
-/// head`) is not an error worth a panic.
-fn write_stdout(text: &str) {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush())
-        && e.kind() != std::io::ErrorKind::BrokenPipe
-    {
-        eprintln!("error: cannot write the estimate: {e}");
-    }
 }
 
 fn stderr_color(choice: super::ColorChoice) -> bool {

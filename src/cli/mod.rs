@@ -3,6 +3,7 @@
 
 pub mod build;
 pub mod check;
+pub mod completions;
 pub mod dump;
 pub mod estimate;
 pub mod fmt;
@@ -79,6 +80,9 @@ pub enum Command {
     Simulate(simulate::Args),
     /// Serve the Language Server Protocol on standard input and output.
     Lsp,
+    /// Print the completion script for a shell (bash, zsh, fish,
+    /// powershell, elvish).
+    Completions(completions::Args),
 }
 
 pub fn run(cli: Cli) -> u8 {
@@ -93,6 +97,7 @@ pub fn run(cli: Cli) -> u8 {
         Command::Build(a) => build::run(a),
         Command::Simulate(a) => simulate::run(a),
         Command::Lsp => lsp::run(),
+        Command::Completions(a) => completions::run(a),
     }
 }
 
