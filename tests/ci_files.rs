@@ -69,3 +69,64 @@ fn the_pre_commit_hooks_name_archc_commands() {
         assert!(out.status.success(), "`{entry}` is not an archc command");
     }
 }
+
+#[test]
+fn the_action_is_valid() {
+    validate("tests/schemas/github-actions.json", "action.yml");
+}
+
+/// The action's check step, run by bash as the runner runs it: `archc`
+/// installed where the install step puts it, the runner's variables set.
+fn run_action(files: &str, format: &str, deny: &str) -> (std::process::Output, String) {
+    let action = yaml("action.yml");
+    let step = action["runs"]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "check")
+        .unwrap();
+    let script = step["run"].as_str().unwrap();
+    let temp = tempfile::tempdir().unwrap();
+    let bin = temp.path().join("archc/bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::copy(env!("CARGO_BIN_EXE_archc"), bin.join("archc")).unwrap();
+    let output_file = temp.path().join("github-output");
+    std::fs::write(&output_file, "").unwrap();
+    let out = std::process::Command::new("bash")
+        .args(["-e", "-c", script])
+        .current_dir(root())
+        .env("RUNNER_TEMP", temp.path())
+        .env("GITHUB_OUTPUT", &output_file)
+        .env("FILES", files)
+        .env("FORMAT", format)
+        .env("DENY", deny)
+        .output()
+        .unwrap();
+    let outputs = std::fs::read_to_string(&output_file).unwrap();
+    let sarif = outputs
+        .lines()
+        .find_map(|l| l.strip_prefix("sarif="))
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .unwrap_or_default();
+    (out, sarif)
+}
+
+#[test]
+fn the_action_annotates_and_writes_sarif() {
+    // The flagship is clean: annotations pass.
+    let (out, _) = run_action("examples/09-sharded-db.arch", "github", "false");
+    assert!(out.status.success(), "{out:?}");
+    // The single server has warnings: annotations with --deny warnings fail.
+    let (out, _) = run_action("examples/01-single-server.arch", "github", "true");
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("::warning"));
+    // SARIF: findings are not a failure of the step, and the log is there.
+    let (out, sarif) = run_action("examples/01-single-server.arch", "sarif", "true");
+    assert!(out.status.success(), "{out:?}");
+    let log: Value = serde_json::from_str(&sarif).unwrap();
+    assert_eq!(log["version"], "2.1.0");
+    assert!(!log["runs"][0]["results"].as_array().unwrap().is_empty());
+    // A bad format is refused.
+    let (out, _) = run_action("examples/09-sharded-db.arch", "xml", "false");
+    assert_eq!(out.status.code(), Some(2));
+}
