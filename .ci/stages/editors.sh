@@ -7,7 +7,10 @@
 #                            TextMate grammar; the grammar must be valid JSON
 #                            and tokenize (vscode-textmate + Oniguruma, the
 #                            engine VS Code uses) every file below with no
-#                            character unscoped or invalid;
+#                            character unscoped or invalid; and
+#                            `archc lsp`, started as the extension starts it,
+#                            must answer initialize, publish diagnostics,
+#                            flag a typo and exit 0 (scripts/server-smoke.js);
 #   editors/tree-sitter-arch npm ci, `npm run generate` in a copy, whose src/
 #                            must equal the committed src/ (Helix and
 #                            nvim-treesitter build from the committed
@@ -129,6 +132,10 @@ PY
 python3 -c 'import json, sys; json.load(open(sys.argv[1]))' syntaxes/arch.tmLanguage.json ||
   die "editors/vscode/syntaxes/arch.tmLanguage.json is not valid JSON"
 node scripts/tokenize-check.js "${abs_files[@]}" || die "the TextMate grammar failed its check"
+# The client's side of the protocol: `archc lsp` started as the extension
+# starts it, spoken to with the library under vscode-languageclient.
+node scripts/server-smoke.js "$archc" "$root/examples/09-sharded-db.arch" ||
+  die "\`archc lsp\` failed the smoke test the extension's client library drives"
 
 # ─── tree-sitter grammar ─────────────────────────────────────────────────
 
