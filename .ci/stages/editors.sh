@@ -152,10 +152,13 @@ if [ ! -x "$ts_pkg/tree-sitter" ]; then
     echo "tree-sitter $ts_version: the binary of npm's tree-sitter-cli"
   else
     rm -f "$ts_pkg/tree-sitter"
-    cargo_root="$tools/tree-sitter-cli-$ts_version"
+    # Without the default qjs-rt feature (QuickJS to evaluate grammar.js):
+    # node, which this stage needs anyway, evaluates it, and the build is
+    # shorter.
+    cargo_root="$tools/tree-sitter-cli-$ts_version-node"
     if [ ! -x "$cargo_root/bin/tree-sitter" ]; then
       echo "tree-sitter-cli's install script cannot fetch its binary; building tree-sitter-cli $ts_version from crates.io into $cargo_root"
-      cargo install --locked --debug --quiet "tree-sitter-cli@$ts_version" --root "$cargo_root" ||
+      cargo install --locked --debug --quiet --no-default-features "tree-sitter-cli@$ts_version" --root "$cargo_root" ||
         die "cargo install tree-sitter-cli@$ts_version failed"
     fi
     cp "$cargo_root/bin/tree-sitter" "$ts_pkg/tree-sitter"
