@@ -18,7 +18,9 @@
 #                            test/highlight); and `tree-sitter parse` of
 #                            every example, every fixture that compiles and
 #                            every file those import, with no ERROR or
-#                            MISSING node in any tree.
+#                            MISSING node in any tree; and no span of those
+#                            files captured under two names by
+#                            queries/highlights.scm.
 #
 # "Compiles" is decided by the project's binary: `archc check FILE` exiting
 # 0 or 1 (CLI.md: 1 is findings of error severity, 2 a file that cannot be
@@ -207,4 +209,33 @@ for f in "${abs_files[@]}"; do
 done
 [ "$failed" -eq 0 ] || die "$failed of ${#abs_files[@]} files have ERROR or MISSING nodes in their tree-sitter parse"
 echo "tree-sitter parse: ${#abs_files[@]} files, no ERROR or MISSING node"
+
+# highlights.scm promises that no node is captured by two patterns, so
+# editors that let the first pattern win (Helix, tree-sitter highlight) and
+# those that let the last win (Neovim) colour alike: check it over every
+# file.
+"$ts" query queries/highlights.scm "${abs_files[@]}" >"$out/captures.txt" 2>"$out/captures.err" ||
+  { cat "$out/captures.err" >&2; die "tree-sitter query queries/highlights.scm failed"; }
+python3 - "$out/captures.txt" <<'PY' || die "queries/highlights.scm captures a span under two names"
+import re, sys, collections
+caps = collections.defaultdict(set)
+file = None
+n = 0
+for line in open(sys.argv[1], encoding="utf-8"):
+    if not line.startswith(" "):
+        file = line.strip()
+        continue
+    m = re.match(r"\s+capture: \d+ - ([\w.]+), start: \((\d+), (\d+)\), end: \((\d+), (\d+)\)", line)
+    if m:
+        n += 1
+        caps[(file, m.group(2), m.group(3), m.group(4), m.group(5))].add(m.group(1))
+bad = [(k, v) for k, v in caps.items() if len(v) > 1]
+for (f, r1, c1, r2, c2), names in bad[:10]:
+    print(f"{f}:{int(r1)+1}:{int(c1)+1}: captured as {', '.join(sorted(names))}")
+if bad:
+    sys.exit(f"highlights.scm captures {len(bad)} spans with more than one name")
+if n == 0:
+    sys.exit("highlights.scm captured nothing")
+print(f"highlights.scm: {n} captures over {len({k[0] for k in caps})} files, no span captured under two names")
+PY
 echo "editors: done in $((SECONDS - started)) s"
