@@ -164,7 +164,7 @@ if [ ! -x "$ts_pkg/tree-sitter" ]; then
         die "cargo install tree-sitter-cli@$ts_version failed"
     fi
     cp "$cargo_root/bin/tree-sitter" "$ts_pkg/tree-sitter"
-    echo "tree-sitter $ts_version: built from crates.io ($cargo_root)"
+    echo "tree-sitter $ts_version: built from crates.io by cargo install ($cargo_root)"
   fi
 fi
 ts="$tsdir/node_modules/.bin/tree-sitter"
