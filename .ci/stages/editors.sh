@@ -195,6 +195,55 @@ echo "tree-sitter generate: src/ is up to date ($(wc -c <"$gen/src/parser.c") by
 corpus="$(grep -c '✓' "$out/ts-test.log" || true)"
 grep -q '✗' "$out/ts-test.log" && { cat "$out/ts-test.log" >&2; die "tree-sitter test reported a failure"; }
 echo "tree-sitter test: $corpus passed (corpus tests and highlight files)"
+# `tree-sitter test` accepts a highlight assertion when the name is any of
+# the captures it tracks at that point; check each one exactly too.
+mapfile -t hl_tests < <(find test/highlight -name '*.arch' | sort)
+"$ts" query queries/highlights.scm "${hl_tests[@]}" >"$out/hl-captures.txt" 2>"$out/hl-captures.err" ||
+  { cat "$out/hl-captures.err" >&2; die "tree-sitter query over test/highlight failed"; }
+python3 - "$out/hl-captures.txt" "${hl_tests[@]}" <<'PY' || die "a highlight assertion in test/highlight does not hold exactly"
+# Exact check of test/highlight/*.arch: each `# ^ NAME` (column of the
+# caret) or `# <- NAME` (column of the `#`) assertion names the capture of
+# the smallest captured span that holds that position on the last line
+# above that is not an assertion, from `tree-sitter query` output.
+import re, sys
+captures_file, *tests = sys.argv[1:]
+spans = {}  # file -> [(start, end, name)]
+current = None
+for line in open(captures_file, encoding="utf-8"):
+    if not line.startswith(" "):
+        current = line.strip()
+        spans[current] = []
+        continue
+    m = re.match(r"\s+capture: \d+ - ([\w.]+), start: \((\d+), (\d+)\), end: \((\d+), (\d+)\)", line)
+    if m:
+        name, r1, c1, r2, c2 = m.group(1), *map(int, m.groups()[1:])
+        spans[current].append(((r1, c1), (r2, c2), name))
+failed = checked = 0
+for test in tests:
+    key = next((k for k in spans if k.endswith(test) or test.endswith(k)), None)
+    if key is None:
+        sys.exit(f"no captures for {test}")
+    code_row = None
+    for row, text in enumerate(open(test, encoding="utf-8").read().split("\n")):
+        m = re.match(r"^(\s*)#(\s*)(\^|<-)\s+([\w.]+)\s*$", text)
+        if not m or code_row is None:
+            if not m:
+                code_row = row
+            continue
+        col = text.index("^") if m.group(3) == "^" else len(m.group(1))
+        pos = (code_row, col)
+        holding = [(s, e, n) for s, e, n in spans[key] if s <= pos < e]
+        actual = min(holding, key=lambda t: (t[1][0] - t[0][0], t[1][1] - t[0][1]))[2] if holding else None
+        checked += 1
+        if actual != m.group(4):
+            failed += 1
+            print(f"{test}:{code_row + 1}:{col + 1}: expected {m.group(4)}, captured {actual}")
+if failed:
+    sys.exit(f"{failed} of {checked} highlight assertions do not hold exactly")
+if checked == 0:
+    sys.exit("no highlight assertions found")
+print(f"highlight assertions: {checked} hold exactly (the innermost capture)")
+PY
 
 failed=0
 for f in "${abs_files[@]}"; do
