@@ -7,6 +7,7 @@
 //   didOpen of a design → a publishDiagnostics for it, with no error;
 //   didChange that misspells `capacity` → an `unknown-attribute` error on
 //   that line;
+//   didChangeWatchedFiles (the extension's file watcher) → no harm;
 //   shutdown, exit → the process ends with status 0.
 //
 // Usage: node scripts/server-smoke.js ARCHC DESIGN.arch
@@ -89,6 +90,11 @@ async function main() {
   const typo = changed.diagnostics.find((d) => d.code === "unknown-attribute" && d.range.start.line === line);
   if (!typo) fail(`no unknown-attribute diagnostic on line ${line + 1}: ${JSON.stringify(changed.diagnostics)}`);
 
+  // What the extension's file watcher sends when archc.toml or a .arch
+  // file changes on disk; the server must go on answering.
+  await connection.sendNotification(lsp.DidChangeWatchedFilesNotification.type, {
+    changes: [{ uri, type: lsp.FileChangeType.Changed }],
+  });
   await connection.sendRequest(lsp.ShutdownRequest.type);
   await connection.sendNotification(lsp.ExitNotification.type);
   const { code, signal } = await exited;

@@ -34,7 +34,9 @@ async function start(context: vscode.ExtensionContext): Promise<void> {
     ],
     synchronize: {
       // The server reads archc.toml next to a design (severities,
-      // assumptions, import roots); tell it when one changes.
+      // assumptions, import roots) and imported files from disk: send it
+      // workspace/didChangeWatchedFiles when one changes on disk. (Today's
+      // server ignores them; the smoke test checks that they do no harm.)
       fileEvents: vscode.workspace.createFileSystemWatcher("**/{archc.toml,*.arch}"),
     },
     outputChannel: output,
