@@ -174,21 +174,45 @@ fn serve(connection: &Connection) -> Result<(), Box<dyn std::error::Error>> {
         }),
     )?;
     let mut state = State::default();
+    // lsp-server hands messages over one at a time (a rendezvous channel);
+    // a thread that moves them into an unbounded queue lets changes that
+    // arrive during an analysis wait in it, to be drained together.
+    let (queue, incoming) = std::sync::mpsc::channel();
+    let receiver = connection.receiver.clone();
+    std::thread::spawn(move || {
+        for m in receiver {
+            if queue.send(m).is_err() {
+                return;
+            }
+        }
+    });
+    let mut shut_down = false;
     // A message taken from the queue while draining changes, to handle
     // next (after the drained changes are analysed).
     let mut next: Option<Message> = None;
     loop {
         let msg = match next.take() {
             Some(m) => m,
-            None => match connection.receiver.recv() {
+            None => match incoming.recv() {
                 Ok(m) => m,
                 Err(_) => return Ok(()),
             },
         };
         match msg {
             Message::Request(req) => {
-                if connection.handle_shutdown(&req)? {
-                    return Ok(());
+                if shut_down || req.method == "shutdown" {
+                    let resp = if shut_down {
+                        Response::new_err(
+                            req.id,
+                            lsp_server::ErrorCode::InvalidRequest as i32,
+                            "the server is shutting down".into(),
+                        )
+                    } else {
+                        Response::new_ok(req.id, ())
+                    };
+                    shut_down = true;
+                    connection.sender.send(Message::Response(resp))?;
+                    continue;
                 }
                 // A panic in one handler becomes an error response; the
                 // server keeps running for the next request.
@@ -220,7 +244,7 @@ fn serve(connection: &Connection) -> Result<(), Box<dyn std::error::Error>> {
                 // Debounce: every change already waiting is applied before
                 // one analysis; anything else waits until it is published.
                 if !dirty.is_empty() {
-                    while let Ok(m) = connection.receiver.try_recv() {
+                    while let Ok(m) = incoming.try_recv() {
                         match m {
                             Message::Notification(n) if n.method == "textDocument/didChange" => {
                                 out.extend(guarded("textDocument/didChange", Vec::new(), || {
