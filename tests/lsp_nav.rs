@@ -138,7 +138,7 @@ fn apply_edits(text: &str, edits: &[Value]) -> String {
             )
         })
         .collect();
-    spans.sort_by(|a, b| b.0.cmp(&a.0));
+    spans.sort_by_key(|s| std::cmp::Reverse(s.0));
     let mut out = text.to_string();
     for (s, e, new) in spans {
         out.replace_range(s..e, &new);
@@ -525,7 +525,7 @@ fn semantic_tokens_cover_the_flagship() {
     assert_eq!(type_of(cap, "capacity"), Some(2));
     assert_eq!(type_of(cap, "800/s"), Some(9));
     assert_eq!(type_of(flow, "sessions"), Some(3));
-    assert_eq!(type_of(0, &lines[0].to_string()), Some(11), "a comment");
+    assert_eq!(type_of(0, lines[0]), Some(11), "a comment");
     let (region, _) = line_of(&text, "region = \"us-east-1\"");
     assert_eq!(type_of(region, "\"us-east-1\""), Some(10));
     assert_eq!(type_of(region, "datacenter"), Some(1));
