@@ -10,7 +10,9 @@ use archc::syntax::ast::Item;
 use lsp_types as lt;
 
 /// The figures of one component, or `None` without traffic (no estimate
-/// to show).
+/// to show). As `archc estimate` shows them: no instance count for a
+/// client, `managed` for a managed service, no utilisation without a
+/// capacity.
 pub fn label(a: &Analysis, name: &str) -> Option<String> {
     let est = a.estimate.as_ref().filter(|e| e.has_traffic)?;
     let m = &a.model;
@@ -36,7 +38,7 @@ pub fn label(a: &Analysis, name: &str) -> Option<String> {
         part.push_str(&rate(e.peak_rps, Style::Report));
         if c.managed {
             part.push_str(" · managed");
-        } else if e.instances > 0 {
+        } else if e.instances > 0 && c.kind != archc::model::Kind::Client {
             part.push_str(&format!(" · {} inst", e.instances));
         }
         if c.capacity.value.is_some() {
