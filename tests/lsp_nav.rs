@@ -716,3 +716,66 @@ fn editing_or_saving_a_library_rechecks_the_designs_that_import_it() {
     stop(server);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn hostile_buffers_get_answers_not_crashes() {
+    let mut server = started();
+    let texts = [
+        "service w\u{e9}b { capacity = \"unterminated\n}\n# \u{1F600} web -> db\n",
+        "\u{0}\u{1F600}\"\\",
+        "web -> -> [read\nservice 9x { = }\ndatabase db : : {",
+        "datacenter a { region = \"a\" }\nservice web { datacenters = [a, b, \"a\"]  session = \"web\" }\nweb -> web.replicas\nscenario s { at 1m fail 2 of a/b@web  expect utilization(a) < 1% }\n",
+        &"[".repeat(500),
+        "",
+    ];
+    for (i, text) in texts.iter().enumerate() {
+        let uri = format!("file:///nonexistent-archc-test/hostile{i}.arch");
+        open(&mut server, &uri, text);
+        server.diagnostics_for(&uri);
+        for (line, character) in [(0, 0), (0, 3), (1, 9), (2, 1), (3, 40), (99, 99)] {
+            let at = json!({ "textDocument": { "uri": uri },
+                             "position": { "line": line, "character": character } });
+            let mut refs = at.clone();
+            refs["context"] = json!({ "includeDeclaration": true });
+            server.request("textDocument/references", refs);
+            let mut rename = at.clone();
+            rename["newName"] = json!("fresh");
+            // Either an edit or a refusal; never a crash.
+            let id = server.next_id;
+            server.next_id += 1;
+            server.send(
+                json!({ "jsonrpc": "2.0", "id": id, "method": "textDocument/rename",
+                                "params": rename }),
+            );
+            let answer = server.wait_for(|m| m["id"] == json!(id));
+            assert!(
+                answer.get("result").is_some() || answer["error"]["code"] == json!(-32602),
+                "{answer}"
+            );
+            // An edit far past the end, and one inside a character.
+            server.notify(
+                "textDocument/didChange",
+                json!({ "textDocument": { "uri": uri, "version": 2 },
+                        "contentChanges": [ { "range": {
+                            "start": { "line": line, "character": character },
+                            "end": { "line": line + 1, "character": 1 } }, "text": "\u{e9}x" } ] }),
+            );
+        }
+        server.request(
+            "textDocument/documentSymbol",
+            json!({ "textDocument": { "uri": uri } }),
+        );
+        server.request(
+            "textDocument/semanticTokens/full",
+            json!({ "textDocument": { "uri": uri } }),
+        );
+        server.request(
+            "textDocument/inlayHint",
+            json!({ "textDocument": { "uri": uri },
+                    "range": { "start": { "line": 0, "character": 0 },
+                               "end": { "line": 99, "character": 0 } } }),
+        );
+        server.request("workspace/symbol", json!({ "query": "\u{1F600}" }));
+    }
+    stop(server);
+}
