@@ -554,6 +554,34 @@ fn until_version(server: &mut Server, uri: &str, version: i64) -> (Vec<i64>, Vec
     }
 }
 
+/// Every message the server sends before answering a request sent now:
+/// everything it had to say about the notifications sent before.
+fn settle(server: &mut Server) -> Vec<Value> {
+    let id = server.next_id;
+    server.next_id += 1;
+    server.send(
+        json!({ "jsonrpc": "2.0", "id": id, "method": "workspace/symbol",
+                        "params": { "query": "" } }),
+    );
+    let mut seen = Vec::new();
+    loop {
+        let m = server.wait_for(|_| true);
+        if m["id"] == json!(id) {
+            return seen;
+        }
+        seen.push(m);
+    }
+}
+
+/// The last diagnostics list for `uri` among `messages`.
+fn last_list(messages: &[Value], uri: &str) -> Option<Vec<Value>> {
+    messages
+        .iter()
+        .rev()
+        .find(|m| m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri)
+        .and_then(|m| m["params"]["diagnostics"].as_array().cloned())
+}
+
 fn frame(message: &Value) -> String {
     let body = message.to_string();
     format!("Content-Length: {}\r\n\r\n{body}", body.len())
@@ -687,11 +715,14 @@ fn editing_or_saving_a_library_rechecks_the_designs_that_import_it() {
     );
     assert!(server.diagnostics_for(&root_uri).is_empty());
 
-    // Closed, then changed on disk and saved: read from disk again.
+    // Closed, then changed on disk and saved: read from disk again. Each
+    // step waits for the server to have handled it (a request answered
+    // after it), so a list cannot be taken for a later step's.
     server.notify(
         "textDocument/didClose",
         json!({ "textDocument": { "uri": library_uri } }),
     );
+    settle(&mut server);
     std::fs::write(
         &library,
         library_text.replace("template web-tier", "template other"),
@@ -701,18 +732,36 @@ fn editing_or_saving_a_library_rechecks_the_designs_that_import_it() {
         "textDocument/didSave",
         json!({ "textDocument": { "uri": library_uri } }),
     );
-    let diags = loop {
-        let d = server.diagnostics_for(&root_uri);
-        if !d.is_empty() {
-            break d;
-        }
-    };
+    let diags = last_list(&settle(&mut server), &root_uri).expect("the root's list");
     assert!(
         diags
             .iter()
             .any(|d| d["range"]["start"]["line"] == json!(use_line)),
         "{diags:?}"
     );
+
+    // A finding inside the closed library is published under its own URI,
+    // and cleared when the only design that holds it closes.
+    std::fs::write(
+        &library,
+        library_text.replace("  timeout   = 2s", "  timeot   = 2s"),
+    )
+    .expect("write the copy");
+    server.notify(
+        "textDocument/didSave",
+        json!({ "textDocument": { "uri": library_uri } }),
+    );
+    let in_library = last_list(&settle(&mut server), &library_uri).expect("the library's list");
+    assert!(
+        in_library.iter().any(|d| d["code"] == "unknown-attribute"),
+        "{in_library:?}"
+    );
+    server.notify(
+        "textDocument/didClose",
+        json!({ "textDocument": { "uri": root_uri } }),
+    );
+    let after = last_list(&settle(&mut server), &library_uri).expect("the library cleared");
+    assert!(after.is_empty(), "{after:?}");
     stop(server);
     let _ = std::fs::remove_dir_all(&dir);
 }

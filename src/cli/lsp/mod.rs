@@ -380,20 +380,32 @@ fn notification(
                 state.docs.remove(&path);
                 state.versions.remove(&path);
                 state.analyses.remove(&path);
-                state.designs.remove(&path);
+                let files = state.designs.remove(&path).unwrap_or_default();
                 state.flagged.remove(&path);
+                // A closed file's findings leave the editor's problem list,
+                // and so do those of the files only its design held.
+                let mut cleared = vec![p.text_document.uri];
+                for f in files.iter().skip(1) {
+                    if !state.docs.contains_key(f)
+                        && state.roots_holding(f).is_empty()
+                        && state.flagged.remove(f)
+                    {
+                        cleared.push(path_to_uri(f));
+                    }
+                }
                 // Designs that import it now read it from disk.
                 dirty.insert(path);
-                // A closed file's findings leave the editor's problem list.
-                let params = lt::PublishDiagnosticsParams {
-                    uri: p.text_document.uri,
-                    diagnostics: Vec::new(),
-                    version: None,
-                };
-                return vec![Notification::new(
-                    "textDocument/publishDiagnostics".into(),
-                    params,
-                )];
+                return cleared
+                    .into_iter()
+                    .map(|uri| {
+                        let params = lt::PublishDiagnosticsParams {
+                            uri,
+                            diagnostics: Vec::new(),
+                            version: None,
+                        };
+                        Notification::new("textDocument/publishDiagnostics".into(), params)
+                    })
+                    .collect();
             }
         }
         _ => {}
