@@ -4,7 +4,7 @@
 //! named when the design has more than one (`us-east 4,167/s · 8 inst ·
 //! 65% | us-west 2,778/s · 5 inst · 69%`).
 
-use super::{Analysis, State, doc_path, position};
+use super::{Analysis, Lines, State, doc_path};
 use archc::figures::{Style, percent, rate};
 use archc::syntax::ast::Item;
 use lsp_types as lt;
@@ -60,13 +60,14 @@ pub fn hints(state: &State, p: &lt::InlayHintParams) -> Vec<lt::InlayHint> {
         return Vec::new();
     };
     let (file, _) = archc::syntax::parse(text);
+    let lines = Lines::new(text);
     let mut out = Vec::new();
     for item in &file.items {
         let Item::Declaration(d) = item else {
             continue;
         };
         let end = d.templates.last().map_or(d.name.span.end, |t| t.span.end);
-        let at = position(text, end);
+        let at = lines.position(end);
         if at < p.range.start || at > p.range.end {
             continue;
         }

@@ -511,11 +511,12 @@ fn analyse(state: &mut State, path: &str) -> Vec<Notification> {
         } else {
             state.flagged.insert(name.clone());
         }
+        let lines = Lines::new(&file.text);
         let params = lt::PublishDiagnosticsParams {
             uri: path_to_uri(&file.name),
             diagnostics: diags
                 .iter()
-                .map(|d| to_lsp_diagnostic(&sources, file, d))
+                .map(|d| to_lsp_diagnostic(&sources, file, &lines, d))
                 .collect(),
             version: state.versions.get(name).copied(),
         };
@@ -541,9 +542,9 @@ fn analyse(state: &mut State, path: &str) -> Vec<Notification> {
 fn to_lsp_diagnostic(
     sources: &SourceMap,
     file: &archc::sources::Source,
+    lines: &Lines,
     d: &Diagnostic,
 ) -> lt::Diagnostic {
-    let text = file.text.as_str();
     let severity = match d.severity {
         Severity::Error => lt::DiagnosticSeverity::ERROR,
         Severity::Warning => lt::DiagnosticSeverity::WARNING,
@@ -562,24 +563,27 @@ fn to_lsp_diagnostic(
         .related
         .iter()
         .filter_map(|l| {
-            let (name, other_text) = match &l.file {
+            let (name, at) = match &l.file {
                 Some(f) => {
                     let src = sources.files.iter().find(|s| &s.name == f)?;
-                    (src.name.as_str(), src.text.as_str())
+                    (
+                        src.name.as_str(),
+                        range(&src.text, l.span.start, l.span.end),
+                    )
                 }
-                None => (file.name.as_str(), text),
+                None => (file.name.as_str(), lines.range(l.span.start, l.span.end)),
             };
             Some(lt::DiagnosticRelatedInformation {
                 location: lt::Location {
                     uri: path_to_uri(name),
-                    range: range(other_text, l.span.start, l.span.end),
+                    range: at,
                 },
                 message: l.message.clone(),
             })
         })
         .collect();
     lt::Diagnostic {
-        range: range(text, d.primary.span.start, d.primary.span.end),
+        range: lines.range(d.primary.span.start, d.primary.span.end),
         severity: Some(severity),
         code: Some(lt::NumberOrString::String(d.rule.clone())),
         source: Some("archc".into()),
@@ -697,6 +701,43 @@ fn position(text: &str, offset: usize) -> lt::Position {
     lt::Position { line, character }
 }
 
+/// A text's line starts, so that many offsets of one text become
+/// positions without scanning the text from its start for each.
+struct Lines<'a> {
+    text: &'a str,
+    starts: Vec<usize>,
+}
+
+impl<'a> Lines<'a> {
+    fn new(text: &'a str) -> Lines<'a> {
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        Lines { text, starts }
+    }
+
+    /// As [`position`].
+    fn position(&self, offset: usize) -> lt::Position {
+        let offset = floor_boundary(self.text, offset.min(self.text.len()));
+        let line = self
+            .starts
+            .partition_point(|&s| s <= offset)
+            .saturating_sub(1);
+        let start = self.starts[line];
+        lt::Position {
+            line: line as u32,
+            character: self.text[start..offset].encode_utf16().count() as u32,
+        }
+    }
+
+    /// As [`range`].
+    fn range(&self, start: usize, end: usize) -> lt::Range {
+        lt::Range {
+            start: self.position(start),
+            end: self.position(end),
+        }
+    }
+}
+
 fn floor_boundary(text: &str, mut offset: usize) -> usize {
     while offset > 0 && !text.is_char_boundary(offset) {
         offset -= 1;
@@ -790,6 +831,15 @@ mod tests {
         assert_eq!(position(text, x), lt::Position::new(1, 3));
         assert_eq!(offset_of(text, lt::Position::new(1, 3)), Some(x));
         assert_eq!(offset_of(text, lt::Position::new(1, 99)), Some(x + 1));
+    }
+
+    #[test]
+    fn a_line_index_agrees_with_positions() {
+        let text = "ab\n\u{e9}\u{1F600}x\n\nlast";
+        let lines = Lines::new(text);
+        for offset in 0..=text.len() + 2 {
+            assert_eq!(lines.position(offset), position(text, offset), "{offset}");
+        }
     }
 
     #[test]

@@ -8,7 +8,7 @@
 //! design, with a kind that fits the place (a flow names a component, a
 //! `datacenters` list names datacenters, a `:` header names templates).
 
-use super::{State, path_to_uri, range};
+use super::{Lines, State, path_to_uri, range};
 use archc::diagnostic::Span;
 use archc::sources::{Loaded, normalize};
 use archc::syntax::ast::{self, Item, ValueKind};
@@ -94,6 +94,12 @@ fn kind_of(d: &ast::Declaration) -> SymbolKind {
 /// and position.
 pub fn occurrences(loaded: &Loaded) -> Vec<Occurrence> {
     let names = declared(loaded);
+    let lines: Vec<Lines> = loaded
+        .sources
+        .files
+        .iter()
+        .map(|f| Lines::new(&f.text))
+        .collect();
     let mut out = Vec::new();
     // `want`: the kinds the place may name; empty for a declaration.
     let mut push = |span: Span, name: &str, want: &[SymbolKind], declaration: bool| {
@@ -126,7 +132,7 @@ pub fn occurrences(loaded: &Loaded) -> Vec<Occurrence> {
             name: name.to_string(),
             kind,
             declaration,
-            range: range(&file.text, start, end),
+            range: lines[i].range(start, end),
         });
     };
     for item in &loaded.file.items {

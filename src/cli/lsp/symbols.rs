@@ -1,7 +1,7 @@
 //! Document symbols (the outline of one file) and workspace symbols (every
 //! declaration of the open designs and the files they import).
 
-use super::{State, doc_path, path_to_uri, range};
+use super::{Lines, State, doc_path, path_to_uri};
 use archc::diagnostic::Span;
 use archc::sources::normalize;
 use archc::syntax::ast::{self, Item};
@@ -34,7 +34,8 @@ pub fn document(state: &State, p: &lt::DocumentSymbolParams) -> Option<lt::Docum
         None => crate::cli::inputs::read_import(&path).ok()?,
     };
     let (file, _) = archc::syntax::parse(&text);
-    let r = |s: Span| range(&text, s.start, s.end);
+    let lines = Lines::new(&text);
+    let r = |s: Span| lines.range(s.start, s.end);
     let mut out = Vec::new();
     for item in &file.items {
         match item {
@@ -140,6 +141,12 @@ pub fn workspace(state: &State, p: &lt::WorkspaceSymbolParams) -> Vec<lt::Worksp
         let Some(loaded) = state.load(root) else {
             continue;
         };
+        let lines: Vec<Lines> = loaded
+            .sources
+            .files
+            .iter()
+            .map(|f| Lines::new(&f.text))
+            .collect();
         for item in &loaded.file.items {
             let (name, span, kind, detail) = match item {
                 Item::Declaration(d) => {
@@ -161,7 +168,7 @@ pub fn workspace(state: &State, p: &lt::WorkspaceSymbolParams) -> Vec<lt::Worksp
             let Some(file) = loaded.sources.files.get(i) else {
                 continue;
             };
-            let r = range(&file.text, local.start, local.end);
+            let r = lines[i].range(local.start, local.end);
             found.insert((
                 name.clone(),
                 normalize(&file.name),
