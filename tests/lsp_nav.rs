@@ -828,3 +828,52 @@ fn hostile_buffers_get_answers_not_crashes() {
     }
     stop(server);
 }
+
+#[test]
+fn renaming_in_a_library_renames_in_every_open_design_that_imports_it() {
+    let dir = std::env::temp_dir().join(format!("archc-lsp-nav-shared-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("dir");
+    let lib = "datacenter east { region = \"east\" }\ndatabase store { datacenters = [east] }\n";
+    let a = "system a\nimport \"lib.arch\"\nservice web\nweb -> store\n# store is shared\n";
+    let b = "system b\nimport \"lib.arch\"\nservice api { session = \"store\" }\napi -> store\nscenario s { at 1m fail store@east }\n";
+    let files = [("lib.arch", lib), ("a.arch", a), ("b.arch", b)];
+    for (name, text) in files {
+        std::fs::write(dir.join(name), text).expect("write");
+    }
+    let mut server = started();
+    for (name, text) in files {
+        open(&mut server, &uri_of(&dir.join(name)), text);
+    }
+    settle(&mut server);
+    let edit = server.request(
+        "textDocument/rename",
+        json!({ "textDocument": { "uri": uri_of(&dir.join("lib.arch")) },
+                "position": { "line": 1, "character": 10 }, "newName": "vault" }),
+    );
+    let changes = edit["documentChanges"].as_array().expect("documentChanges");
+    let mut renamed = Vec::new();
+    for (name, text) in files {
+        let change = changes
+            .iter()
+            .find(|c| c["textDocument"]["uri"] == json!(uri_of(&dir.join(name))))
+            .unwrap_or_else(|| panic!("{name} is edited: {edit}"));
+        assert_eq!(change["textDocument"]["version"], json!(1));
+        let new = apply_edits(text, change["edits"].as_array().expect("edits"));
+        renamed.push(new);
+    }
+    assert_eq!(
+        renamed[0],
+        "datacenter east { region = \"east\" }\ndatabase vault { datacenters = [east] }\n"
+    );
+    assert_eq!(
+        renamed[1],
+        "system a\nimport \"lib.arch\"\nservice web\nweb -> vault\n# store is shared\n"
+    );
+    assert_eq!(
+        renamed[2],
+        "system b\nimport \"lib.arch\"\nservice api { session = \"vault\" }\napi -> vault\nscenario s { at 1m fail vault@east }\n"
+    );
+    stop(server);
+    let _ = std::fs::remove_dir_all(&dir);
+}
