@@ -6,7 +6,13 @@
 //! does no I/O: the loader handed to it reads an open buffer from memory
 //! and any other file from disk. One loop owns the state and answers every
 //! message in order, so a later result can never be overwritten by an
-//! earlier one.
+//! earlier one. Changes already queued when one arrives are applied
+//! together and analysed once ([`flush`]), and an analysis re-checks every
+//! open design that holds the changed file.
+//!
+//! The features live beside this file: [`navigate`] (references, rename),
+//! [`symbols`] (document and workspace symbols), [`inlay`] (the estimate's
+//! figures after each header) and [`tokens`] (semantic tokens).
 
 use archc::diagnostic::{Diagnostic, Severity};
 use archc::estimate::Estimate;
