@@ -18,7 +18,7 @@ fn a_session_on_the_flagship() {
         "initialize",
         json!({ "processId": null, "rootUri": null, "capabilities": {} }),
     );
-    assert_eq!(init["capabilities"]["textDocumentSync"], json!(1));
+    assert_eq!(init["capabilities"]["textDocumentSync"]["change"], json!(2));
     assert_eq!(init["capabilities"]["hoverProvider"], json!(true));
     server.notify("initialized", json!({}));
 

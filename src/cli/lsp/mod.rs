@@ -6,7 +6,13 @@
 //! does no I/O: the loader handed to it reads an open buffer from memory
 //! and any other file from disk. One loop owns the state and answers every
 //! message in order, so a later result can never be overwritten by an
-//! earlier one.
+//! earlier one. Changes already queued when one arrives are applied
+//! together and analysed once ([`flush`]), and an analysis re-checks every
+//! open design that holds the changed file.
+//!
+//! The features live beside this file: [`navigate`] (references, rename),
+//! [`symbols`] (document and workspace symbols), [`inlay`] (the estimate's
+//! figures after each header) and [`tokens`] (semantic tokens).
 
 use archc::diagnostic::{Diagnostic, Severity};
 use archc::estimate::Estimate;
@@ -15,9 +21,14 @@ use archc::sources::SourceMap;
 use archc::{Model, rules::config::Config};
 use lsp_server::{Connection, Message, Notification, Request, Response};
 use lsp_types as lt;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+
+mod inlay;
+mod navigate;
+mod symbols;
+mod tokens;
 
 /// What the last compile of one open document as a design root produced.
 struct Analysis {
@@ -28,11 +39,71 @@ struct Analysis {
 
 #[derive(Default)]
 struct State {
-    /// Open buffers, by file path (as the design names files).
+    /// Open buffers, by normalized file path (as the design names files).
     docs: HashMap<String, String>,
+    /// The editor's version of each open buffer.
+    versions: HashMap<String, i32>,
     /// The last analysis with a model, per open root; a buffer with an
     /// error keeps answering hovers from its last good state.
     analyses: HashMap<String, Analysis>,
+    /// The files of each open root's design at its last analysis (the root
+    /// first), built or not: who imports what.
+    designs: BTreeMap<String, Vec<String>>,
+    /// Files given a non-empty diagnostics list last time, so that a list
+    /// that empties is published (and clears the editor's).
+    flagged: BTreeSet<String>,
+}
+
+impl State {
+    /// The open roots whose design holds `path` (itself, when it is a root
+    /// of its own), in name order.
+    fn roots_holding(&self, path: &str) -> Vec<String> {
+        self.designs
+            .iter()
+            .filter(|(_, files)| files.iter().any(|f| f == path))
+            .map(|(root, _)| root.clone())
+            .collect()
+    }
+
+    /// The designs holding `path` as they read now (open buffers, and
+    /// disk), loaded and parsed but not compiled; `path` as a root of its
+    /// own when no open design holds it.
+    fn designs_holding(&self, path: &str) -> Vec<archc::sources::Loaded> {
+        let mut roots = self.roots_holding(path);
+        if roots.is_empty() {
+            roots.push(path.to_string());
+        }
+        roots.iter().filter_map(|r| self.load(r)).collect()
+    }
+
+    /// Loads (reads and parses) the design rooted at `root`.
+    fn load(&self, root: &str) -> Option<archc::sources::Loaded> {
+        let text = match self.docs.get(root) {
+            Some(t) => t.clone(),
+            None => super::inputs::read_import(root).ok()?,
+        };
+        let design = PathBuf::from(root);
+        let config = super::inputs::config_for(&design).unwrap_or_default();
+        let rules = super::inputs::import_rules(&design, &config);
+        let docs = &self.docs;
+        let loader = |p: &str| -> Result<String, String> {
+            match docs.get(p) {
+                Some(t) => Ok(t.clone()),
+                None => super::inputs::read_import(p),
+            }
+        };
+        Some(archc::sources::load(root, text, &loader, &rules))
+    }
+
+    /// The analysis that covers `path`: its own, else that of the first
+    /// open root whose design imports it.
+    fn analysis_for(&self, path: &str) -> Option<&Analysis> {
+        self.analyses.get(path).or_else(|| {
+            self.roots_holding(path)
+                .iter()
+                .find_map(|r| self.analyses.get(r))
+        })
+    }
 }
 
 pub fn run() -> u8 {
@@ -54,13 +125,48 @@ pub fn run() -> u8 {
 
 fn capabilities() -> lt::ServerCapabilities {
     lt::ServerCapabilities {
-        text_document_sync: Some(lt::TextDocumentSyncCapability::Kind(
-            lt::TextDocumentSyncKind::FULL,
+        text_document_sync: Some(lt::TextDocumentSyncCapability::Options(
+            lt::TextDocumentSyncOptions {
+                open_close: Some(true),
+                change: Some(lt::TextDocumentSyncKind::INCREMENTAL),
+                save: Some(lt::TextDocumentSyncSaveOptions::SaveOptions(
+                    lt::SaveOptions {
+                        include_text: Some(false),
+                    },
+                )),
+                ..Default::default()
+            },
         )),
         hover_provider: Some(lt::HoverProviderCapability::Simple(true)),
         definition_provider: Some(lt::OneOf::Left(true)),
+        references_provider: Some(lt::OneOf::Left(true)),
+        rename_provider: Some(lt::OneOf::Right(lt::RenameOptions {
+            prepare_provider: Some(true),
+            work_done_progress_options: Default::default(),
+        })),
+        document_symbol_provider: Some(lt::OneOf::Left(true)),
+        workspace_symbol_provider: Some(lt::OneOf::Left(true)),
+        inlay_hint_provider: Some(lt::OneOf::Left(true)),
+        semantic_tokens_provider: Some(
+            lt::SemanticTokensServerCapabilities::SemanticTokensOptions(
+                lt::SemanticTokensOptions {
+                    legend: tokens::legend(),
+                    full: Some(lt::SemanticTokensFullOptions::Bool(true)),
+                    range: None,
+                    work_done_progress_options: Default::default(),
+                },
+            ),
+        ),
         ..Default::default()
     }
+}
+
+/// Runs `f`, turning a panic inside archc into a logged message and `or`.
+fn guarded<T>(method: &str, or: T, f: impl FnOnce() -> T) -> T {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|_| {
+        eprintln!("archc lsp: `{method}` failed inside archc (a bug; please report it)");
+        or
+    })
 }
 
 fn serve(connection: &Connection) -> Result<(), Box<dyn std::error::Error>> {
@@ -74,11 +180,45 @@ fn serve(connection: &Connection) -> Result<(), Box<dyn std::error::Error>> {
         }),
     )?;
     let mut state = State::default();
-    for msg in &connection.receiver {
+    // lsp-server hands messages over one at a time (a rendezvous channel);
+    // a thread that moves them into an unbounded queue lets changes that
+    // arrive during an analysis wait in it, to be drained together.
+    let (queue, incoming) = std::sync::mpsc::channel();
+    let receiver = connection.receiver.clone();
+    std::thread::spawn(move || {
+        for m in receiver {
+            if queue.send(m).is_err() {
+                return;
+            }
+        }
+    });
+    let mut shut_down = false;
+    // A message taken from the queue while draining changes, to handle
+    // next (after the drained changes are analysed).
+    let mut next: Option<Message> = None;
+    loop {
+        let msg = match next.take() {
+            Some(m) => m,
+            None => match incoming.recv() {
+                Ok(m) => m,
+                Err(_) => return Ok(()),
+            },
+        };
         match msg {
             Message::Request(req) => {
-                if connection.handle_shutdown(&req)? {
-                    return Ok(());
+                if shut_down || req.method == "shutdown" {
+                    let resp = if shut_down {
+                        Response::new_err(
+                            req.id,
+                            lsp_server::ErrorCode::InvalidRequest as i32,
+                            "the server is shutting down".into(),
+                        )
+                    } else {
+                        Response::new_ok(req.id, ())
+                    };
+                    shut_down = true;
+                    connection.sender.send(Message::Response(resp))?;
+                    continue;
                 }
                 // A panic in one handler becomes an error response; the
                 // server keeps running for the next request.
@@ -102,97 +242,230 @@ fn serve(connection: &Connection) -> Result<(), Box<dyn std::error::Error>> {
                 if n.method == "exit" {
                     return Ok(());
                 }
+                let mut dirty = BTreeSet::new();
                 let method = n.method.clone();
-                let published = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    notification(&mut state, n)
-                }))
-                .unwrap_or_else(|_| {
-                    eprintln!(
-                        "archc lsp: `{method}` failed inside archc (a bug; please report it)"
-                    );
-                    Vec::new()
+                let mut out = guarded(&method, Vec::new(), || {
+                    notification(&mut state, n, &mut dirty)
                 });
-                for out in published {
-                    connection.sender.send(Message::Notification(out))?;
+                // Debounce: every change already waiting is applied before
+                // one analysis; anything else waits until it is published.
+                if !dirty.is_empty() {
+                    while let Ok(m) = incoming.try_recv() {
+                        match m {
+                            Message::Notification(n) if n.method == "textDocument/didChange" => {
+                                out.extend(guarded("textDocument/didChange", Vec::new(), || {
+                                    notification(&mut state, n, &mut dirty)
+                                }));
+                            }
+                            other => {
+                                next = Some(other);
+                                break;
+                            }
+                        }
+                    }
+                }
+                out.extend(guarded(&method, Vec::new(), || flush(&mut state, &dirty)));
+                for n in out {
+                    connection.sender.send(Message::Notification(n))?;
                 }
             }
             Message::Response(_) => {}
         }
     }
-    Ok(())
 }
 
 fn request(state: &State, req: Request) -> Response {
-    let result = match req.method.as_str() {
-        "textDocument/hover" => serde_json::from_value::<lt::HoverParams>(req.params)
-            .map(|p| serde_json::to_value(hover(state, &p.text_document_position_params))),
-        "textDocument/definition" => serde_json::from_value::<lt::GotoDefinitionParams>(req.params)
-            .map(|p| serde_json::to_value(definition(state, &p.text_document_position_params))),
-        _ => {
-            return Response::new_err(
-                req.id,
-                lsp_server::ErrorCode::MethodNotFound as i32,
-                format!("unsupported request `{}`", req.method),
-            );
-        }
-    };
+    fn reply<T: serde::Serialize>(v: T) -> Result<serde_json::Value, String> {
+        serde_json::to_value(v).map_err(|e| e.to_string())
+    }
+    fn params<P: serde::de::DeserializeOwned>(v: serde_json::Value) -> Result<P, String> {
+        serde_json::from_value(v).map_err(|e| e.to_string())
+    }
+    let id = req.id.clone();
+    let v = req.params;
+    let result: Result<serde_json::Value, String> =
+        match req.method.as_str() {
+            "textDocument/hover" => params::<lt::HoverParams>(v)
+                .and_then(|p| reply(hover(state, &p.text_document_position_params))),
+            "textDocument/definition" => params::<lt::GotoDefinitionParams>(v)
+                .and_then(|p| reply(definition(state, &p.text_document_position_params))),
+            "textDocument/references" => params::<lt::ReferenceParams>(v)
+                .and_then(|p| reply(navigate::references(state, &p))),
+            "textDocument/prepareRename" => params::<lt::TextDocumentPositionParams>(v)
+                .and_then(|p| navigate::prepare_rename(state, &p))
+                .and_then(reply),
+            "textDocument/rename" => params::<lt::RenameParams>(v)
+                .and_then(|p| navigate::rename(state, &p))
+                .and_then(reply),
+            "textDocument/documentSymbol" => params::<lt::DocumentSymbolParams>(v)
+                .and_then(|p| reply(symbols::document(state, &p))),
+            "workspace/symbol" => params::<lt::WorkspaceSymbolParams>(v)
+                .and_then(|p| reply(symbols::workspace(state, &p))),
+            "textDocument/inlayHint" => {
+                params::<lt::InlayHintParams>(v).and_then(|p| reply(inlay::hints(state, &p)))
+            }
+            "textDocument/semanticTokens/full" => {
+                params::<lt::SemanticTokensParams>(v).and_then(|p| reply(tokens::full(state, &p)))
+            }
+            _ => {
+                return Response::new_err(
+                    id,
+                    lsp_server::ErrorCode::MethodNotFound as i32,
+                    format!("unsupported request `{}`", req.method),
+                );
+            }
+        };
     match result {
-        Ok(Ok(value)) => Response::new_ok(req.id, value),
-        Ok(Err(e)) | Err(e) => Response::new_err(
-            req.id,
-            lsp_server::ErrorCode::InvalidParams as i32,
-            e.to_string(),
-        ),
+        Ok(value) => Response::new_ok(id, value),
+        Err(e) => Response::new_err(id, lsp_server::ErrorCode::InvalidParams as i32, e),
     }
 }
 
-fn notification(state: &mut State, n: Notification) -> Vec<Notification> {
-    let path = match n.method.as_str() {
+/// The normalized path of a document's URI: the key of every map here.
+fn doc_path(uri: &lt::Uri) -> String {
+    archc::sources::normalize(&uri_to_path(uri))
+}
+
+/// Applies one change to a buffer: the whole text, or a range (UTF-16
+/// positions; one past the end is the end) replaced.
+fn apply_change(text: &mut String, change: lt::TextDocumentContentChangeEvent) {
+    match change.range {
+        None => *text = change.text,
+        Some(r) => {
+            let start = offset_of(text, r.start).unwrap_or(text.len());
+            let end = offset_of(text, r.end).unwrap_or(text.len()).max(start);
+            text.replace_range(start..end, &change.text);
+        }
+    }
+}
+
+/// Updates the buffers for one notification and notes which paths
+/// changed; returns what must be published at once (a closed file's
+/// empty list).
+fn notification(
+    state: &mut State,
+    n: Notification,
+    dirty: &mut BTreeSet<String>,
+) -> Vec<Notification> {
+    match n.method.as_str() {
         "textDocument/didOpen" => {
-            let Ok(p) = serde_json::from_value::<lt::DidOpenTextDocumentParams>(n.params) else {
-                return Vec::new();
-            };
-            let path = uri_to_path(&p.text_document.uri);
-            state.docs.insert(path.clone(), p.text_document.text);
-            path
+            if let Ok(p) = serde_json::from_value::<lt::DidOpenTextDocumentParams>(n.params) {
+                let path = doc_path(&p.text_document.uri);
+                state.docs.insert(path.clone(), p.text_document.text);
+                state.versions.insert(path.clone(), p.text_document.version);
+                dirty.insert(path);
+            }
         }
         "textDocument/didChange" => {
-            let Ok(p) = serde_json::from_value::<lt::DidChangeTextDocumentParams>(n.params) else {
-                return Vec::new();
-            };
-            let path = uri_to_path(&p.text_document.uri);
-            // Full sync: the last change is the whole text.
-            if let Some(change) = p.content_changes.into_iter().last() {
-                state.docs.insert(path.clone(), change.text);
+            if let Ok(p) = serde_json::from_value::<lt::DidChangeTextDocumentParams>(n.params) {
+                let path = doc_path(&p.text_document.uri);
+                let Some(text) = state.docs.get_mut(&path) else {
+                    return Vec::new();
+                };
+                for change in p.content_changes {
+                    apply_change(text, change);
+                }
+                state.versions.insert(path.clone(), p.text_document.version);
+                dirty.insert(path);
             }
-            path
+        }
+        "textDocument/didSave" => {
+            // The buffer already holds the text; a saved library is read
+            // from disk by designs that do not have it open.
+            if let Ok(p) = serde_json::from_value::<lt::DidSaveTextDocumentParams>(n.params) {
+                let path = doc_path(&p.text_document.uri);
+                if let (Some(text), Some(doc)) = (p.text, state.docs.get_mut(&path)) {
+                    *doc = text;
+                }
+                dirty.insert(path);
+            }
         }
         "textDocument/didClose" => {
             if let Ok(p) = serde_json::from_value::<lt::DidCloseTextDocumentParams>(n.params) {
-                let path = uri_to_path(&p.text_document.uri);
+                let path = doc_path(&p.text_document.uri);
                 state.docs.remove(&path);
+                state.versions.remove(&path);
                 state.analyses.remove(&path);
-                // A closed file's findings leave the editor's problem list.
-                let params = lt::PublishDiagnosticsParams {
-                    uri: p.text_document.uri,
-                    diagnostics: Vec::new(),
-                    version: None,
-                };
-                return vec![Notification::new(
-                    "textDocument/publishDiagnostics".into(),
-                    params,
-                )];
+                let files = state.designs.remove(&path).unwrap_or_default();
+                state.flagged.remove(&path);
+                // A closed file's findings leave the editor's problem list,
+                // and so do those of the files only its design held.
+                let mut cleared = vec![p.text_document.uri];
+                for f in files.iter().skip(1) {
+                    if !state.docs.contains_key(f)
+                        && state.roots_holding(f).is_empty()
+                        && state.flagged.remove(f)
+                    {
+                        cleared.push(path_to_uri(f));
+                    }
+                }
+                // Designs that import it now read it from disk.
+                dirty.insert(path);
+                return cleared
+                    .into_iter()
+                    .map(|uri| {
+                        let params = lt::PublishDiagnosticsParams {
+                            uri,
+                            diagnostics: Vec::new(),
+                            version: None,
+                        };
+                        Notification::new("textDocument/publishDiagnostics".into(), params)
+                    })
+                    .collect();
             }
-            return Vec::new();
         }
-        _ => return Vec::new(),
+        _ => {}
+    }
+    Vec::new()
+}
+
+/// Analyses what the changed paths affect, once each: a changed open
+/// document that no other open design imports is a root of its own; every
+/// open root whose design holds a changed path is re-checked; so is an
+/// open document that was a library and is no longer imported.
+fn flush(state: &mut State, dirty: &BTreeSet<String>) -> Vec<Notification> {
+    if dirty.is_empty() {
+        return Vec::new();
+    }
+    let imported_elsewhere = |state: &State, path: &str| {
+        state
+            .designs
+            .iter()
+            .any(|(root, files)| root != path && files.iter().any(|f| f == path))
     };
-    analyse(state, &path)
+    let mut roots = BTreeSet::new();
+    for path in dirty {
+        if state.docs.contains_key(path) && !imported_elsewhere(state, path) {
+            roots.insert(path.clone());
+        }
+        for r in state.roots_holding(path) {
+            if state.docs.contains_key(&r) {
+                roots.insert(r);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for root in &roots {
+        out.extend(analyse(state, root));
+    }
+    let orphans: Vec<String> = state
+        .docs
+        .keys()
+        .filter(|d| !state.designs.contains_key(*d) && !imported_elsewhere(state, d))
+        .cloned()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    for d in orphans {
+        out.extend(analyse(state, &d));
+    }
+    out
 }
 
 /// Compiles and checks the design rooted at the open document `path` and
 /// returns the diagnostics to publish: the root's always (an empty list
-/// clears old ones), another file's when it has findings.
+/// clears old ones); another file's when it has findings, is open, or had
+/// findings before.
 fn analyse(state: &mut State, path: &str) -> Vec<Notification> {
     let Some(text) = state.docs.get(path).cloned() else {
         return Vec::new();
@@ -218,18 +491,40 @@ fn analyse(state: &mut State, path: &str) -> Vec<Notification> {
     let (sources, compiled) =
         archc::check_design(path, text, &loader, &rules, &options, &[], &config, &today);
     let split = sources.split(compiled.diagnostics);
+    let files: Vec<String> = sources
+        .files
+        .iter()
+        .map(|f| archc::sources::normalize(&f.name))
+        .collect();
+    // Open files this design imports are its libraries now, not roots.
+    for f in files.iter().skip(1) {
+        state.designs.remove(f);
+        state.analyses.remove(f);
+    }
+    state.designs.insert(path.to_string(), files.clone());
     let mut out = Vec::new();
     for (i, (file, diags)) in sources.files.iter().zip(&split).enumerate() {
-        if i > 0 && diags.is_empty() {
+        let name = &files[i];
+        let publish = i == 0
+            || !diags.is_empty()
+            || state.docs.contains_key(name)
+            || state.flagged.contains(name);
+        if !publish {
             continue;
         }
+        if diags.is_empty() {
+            state.flagged.remove(name);
+        } else {
+            state.flagged.insert(name.clone());
+        }
+        let lines = Lines::new(&file.text);
         let params = lt::PublishDiagnosticsParams {
             uri: path_to_uri(&file.name),
             diagnostics: diags
                 .iter()
-                .map(|d| to_lsp_diagnostic(&sources, file, d))
+                .map(|d| to_lsp_diagnostic(&sources, file, &lines, d))
                 .collect(),
-            version: None,
+            version: state.versions.get(name).copied(),
         };
         out.push(Notification::new(
             "textDocument/publishDiagnostics".into(),
@@ -253,9 +548,9 @@ fn analyse(state: &mut State, path: &str) -> Vec<Notification> {
 fn to_lsp_diagnostic(
     sources: &SourceMap,
     file: &archc::sources::Source,
+    lines: &Lines,
     d: &Diagnostic,
 ) -> lt::Diagnostic {
-    let text = file.text.as_str();
     let severity = match d.severity {
         Severity::Error => lt::DiagnosticSeverity::ERROR,
         Severity::Warning => lt::DiagnosticSeverity::WARNING,
@@ -274,24 +569,27 @@ fn to_lsp_diagnostic(
         .related
         .iter()
         .filter_map(|l| {
-            let (name, other_text) = match &l.file {
+            let (name, at) = match &l.file {
                 Some(f) => {
                     let src = sources.files.iter().find(|s| &s.name == f)?;
-                    (src.name.as_str(), src.text.as_str())
+                    (
+                        src.name.as_str(),
+                        range(&src.text, l.span.start, l.span.end),
+                    )
                 }
-                None => (file.name.as_str(), text),
+                None => (file.name.as_str(), lines.range(l.span.start, l.span.end)),
             };
             Some(lt::DiagnosticRelatedInformation {
                 location: lt::Location {
                     uri: path_to_uri(name),
-                    range: range(other_text, l.span.start, l.span.end),
+                    range: at,
                 },
                 message: l.message.clone(),
             })
         })
         .collect();
     lt::Diagnostic {
-        range: range(text, d.primary.span.start, d.primary.span.end),
+        range: lines.range(d.primary.span.start, d.primary.span.end),
         severity: Some(severity),
         code: Some(lt::NumberOrString::String(d.rule.clone())),
         source: Some("archc".into()),
@@ -307,9 +605,9 @@ fn word_at<'a>(
     state: &'a State,
     at: &lt::TextDocumentPositionParams,
 ) -> Option<(&'a Analysis, &'a str)> {
-    let path = uri_to_path(&at.text_document.uri);
+    let path = doc_path(&at.text_document.uri);
     let text = state.docs.get(&path)?;
-    let analysis = state.analyses.get(&path)?;
+    let analysis = state.analysis_for(&path)?;
     let offset = offset_of(text, at.position)?;
     let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
     let start = text[..offset]
@@ -409,6 +707,43 @@ fn position(text: &str, offset: usize) -> lt::Position {
     lt::Position { line, character }
 }
 
+/// A text's line starts, so that many offsets of one text become
+/// positions without scanning the text from its start for each.
+struct Lines<'a> {
+    text: &'a str,
+    starts: Vec<usize>,
+}
+
+impl<'a> Lines<'a> {
+    fn new(text: &'a str) -> Lines<'a> {
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        Lines { text, starts }
+    }
+
+    /// As [`position`].
+    fn position(&self, offset: usize) -> lt::Position {
+        let offset = floor_boundary(self.text, offset.min(self.text.len()));
+        let line = self
+            .starts
+            .partition_point(|&s| s <= offset)
+            .saturating_sub(1);
+        let start = self.starts[line];
+        lt::Position {
+            line: line as u32,
+            character: self.text[start..offset].encode_utf16().count() as u32,
+        }
+    }
+
+    /// As [`range`].
+    fn range(&self, start: usize, end: usize) -> lt::Range {
+        lt::Range {
+            start: self.position(start),
+            end: self.position(end),
+        }
+    }
+}
+
 fn floor_boundary(text: &str, mut offset: usize) -> usize {
     while offset > 0 && !text.is_char_boundary(offset) {
         offset -= 1;
@@ -502,6 +837,15 @@ mod tests {
         assert_eq!(position(text, x), lt::Position::new(1, 3));
         assert_eq!(offset_of(text, lt::Position::new(1, 3)), Some(x));
         assert_eq!(offset_of(text, lt::Position::new(1, 99)), Some(x + 1));
+    }
+
+    #[test]
+    fn a_line_index_agrees_with_positions() {
+        let text = "ab\n\u{e9}\u{1F600}x\n\nlast";
+        let lines = Lines::new(text);
+        for offset in 0..=text.len() + 2 {
+            assert_eq!(lines.position(offset), position(text, offset), "{offset}");
+        }
     }
 
     #[test]
