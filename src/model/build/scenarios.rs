@@ -16,7 +16,11 @@ impl Cx {
         model: &Model,
         dc_ids: &HashMap<String, DcId>,
     ) -> Scenario {
-        let attrs = self.attrs(&s.attributes, &["duration"], "a scenario");
+        let attrs = self.attrs(
+            &s.attributes,
+            &schema::names(schema::Block::Scenario),
+            "a scenario",
+        );
         let duration = self.duration(&attrs, "duration", "5m").map(|d| d.value);
         let mut events = Vec::new();
         for e in &s.events {
