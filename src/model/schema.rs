@@ -66,7 +66,7 @@ impl ValueType {
             ValueType::Bool => "bool".into(),
             ValueType::Str => "string".into(),
             ValueType::Choice(words) => format!("one of {}", ticked(words)),
-            ValueType::Word(words) if words.is_empty() => "identifier".into(),
+            ValueType::Word([]) => "identifier".into(),
             ValueType::Word(words) => format!("identifier (such as {})", ticked(words)),
             ValueType::Component(kinds, words) => {
                 let kinds: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
@@ -667,6 +667,18 @@ const SCENARIO: &[AttrSpec] = &[a(
     None,
     "how long the simulated run lasts",
 )];
+
+/// The metrics an `expect` line may name (LANGUAGE.md §10).
+pub const METRICS: &[&str] = &[
+    "p50",
+    "p90",
+    "p99",
+    "p999",
+    "mean",
+    "error_rate",
+    "throughput",
+    "utilization",
+];
 
 /// The attributes `block` accepts, in the order the language lists them.
 pub fn attributes(block: Block) -> Vec<&'static AttrSpec> {

@@ -8,6 +8,12 @@
 //! message in order, so a later result can never be overwritten by an
 //! earlier one.
 
+mod actions;
+mod complete;
+mod describe;
+mod format;
+mod scan;
+
 use archc::diagnostic::{Diagnostic, Severity};
 use archc::estimate::Estimate;
 use archc::figures::{Style, number, percent};
@@ -59,6 +65,17 @@ fn capabilities() -> lt::ServerCapabilities {
         )),
         hover_provider: Some(lt::HoverProviderCapability::Simple(true)),
         definition_provider: Some(lt::OneOf::Left(true)),
+        completion_provider: Some(lt::CompletionOptions {
+            trigger_characters: Some(complete::TRIGGERS.iter().map(|c| c.to_string()).collect()),
+            ..Default::default()
+        }),
+        document_formatting_provider: Some(lt::OneOf::Left(true)),
+        code_action_provider: Some(lt::CodeActionProviderCapability::Options(
+            lt::CodeActionOptions {
+                code_action_kinds: Some(vec![lt::CodeActionKind::QUICKFIX]),
+                ..Default::default()
+            },
+        )),
         ..Default::default()
     }
 }
@@ -124,8 +141,29 @@ fn serve(connection: &Connection) -> Result<(), Box<dyn std::error::Error>> {
 
 fn request(state: &State, req: Request) -> Response {
     let result = match req.method.as_str() {
-        "textDocument/hover" => serde_json::from_value::<lt::HoverParams>(req.params)
-            .map(|p| serde_json::to_value(hover(state, &p.text_document_position_params))),
+        "textDocument/hover" => serde_json::from_value::<lt::HoverParams>(req.params).map(|p| {
+            let at = &p.text_document_position_params;
+            serde_json::to_value(describe::hover(state, at).or_else(|| hover(state, at)))
+        }),
+        "textDocument/completion" => serde_json::from_value::<lt::CompletionParams>(req.params)
+            .map(|p| serde_json::to_value(complete::completion(state, &p))),
+        "textDocument/codeAction" => serde_json::from_value::<lt::CodeActionParams>(req.params)
+            .map(|p| serde_json::to_value(actions::code_actions(state, &p))),
+        "textDocument/formatting" => {
+            match serde_json::from_value::<lt::DocumentFormattingParams>(req.params) {
+                Ok(p) => match format::formatting(state, &p) {
+                    Ok(edits) => Ok(serde_json::to_value(edits)),
+                    Err(e) => {
+                        return Response::new_err(
+                            req.id,
+                            lsp_server::ErrorCode::RequestFailed as i32,
+                            e,
+                        );
+                    }
+                },
+                Err(e) => Err(e),
+            }
+        }
         "textDocument/definition" => serde_json::from_value::<lt::GotoDefinitionParams>(req.params)
             .map(|p| serde_json::to_value(definition(state, &p.text_document_position_params))),
         _ => {
@@ -297,6 +335,7 @@ fn to_lsp_diagnostic(
         source: Some("archc".into()),
         message,
         related_information: (!related.is_empty()).then_some(related),
+        data: actions::data(d, text),
         ..Default::default()
     }
 }

@@ -47,17 +47,6 @@ pub(crate) fn allowed_attributes(kind: Kind) -> Vec<&'static str> {
     schema::names(schema::Block::Component(kind))
 }
 
-const METRICS: &[&str] = &[
-    "p50",
-    "p90",
-    "p99",
-    "p999",
-    "mean",
-    "error_rate",
-    "throughput",
-    "utilization",
-];
-
 /// Compiles a parsed file. The model is returned only when no error was
 /// found; the diagnostics list everything found either way.
 pub fn build(file: &ast::File, options: &BuildOptions) -> (Option<Model>, Vec<Diagnostic>) {

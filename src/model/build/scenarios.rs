@@ -404,9 +404,9 @@ impl Cx {
                     format!("unknown metric `{m}`"),
                 )
                 .label("not a metric");
-                d = match did_you_mean(m, METRICS.iter().copied()) {
+                d = match did_you_mean(m, schema::METRICS.iter().copied()) {
                     Some(s) => d.help(format!("did you mean `{s}`?")),
-                    None => d.help(format!("the metrics are {}", quote_list(METRICS))),
+                    None => d.help(format!("the metrics are {}", quote_list(schema::METRICS))),
                 };
                 self.push(d);
                 return None;

@@ -1,0 +1,245 @@
+//! `textDocument/codeAction`: quick fixes for the diagnostics the client
+//! sends back.
+//!
+//! - A "did you mean `X`?" diagnostic replaces the word at its range with
+//!   `X`. The suggestion travels in the diagnostic's `data` field
+//!   (`{"replace": "X"}`), set when the server published it, so the check's
+//!   own JSON and SARIF output stay as they are.
+//! - Every rule finding can be allowed: `# allow(RULE): reason` is
+//!   inserted above the component block or flow statement holding it,
+//!   indented as that statement is (the suppression syntax of RULES.md).
+//! - `cache-ttl` adds `ttl = 10m` (the value the rule's help suggests) to
+//!   the cache's block.
+
+use super::scan::{self, Tok, TokKind};
+use super::{State, offset_of, position, uri_to_path};
+use archc::diagnostic::Diagnostic;
+use lsp_types as lt;
+use std::collections::HashMap;
+
+/// A word the language could hold at a diagnostic's span.
+fn is_word(s: &str) -> bool {
+    s.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+/// The `data` of a diagnostic in `text` (its file's text): the word its
+/// "did you mean" suggests, when the diagnostic's span is the one word to
+/// replace.
+pub(super) fn data(d: &Diagnostic, text: &str) -> Option<serde_json::Value> {
+    let help = d.help.as_deref()?;
+    let rest = help.strip_prefix("did you mean `")?;
+    let suggestion = &rest[..rest.find('`')?];
+    let found = text.get(d.primary.span.start..d.primary.span.end)?;
+    (is_word(found) && is_word(suggestion) && found != suggestion)
+        .then(|| serde_json::json!({ "replace": suggestion }))
+}
+
+pub(super) fn code_actions(
+    state: &State,
+    p: &lt::CodeActionParams,
+) -> Vec<lt::CodeActionOrCommand> {
+    let path = uri_to_path(&p.text_document.uri);
+    let Some(text) = state.docs.get(&path) else {
+        return Vec::new();
+    };
+    let uri = &p.text_document.uri;
+    let mut out = Vec::new();
+    for d in &p.context.diagnostics {
+        if d.source.as_deref() != Some("archc") {
+            continue;
+        }
+        if let Some(word) = d
+            .data
+            .as_ref()
+            .and_then(|v| v.get("replace"))
+            .and_then(|v| v.as_str())
+            .filter(|w| is_word(w))
+        {
+            out.push(action(
+                format!("Replace with `{word}`"),
+                d,
+                uri,
+                vec![lt::TextEdit {
+                    range: d.range,
+                    new_text: word.to_string(),
+                }],
+                true,
+            ));
+        }
+        let Some(lt::NumberOrString::String(rule)) = &d.code else {
+            continue;
+        };
+        if archc::rules::lookup(rule).is_none() {
+            continue;
+        }
+        let Some(at) = offset_of(text, d.range.start) else {
+            continue;
+        };
+        if rule == "cache-ttl"
+            && let Some(edit) = add_ttl(text, at)
+        {
+            out.push(action(
+                "Add `ttl = 10m` to the cache".into(),
+                d,
+                uri,
+                vec![edit],
+                true,
+            ));
+        }
+        let line = line_start(text, statement_start(text, at));
+        let indent: String = text[line..]
+            .chars()
+            .take_while(|c| *c == ' ' || *c == '\t')
+            .collect();
+        let pos = position(text, line);
+        out.push(action(
+            format!("Allow `{rule}` here (`# allow({rule}): reason`)"),
+            d,
+            uri,
+            vec![lt::TextEdit {
+                range: lt::Range {
+                    start: pos,
+                    end: pos,
+                },
+                new_text: format!("{indent}# allow({rule}): reason\n"),
+            }],
+            false,
+        ));
+    }
+    out
+}
+
+fn action(
+    title: String,
+    d: &lt::Diagnostic,
+    uri: &lt::Uri,
+    edits: Vec<lt::TextEdit>,
+    preferred: bool,
+) -> lt::CodeActionOrCommand {
+    lt::CodeActionOrCommand::CodeAction(lt::CodeAction {
+        title,
+        kind: Some(lt::CodeActionKind::QUICKFIX),
+        diagnostics: Some(vec![d.clone()]),
+        edit: Some(lt::WorkspaceEdit {
+            changes: Some(HashMap::from([(uri.clone(), edits)])),
+            ..Default::default()
+        }),
+        is_preferred: preferred.then_some(true),
+        ..Default::default()
+    })
+}
+
+fn line_start(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())]
+        .rfind('\n')
+        .map_or(0, |i| i + 1)
+}
+
+/// Where the top-level statement holding `offset` starts: the header of
+/// the outermost block open there, else `offset` itself (a flow, or a
+/// block's own header line).
+fn statement_start(text: &str, offset: usize) -> usize {
+    let toks = scan::lex(text);
+    let mut depth = 0usize;
+    let mut outer_header: Option<usize> = None;
+    for (i, t) in toks.iter().enumerate() {
+        if t.start >= offset {
+            break;
+        }
+        match (t.kind, t.text) {
+            (TokKind::Punct, "{") => {
+                if depth == 0 {
+                    outer_header = Some(header_start(&toks, i));
+                }
+                depth += 1;
+            }
+            (TokKind::Punct, "}") => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    outer_header = None;
+                }
+            }
+            _ => {}
+        }
+    }
+    outer_header.unwrap_or(offset)
+}
+
+/// The first token of the header of the `{` at `open`: the tokens before
+/// it on its line (or the line before, when the brace starts its line).
+fn header_start(toks: &[Tok], open: usize) -> usize {
+    let line = toks[open].line;
+    let mut j = open;
+    while j > 0 && toks[j - 1].line == line && !matches!(toks[j - 1].text, "{" | "}" | ";") {
+        j -= 1;
+    }
+    if j == open && open > 0 {
+        let prev = toks[open - 1].line;
+        while j > 0 && toks[j - 1].line == prev && !matches!(toks[j - 1].text, "{" | "}" | ";") {
+            j -= 1;
+        }
+    }
+    toks.get(j).map_or(0, |t| t.start)
+}
+
+/// The edit adding `ttl = 10m` to the block of the cache named at `name`.
+fn add_ttl(text: &str, name: usize) -> Option<lt::TextEdit> {
+    let toks = scan::lex(text);
+    let i = toks
+        .iter()
+        .position(|t| t.start == name && t.kind == TokKind::Ident)?;
+    let line = toks[i].line;
+    // The header runs on to `{` (past a `: template` list) on its line.
+    let mut k = i;
+    while let Some(t) = toks.get(k + 1) {
+        if t.line != line || t.text == "{" {
+            break;
+        }
+        k += 1;
+    }
+    let insert = |at: usize, s: String| {
+        let pos = position(text, at);
+        Some(lt::TextEdit {
+            range: lt::Range {
+                start: pos,
+                end: pos,
+            },
+            new_text: s,
+        })
+    };
+    let open = match toks.get(k + 1) {
+        Some(t) if t.text == "{" => k + 1,
+        // `cache hot` without braces.
+        _ => return insert(toks[k].end, " { ttl = 10m }".into()),
+    };
+    let mut depth = 0;
+    let close = toks[open..].iter().position(|t| {
+        match t.text {
+            "{" => depth += 1,
+            "}" => depth -= 1,
+            _ => {}
+        }
+        depth == 0
+    })? + open;
+    if toks[close].line == toks[open].line {
+        return insert(toks[close].start, " ttl = 10m ".into());
+    }
+    // One attribute per line: a new first line, indented as the next one.
+    let after_open = text[toks[open].end..].find('\n')? + toks[open].end + 1;
+    let header_indent: String = text[line_start(text, toks[i].start)..]
+        .chars()
+        .take_while(|c| *c == ' ' || *c == '\t')
+        .collect();
+    let indent = if open + 1 != close {
+        let next = line_start(text, toks[open + 1].start);
+        text[next..]
+            .chars()
+            .take_while(|c| *c == ' ' || *c == '\t')
+            .collect()
+    } else {
+        format!("{header_indent}  ")
+    };
+    insert(after_open, format!("{indent}ttl = 10m\n"))
+}
