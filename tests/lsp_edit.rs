@@ -541,3 +541,35 @@ web -> hot -> db
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The issue asks for hover and completion within 10 ms on the flagship;
+/// on a shared machine the test only bounds the median loosely and prints
+/// what it measured (`cargo test --test lsp_edit -- --nocapture`).
+#[test]
+fn completion_and_hover_answer_quickly_on_the_flagship() {
+    let (_, uri, text) = flagship();
+    let mut server = started();
+    open(&mut server, &uri, &text);
+    let cap = after(&text, "  capac");
+    let flow = after(&text, "web -> ");
+    let mut median = |what: &str, method: &str, pos: (usize, usize)| {
+        let mut times: Vec<f64> = (0..41)
+            .map(|_| {
+                let t = std::time::Instant::now();
+                let r = server.request(
+                    method,
+                    json!({ "textDocument": { "uri": uri }, "position": { "line": pos.0, "character": pos.1 } }),
+                );
+                assert!(!r.is_null(), "{what}");
+                t.elapsed().as_secs_f64() * 1000.0
+            })
+            .collect();
+        times.sort_by(f64::total_cmp);
+        let m = times[times.len() / 2];
+        eprintln!("{what}: median {m:.2} ms over {} requests", times.len());
+        assert!(m < 100.0, "{what}: median {m:.2} ms");
+    };
+    median("completion of an attribute", "textDocument/completion", cap);
+    median("completion in a flow", "textDocument/completion", flow);
+    median("hover on an attribute", "textDocument/hover", cap);
+}

@@ -243,3 +243,58 @@ fn add_ttl(text: &str, name: usize) -> Option<lt::TextEdit> {
     };
     insert(after_open, format!("{indent}ttl = 10m\n"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_offset_panics_and_ttl_lands_in_the_block() {
+        let texts = [
+            include_str!("../../../examples/09-sharded-db.arch"),
+            "cache hot",
+            "cache hot {",
+            "cache hot { }",
+            "cache hot {\n}\n",
+            "cache hot : t { memory = 1GB }\n",
+            "cache é😀 { \"",
+        ];
+        for text in texts {
+            for offset in 0..=text.len() + 1 {
+                let _ = add_ttl(text, offset);
+                let s = statement_start(text, offset);
+                assert!(s <= text.len().max(offset));
+            }
+        }
+        let edited = |text: &str| {
+            let e = add_ttl(text, text.find("hot").expect("hot")).expect("an edit");
+            let at = super::super::offset_of(text, e.range.start).expect("in the text");
+            format!("{}{}{}", &text[..at], e.new_text, &text[at..])
+        };
+        assert_eq!(edited("cache hot\n"), "cache hot { ttl = 10m }\n");
+        assert_eq!(
+            edited("cache hot : t { memory = 1GB }\n"),
+            "cache hot : t { memory = 1GB  ttl = 10m }\n"
+        );
+        assert_eq!(edited("cache hot {\n}\n"), "cache hot {\n  ttl = 10m\n}\n");
+        assert_eq!(
+            edited("  cache hot {\n    memory = 1GB\n  }\n"),
+            "  cache hot {\n    ttl = 10m\n    memory = 1GB\n  }\n"
+        );
+    }
+
+    #[test]
+    fn allow_goes_above_the_block_holding_the_finding() {
+        let text = "client u\n\nservice web {\n  replicas = 1\n}\nu -> web\n";
+        let inside = text.find("replicas").expect("replicas");
+        assert_eq!(
+            statement_start(text, inside),
+            text.find("service").expect("service")
+        );
+        let flow = text.find("-> web").expect("flow");
+        assert_eq!(
+            line_start(text, statement_start(text, flow)),
+            text.find("u ->").expect("u")
+        );
+    }
+}

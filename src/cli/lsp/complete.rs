@@ -131,6 +131,7 @@ pub(super) fn completion(
 }
 
 fn items(state: &State, path: &str, text: &str, offset: usize) -> Vec<lt::CompletionItem> {
+    let offset = offset.min(text.len());
     use lt::CompletionItemKind as K;
     let names = || names(state, path, text);
     let components = |kinds: Option<&[Kind]>| -> Vec<lt::CompletionItem> {
@@ -329,4 +330,58 @@ fn import_paths(path: &str, text: &str, offset: usize, typed: &str) -> Vec<lt::C
             it
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Texts to try every position of: the examples, whole and cut off
+    /// anywhere (the user is typing), and some broken fragments.
+    fn texts() -> Vec<String> {
+        let flagship = include_str!("../../../examples/09-sharded-db.arch");
+        let mut out: Vec<String> = vec![
+            flagship.to_string(),
+            include_str!("../../../examples/05-cache-cdn.arch").into(),
+            include_str!("../../../examples/split/photo-share.arch").into(),
+            "service web { capacity = [ { ( \"x\n} } } ] ) =".into(),
+            "# allow(\n# allow(spof, \nimport \"\"\"\n\"é😀 -> -> @ @\n".into(),
+            "scenario s { at 1m fail 2 of web@ expect utilization( at".into(),
+            "database d { keys = zipf(  hot_keys = { \"a\" = 5% , datacenters = [".into(),
+            "cache c {\n  ttl = 1.5k/\n  memory = 4Gi\n".into(),
+        ];
+        let mut cut = 0;
+        while cut < flagship.len() {
+            if flagship.is_char_boundary(cut) {
+                out.push(flagship[..cut].to_string());
+            }
+            cut += 173;
+        }
+        out
+    }
+
+    #[test]
+    fn no_position_of_any_text_panics() {
+        let state = State::default();
+        for (n, text) in texts().iter().enumerate() {
+            // The whole files at every position, the cut ones sampled.
+            let step = if n < 8 { 1 } else { 11 };
+            for offset in (0..=text.len() + 2).step_by(step) {
+                let _ = items(&state, "/nonexistent/folder/x.arch", text, offset);
+            }
+        }
+    }
+
+    #[test]
+    fn the_flagship_offers_its_own_names_and_the_schema() {
+        let text = include_str!("../../../examples/09-sharded-db.arch");
+        let state = State::default();
+        let at = text.find("  timeout   = 2s").expect("web's timeout") + 2;
+        let got: Vec<String> = items(&state, "x.arch", text, at)
+            .into_iter()
+            .map(|i| i.label)
+            .collect();
+        let want: Vec<&str> = schema::names(Block::Component(Kind::Service));
+        assert_eq!(got, want);
+    }
 }

@@ -124,3 +124,44 @@ fn attr_doc(frame: Frame, a: &AttrSpec) -> String {
     }
     md
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(state: &State, uri: &lt::Uri, line: u32, character: u32) -> Option<String> {
+        let p = lt::TextDocumentPositionParams {
+            text_document: lt::TextDocumentIdentifier { uri: uri.clone() },
+            position: lt::Position { line, character },
+        };
+        hover(state, &p).map(|h| match h.contents {
+            lt::HoverContents::Markup(m) => m.value,
+            _ => String::new(),
+        })
+    }
+
+    #[test]
+    fn every_position_of_the_flagship_answers_without_panicking() {
+        let text = include_str!("../../../examples/09-sharded-db.arch");
+        let mut state = State::default();
+        state
+            .docs
+            .insert("/x/flagship.arch".into(), text.to_string());
+        let uri = super::super::path_to_uri("/x/flagship.arch");
+        let mut documented = 0;
+        for (line, l) in text.lines().enumerate().chain([(9999, "")]) {
+            for character in 0..=l.encode_utf16().count() as u32 + 1 {
+                documented += usize::from(at(&state, &uri, line as u32, character).is_some());
+            }
+        }
+        assert!(documented > 500, "{documented}");
+        // `hit_ratio` in the cdn block: the cdn's default, not the cache's.
+        let (line, _) = text
+            .lines()
+            .enumerate()
+            .find(|(_, l)| l.contains("hit_ratio    = 95%"))
+            .expect("the cdn's hit_ratio");
+        let md = at(&state, &uri, line as u32, 4).expect("a hover");
+        assert!(md.contains("default: 90%"), "{md}");
+    }
+}
