@@ -513,32 +513,61 @@ web -> hot -> db
     }
 
     change(&mut server, &uri, 3, text);
-    // Every finding can be allowed; for one inside a component block the
-    // comment goes above the block, and the finding is gone.
+    // A finding inside a component block can be allowed: the comment goes
+    // above the block, and the finding is gone. One on the `system` line or
+    // a datacenter cannot be (a comment there covers nothing).
     for d in &diags {
         let code = d["code"].as_str().expect("a code");
         let found = actions(&mut server, &uri, d);
         let allow = found
             .iter()
-            .find(|a| a["title"].as_str().is_some_and(|t| t.starts_with("Allow")))
-            .unwrap_or_else(|| panic!("{code}: {found:?}"));
+            .find(|a| a["title"].as_str().is_some_and(|t| t.starts_with("Allow")));
+        if matches!(code, "no-monitoring" | "single-datacenter") {
+            assert!(allow.is_none(), "{code}: {found:?}");
+            continue;
+        }
+        let allow = allow.unwrap_or_else(|| panic!("{code}: {found:?}"));
         let edited = apply(text, &edits_of(allow, &uri));
         assert!(
-            edited.contains(&format!("# allow({code}): reason\n")),
+            edited.contains(&format!("# allow({code}): reason\ncache hot {{")),
             "{edited}"
         );
-        if code.starts_with("cache-") {
-            assert!(
-                edited.contains(&format!("# allow({code}): reason\ncache hot {{")),
-                "{edited}"
-            );
-            let after = change(&mut server, &uri, 4, &edited);
-            assert!(
-                after.iter().all(|a| a["code"] != json!(code)),
-                "{code}: {after:?}"
-            );
-        }
+        let after = change(&mut server, &uri, 4, &edited);
+        assert!(
+            after.iter().all(|a| a["code"] != json!(code)),
+            "{code}: {after:?}"
+        );
+        assert!(
+            after.iter().all(|a| a["code"] != "invalid-suppression"),
+            "{after:?}"
+        );
+        assert_eq!(after.len(), diags.len() - 1, "{code}: {after:?}");
     }
+    // A flow's finding: the comment goes above the flow line.
+    let flows = text.replace(
+        "users -> front -> web\n",
+        "users -> front -> web\nusers -> front\n",
+    );
+    let diags = change(&mut server, &uri, 5, &flows);
+    let dup = diags
+        .iter()
+        .find(|d| d["code"] == "duplicate-edge")
+        .unwrap_or_else(|| panic!("{diags:?}"));
+    let found = actions(&mut server, &uri, dup);
+    let allow = found
+        .iter()
+        .find(|a| a["title"].as_str().is_some_and(|t| t.starts_with("Allow")))
+        .unwrap_or_else(|| panic!("{found:?}"));
+    let edited = apply(&flows, &edits_of(allow, &uri));
+    let after = change(&mut server, &uri, 6, &edited);
+    assert!(
+        after.iter().all(|a| a["code"] != "duplicate-edge"),
+        "{after:?}\n{edited}"
+    );
+    assert!(
+        after.iter().all(|a| a["code"] != "invalid-suppression"),
+        "{after:?}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 

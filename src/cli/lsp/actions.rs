@@ -5,9 +5,11 @@
 //!   `X`. The suggestion travels in the diagnostic's `data` field
 //!   (`{"replace": "X"}`), set when the server published it, so the check's
 //!   own JSON and SARIF output stay as they are.
-//! - Every rule finding can be allowed: `# allow(RULE): reason` is
-//!   inserted above the component block or flow statement holding it,
-//!   indented as that statement is (the suppression syntax of RULES.md).
+//! - A rule finding inside a component block or a flow statement can be
+//!   allowed: `# allow(RULE): reason` is inserted above that statement,
+//!   indented as it is (the suppression syntax of RULES.md). A finding
+//!   elsewhere (the `system` line, a datacenter) gets no such action: a
+//!   comment there covers nothing and is itself reported.
 //! - `cache-ttl` adds `ttl = 10m` (the value the rule's help suggests) to
 //!   the cache's block.
 
@@ -88,7 +90,11 @@ pub(super) fn code_actions(
                 true,
             ));
         }
-        let line = line_start(text, statement_start(text, at));
+        let start = statement_start(text, at);
+        if !coverable(text, start) {
+            continue;
+        }
+        let line = line_start(text, start);
         let indent: String = text[line..]
             .chars()
             .take_while(|c| *c == ' ' || *c == '\t')
@@ -165,6 +171,21 @@ fn statement_start(text: &str, offset: usize) -> usize {
         }
     }
     outer_header.unwrap_or(offset)
+}
+
+/// Whether the statement starting at `start` is one a suppression can
+/// cover: a component block or a flow (not `system`, `datacenter`, a
+/// singleton block or a scenario, where `# allow` is itself reported).
+fn coverable(text: &str, start: usize) -> bool {
+    let toks = scan::lex(&text[line_start(text, start)..]);
+    let Some(first) = toks.first() else {
+        return false;
+    };
+    archc::model::Kind::parse(first.text).is_some()
+        || toks
+            .iter()
+            .take_while(|t| t.line == first.line)
+            .any(|t| t.text == "->")
 }
 
 /// The first token of the header of the `{` at `open`: the tokens before
@@ -291,7 +312,11 @@ mod tests {
             statement_start(text, inside),
             text.find("service").expect("service")
         );
+        assert!(coverable(text, text.find("service").expect("service")));
+        assert!(!coverable("system s\n", 0));
+        assert!(!coverable("datacenter a { weight = 5% }\n", 0));
         let flow = text.find("-> web").expect("flow");
+        assert!(coverable(text, line_start(text, flow)));
         assert_eq!(
             line_start(text, statement_start(text, flow)),
             text.find("u ->").expect("u")
