@@ -161,10 +161,18 @@ fn items(state: &State, path: &str, text: &str, offset: usize) -> Vec<lt::Comple
             out
         }
         Ctx::AttrName(frame) => {
-            let mut out: Vec<lt::CompletionItem> = frame_attributes(frame)
+            // Attributes the block sets already come last (a second
+            // setting is `duplicate-attribute`).
+            let set = scan::set_in_block(text, offset);
+            let (fresh, again): (Vec<&AttrSpec>, Vec<&AttrSpec>) = frame_attributes(frame)
                 .into_iter()
-                .map(|a| {
-                    let mut it = item(a.name, K::PROPERTY, &detail(a));
+                .partition(|a| !set.iter().any(|s| s == a.name));
+            let mut out: Vec<lt::CompletionItem> = fresh
+                .into_iter()
+                .map(|a| (a, ""))
+                .chain(again.into_iter().map(|a| (a, " · set already")))
+                .map(|(a, note)| {
+                    let mut it = item(a.name, K::PROPERTY, &format!("{}{note}", detail(a)));
                     it.documentation = Some(lt::Documentation::String(a.meaning.to_string()));
                     it
                 })
@@ -381,7 +389,16 @@ mod tests {
             .into_iter()
             .map(|i| i.label)
             .collect();
-        let want: Vec<&str> = schema::names(Block::Component(Kind::Service));
-        assert_eq!(got, want);
+        // `web` sets autoscale, capacity, latency, session and timeout:
+        // the others first, in the schema's order, then those. The cursor
+        // is at the start of `timeout`, which does not count as set.
+        let set = ["autoscale", "capacity", "latency", "session"];
+        let all = schema::names(Block::Component(Kind::Service));
+        let mut want: Vec<&str> = all.iter().copied().filter(|n| !set.contains(n)).collect();
+        want.extend(all.iter().copied().filter(|n| set.contains(n)));
+        assert_eq!(
+            got, want,
+            "the cursor is on `timeout`, which is not counted"
+        );
     }
 }

@@ -444,6 +444,40 @@ fn in_block(frame: Frame, inner: &[Tok], partial: &str, pstart: usize, offset: u
     }
 }
 
+/// The attribute names set in the innermost block open at `offset`, the
+/// whole block (after the cursor too), except the word at the cursor.
+pub(super) fn set_in_block(text: &str, offset: usize) -> Vec<String> {
+    let offset = offset.min(text.len());
+    let all = lex(text);
+    let pstart = partial_start(text, offset);
+    let before = all.iter().take_while(|t| t.end <= pstart).count();
+    let Some(&(_, open, _)) = frames(&all[..before]).last() else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut depth = 0u32;
+    for (i, t) in all.iter().enumerate().skip(open + 1) {
+        match t.text {
+            "{" | "[" | "(" if t.kind == TokKind::Punct => depth += 1,
+            "}" | "]" | ")" if t.kind == TokKind::Punct => {
+                if depth == 0 {
+                    break;
+                }
+                depth -= 1;
+            }
+            _ if depth == 0
+                && t.kind == TokKind::Ident
+                && t.start != pstart
+                && all.get(i + 1).is_some_and(|n| n.text == "=") =>
+            {
+                out.push(t.text.to_string());
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
 /// Names declared in a buffer, found without compiling it.
 #[derive(Default)]
 pub(super) struct Declared {
@@ -539,6 +573,15 @@ mod tests {
         // Bad input: a cursor past the end, in the middle of a character.
         assert_eq!(context("é", 1), Ctx::Nothing);
         assert_eq!(context("", 10), Ctx::TopLevel);
+    }
+
+    #[test]
+    fn attributes_set_in_the_block_around_the_cursor() {
+        let text =
+            "service web {\n  replicas = 2\n  cap\n  timeout = 2s\n}\ncache c { ttl = 1m }\n";
+        let at = text.find("cap").expect("cap") + 3;
+        assert_eq!(set_in_block(text, at), ["replicas", "timeout"]);
+        assert!(set_in_block(text, text.len()).is_empty());
     }
 
     #[test]
