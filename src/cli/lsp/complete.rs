@@ -260,6 +260,11 @@ fn items(state: &State, path: &str, text: &str, offset: usize) -> Vec<lt::Comple
             out
         }
         Ctx::TargetDc => datacenters(),
+        Ctx::Member => vec![item(
+            "primary",
+            K::FIELD,
+            "the primaries of a database's shards",
+        )],
         Ctx::ScenarioEvent => [
             ("fail", "a datacenter, a component or instances fail"),
             ("recover", "a failed target comes back"),
@@ -293,6 +298,11 @@ fn items(state: &State, path: &str, text: &str, offset: usize) -> Vec<lt::Comple
 /// The `.arch` files and folders in the folder `typed` names so far,
 /// relative to the document's own folder.
 fn import_paths(path: &str, text: &str, offset: usize, typed: &str) -> Vec<lt::CompletionItem> {
+    // An absolute path is `import-outside-root` unless archc.toml allows
+    // it: nothing is listed for one.
+    if typed.starts_with('/') {
+        return Vec::new();
+    }
     let (dir_part, _) = typed.rsplit_once('/').unwrap_or(("", typed));
     let base = Path::new(path).parent().unwrap_or(Path::new(""));
     let dir = if dir_part.is_empty() {

@@ -207,6 +207,8 @@ pub(super) enum Ctx {
     Target,
     /// A datacenter after `@` in a target.
     TargetDc,
+    /// A database's member after `DB.` in a target (`photos.primary@dc`).
+    Member,
     /// The action after `at T`.
     ScenarioEvent,
     /// The metric after `expect`.
@@ -371,6 +373,9 @@ fn scenario(frame: Frame, line: &[Tok], partial: &str, pstart: usize, offset: us
         "at" => {
             if last == "@" {
                 return Ctx::TargetDc;
+            }
+            if last == "." {
+                return Ctx::Member;
             }
             if line.iter().any(|t| matches!(t.text, "fail" | "recover")) {
                 return match last {
@@ -564,6 +569,7 @@ mod tests {
         assert_eq!(at("scenario s {\n  at 1m fail |"), Ctx::Target);
         assert_eq!(at("scenario s {\n  at 1m fail web@|"), Ctx::TargetDc);
         assert_eq!(at("scenario s {\n  at 1m |"), Ctx::ScenarioEvent);
+        assert_eq!(at("scenario s {\n  at 1m fail photos.|"), Ctx::Member);
         assert_eq!(at("scenario s {\n  expect |"), Ctx::Metric);
         assert_eq!(
             at("scenario s {\n  |"),
