@@ -321,13 +321,12 @@ pub(super) fn context(text: &str, offset: usize) -> Ctx {
         None => top_level(&on_line),
         Some((Frame::Other, _, _)) => Ctx::Nothing,
         Some((frame @ Frame::Block(Block::Scenario), open, _)) => {
-            let inner = &before[open + 1..];
+            // A scenario's statements are lines: only the cursor's counts.
             let line_toks: Vec<Tok> = on_line
                 .iter()
                 .copied()
                 .filter(|t| t.start > before[*open].start)
                 .collect();
-            let _ = inner;
             scenario(*frame, &line_toks, partial, pstart, offset)
         }
         Some((frame, open, _)) => in_block(*frame, &before[open + 1..], partial, pstart, offset),
