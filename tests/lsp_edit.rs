@@ -434,6 +434,37 @@ fn a_did_you_mean_quick_fix_gives_back_text_that_checks_clean() {
         "{after_fix:?}"
     );
     assert_eq!(after_fix.len(), clean.len());
+
+    // A misspelt rule in a suppression: the name inside `allow(…)` only.
+    let allowed = text.replacen("service web {", "# allow(spof): a test\nservice web {", 1);
+    let typo = allowed.replacen("allow(spof)", "allow(spfo)", 1);
+    change(&mut server, &uri, 4, &allowed);
+    let diags = change(&mut server, &uri, 5, &typo);
+    let diag = diags
+        .iter()
+        .find(|d| d["code"] == "invalid-suppression")
+        .unwrap_or_else(|| panic!("{diags:?}"));
+    let found = actions(&mut server, &uri, diag);
+    let fix = found
+        .iter()
+        .find(|a| a["title"] == "Replace with `spof`")
+        .unwrap_or_else(|| panic!("{found:?}"));
+    assert_eq!(apply(&typo, &edits_of(fix, &uri)), allowed);
+
+    // A wrong choice: `eviction = lur`.
+    let typo = text.replacen("  eviction      = lru", "  eviction      = lur", 1);
+    assert_ne!(typo, text);
+    let diags = change(&mut server, &uri, 6, &typo);
+    let diag = diags
+        .iter()
+        .find(|d| d["code"] == "invalid-value")
+        .unwrap_or_else(|| panic!("{diags:?}"));
+    let found = actions(&mut server, &uri, diag);
+    let fix = found
+        .iter()
+        .find(|a| a["title"] == "Replace with `lru`")
+        .unwrap_or_else(|| panic!("{found:?}"));
+    assert_eq!(apply(&typo, &edits_of(fix, &uri)), text);
 }
 
 #[test]

@@ -1,7 +1,8 @@
 //! `textDocument/codeAction`: quick fixes for the diagnostics the client
 //! sends back.
 //!
-//! - A "did you mean `X`?" diagnostic replaces the word at its range with
+//! - A "did you mean `X`?" diagnostic replaces the word at its range (or
+//!   the rule name inside a suppression comment) with
 //!   `X`. The suggestion travels in the diagnostic's `data` field
 //!   (`{"replace": "X"}`), set when the server published it, so the check's
 //!   own JSON and SARIF output stay as they are.
@@ -29,13 +30,33 @@ fn is_word(s: &str) -> bool {
 /// The `data` of a diagnostic in `text` (its file's text): the word its
 /// "did you mean" suggests, when the diagnostic's span is the one word to
 /// replace.
+///
+/// A suppression of an unknown rule points at its whole comment; its word
+/// is the rule name inside `allow(…)`, whose range `data` then carries
+/// (`{"replace": "spof", "range": …}`).
 pub(super) fn data(d: &Diagnostic, text: &str) -> Option<serde_json::Value> {
     let help = d.help.as_deref()?;
     let rest = help.strip_prefix("did you mean `")?;
     let suggestion = &rest[..rest.find('`')?];
-    let found = text.get(d.primary.span.start..d.primary.span.end)?;
-    (is_word(found) && is_word(suggestion) && found != suggestion)
-        .then(|| serde_json::json!({ "replace": suggestion }))
+    let (start, end) = (d.primary.span.start, d.primary.span.end);
+    let found = text.get(start..end)?;
+    if !is_word(suggestion) {
+        return None;
+    }
+    if is_word(found) {
+        return (found != suggestion).then(|| serde_json::json!({ "replace": suggestion }));
+    }
+    // `# allow(spff): reason`: the name between `(` and `)`.
+    let open = found.find("allow(")? + "allow(".len();
+    let close = open + found[open..].find(')')?;
+    let name = found[open..close].trim();
+    let name_start = start + open + found[open..close].find(name)?;
+    (is_word(name) && name != suggestion).then(|| {
+        serde_json::json!({
+            "replace": suggestion,
+            "range": super::range(text, name_start, name_start + name.len()),
+        })
+    })
 }
 
 pub(super) fn code_actions(
@@ -59,12 +80,18 @@ pub(super) fn code_actions(
             .and_then(|v| v.as_str())
             .filter(|w| is_word(w))
         {
+            let range = d
+                .data
+                .as_ref()
+                .and_then(|v| v.get("range"))
+                .and_then(|r| serde_json::from_value::<lt::Range>(r.clone()).ok())
+                .unwrap_or(d.range);
             out.push(action(
                 format!("Replace with `{word}`"),
                 d,
                 uri,
                 vec![lt::TextEdit {
-                    range: d.range,
+                    range,
                     new_text: word.to_string(),
                 }],
                 true,
