@@ -390,6 +390,38 @@ mod tests {
         }
     }
 
+    /// The labels offered at the `|` in `text`.
+    fn labels_at(text: &str) -> Vec<String> {
+        let at = text.find('|').expect("a cursor");
+        let text = text.replacen('|', "", 1);
+        items(&State::default(), "x.arch", &text, at)
+            .into_iter()
+            .map(|i| i.label)
+            .collect()
+    }
+
+    #[test]
+    fn values_come_from_the_schema_and_the_names() {
+        let design =
+            "datacenter east\ndatacenter west\ncache c\ndatabase d\nqueue q\nservice s {\n";
+        let at = |rest: &str| labels_at(&format!("{design}{rest}"));
+        assert_eq!(at("  session = |"), ["none", "local", "c", "d"]);
+        assert_eq!(at("  consumes = |"), ["q"]);
+        assert_eq!(at("  public = |"), ["true", "false"]);
+        assert_eq!(at("  datacenters = [east, |"), ["east", "west"]);
+        assert_eq!(at("  timeout = 2|")[..3], ["2us", "2ms", "2s"]);
+        assert_eq!(
+            labels_at("traffic {\n  |\n}\n"),
+            schema::names(Block::Traffic)
+        );
+        assert_eq!(
+            labels_at("database d { keys = | }"),
+            ["uniform", "zipf(1.1)"]
+        );
+        assert_eq!(labels_at("lb l { capacity = 1.2k| }")[0], "1.2k/s");
+        assert_eq!(labels_at("scenario s {\n  at 1m fail d.|"), ["primary"]);
+    }
+
     #[test]
     fn the_flagship_offers_its_own_names_and_the_schema() {
         let text = include_str!("../../../examples/09-sharded-db.arch");
