@@ -15,6 +15,7 @@
 mod build;
 mod defaults;
 pub mod dump;
+pub mod schema;
 pub mod walk;
 
 pub use build::{BuildOptions, build};

@@ -12,7 +12,10 @@
 //!
 //! The features live beside this file: [`navigate`] (references, rename),
 //! [`symbols`] (document and workspace symbols), [`inlay`] (the estimate's
-//! figures after each header) and [`tokens`] (semantic tokens).
+//! figures after each header), [`tokens`] (semantic tokens), [`complete`]
+//! (completion), [`describe`] (hover on the language's own words),
+//! [`format`] (`archc fmt`), [`actions`] (quick fixes) and [`scan`] (the
+//! tolerant lexer that reads the text around the cursor).
 
 use archc::diagnostic::{Diagnostic, Severity};
 use archc::estimate::Estimate;
@@ -25,8 +28,13 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
+mod actions;
+mod complete;
+mod describe;
+mod format;
 mod inlay;
 mod navigate;
+mod scan;
 mod symbols;
 mod tokens;
 
@@ -157,6 +165,17 @@ fn capabilities() -> lt::ServerCapabilities {
                 },
             ),
         ),
+        completion_provider: Some(lt::CompletionOptions {
+            trigger_characters: Some(complete::TRIGGERS.iter().map(|c| c.to_string()).collect()),
+            ..Default::default()
+        }),
+        document_formatting_provider: Some(lt::OneOf::Left(true)),
+        code_action_provider: Some(lt::CodeActionProviderCapability::Options(
+            lt::CodeActionOptions {
+                code_action_kinds: Some(vec![lt::CodeActionKind::QUICKFIX]),
+                ..Default::default()
+            },
+        )),
         ..Default::default()
     }
 }
@@ -283,38 +302,58 @@ fn request(state: &State, req: Request) -> Response {
     }
     let id = req.id.clone();
     let v = req.params;
-    let result: Result<serde_json::Value, String> =
-        match req.method.as_str() {
-            "textDocument/hover" => params::<lt::HoverParams>(v)
-                .and_then(|p| reply(hover(state, &p.text_document_position_params))),
-            "textDocument/definition" => params::<lt::GotoDefinitionParams>(v)
-                .and_then(|p| reply(definition(state, &p.text_document_position_params))),
-            "textDocument/references" => params::<lt::ReferenceParams>(v)
-                .and_then(|p| reply(navigate::references(state, &p))),
-            "textDocument/prepareRename" => params::<lt::TextDocumentPositionParams>(v)
-                .and_then(|p| navigate::prepare_rename(state, &p))
-                .and_then(reply),
-            "textDocument/rename" => params::<lt::RenameParams>(v)
-                .and_then(|p| navigate::rename(state, &p))
-                .and_then(reply),
-            "textDocument/documentSymbol" => params::<lt::DocumentSymbolParams>(v)
-                .and_then(|p| reply(symbols::document(state, &p))),
-            "workspace/symbol" => params::<lt::WorkspaceSymbolParams>(v)
-                .and_then(|p| reply(symbols::workspace(state, &p))),
-            "textDocument/inlayHint" => {
-                params::<lt::InlayHintParams>(v).and_then(|p| reply(inlay::hints(state, &p)))
+    let result: Result<serde_json::Value, String> = match req.method.as_str() {
+        "textDocument/hover" => params::<lt::HoverParams>(v).and_then(|p| {
+            let at = &p.text_document_position_params;
+            reply(describe::hover(state, at).or_else(|| hover(state, at)))
+        }),
+        "textDocument/completion" => {
+            params::<lt::CompletionParams>(v).and_then(|p| reply(complete::completion(state, &p)))
+        }
+        "textDocument/codeAction" => {
+            params::<lt::CodeActionParams>(v).and_then(|p| reply(actions::code_actions(state, &p)))
+        }
+        "textDocument/formatting" => {
+            match params::<lt::DocumentFormattingParams>(v).map(|p| format::formatting(state, &p)) {
+                Ok(Ok(edits)) => reply(edits),
+                // A document that does not parse is not formatted: the
+                // request fails, it is not a bad request.
+                Ok(Err(e)) => {
+                    return Response::new_err(id, lsp_server::ErrorCode::RequestFailed as i32, e);
+                }
+                Err(e) => Err(e),
             }
-            "textDocument/semanticTokens/full" => {
-                params::<lt::SemanticTokensParams>(v).and_then(|p| reply(tokens::full(state, &p)))
-            }
-            _ => {
-                return Response::new_err(
-                    id,
-                    lsp_server::ErrorCode::MethodNotFound as i32,
-                    format!("unsupported request `{}`", req.method),
-                );
-            }
-        };
+        }
+        "textDocument/definition" => params::<lt::GotoDefinitionParams>(v)
+            .and_then(|p| reply(definition(state, &p.text_document_position_params))),
+        "textDocument/references" => {
+            params::<lt::ReferenceParams>(v).and_then(|p| reply(navigate::references(state, &p)))
+        }
+        "textDocument/prepareRename" => params::<lt::TextDocumentPositionParams>(v)
+            .and_then(|p| navigate::prepare_rename(state, &p))
+            .and_then(reply),
+        "textDocument/rename" => params::<lt::RenameParams>(v)
+            .and_then(|p| navigate::rename(state, &p))
+            .and_then(reply),
+        "textDocument/documentSymbol" => {
+            params::<lt::DocumentSymbolParams>(v).and_then(|p| reply(symbols::document(state, &p)))
+        }
+        "workspace/symbol" => params::<lt::WorkspaceSymbolParams>(v)
+            .and_then(|p| reply(symbols::workspace(state, &p))),
+        "textDocument/inlayHint" => {
+            params::<lt::InlayHintParams>(v).and_then(|p| reply(inlay::hints(state, &p)))
+        }
+        "textDocument/semanticTokens/full" => {
+            params::<lt::SemanticTokensParams>(v).and_then(|p| reply(tokens::full(state, &p)))
+        }
+        _ => {
+            return Response::new_err(
+                id,
+                lsp_server::ErrorCode::MethodNotFound as i32,
+                format!("unsupported request `{}`", req.method),
+            );
+        }
+    };
     match result {
         Ok(value) => Response::new_ok(id, value),
         Err(e) => Response::new_err(id, lsp_server::ErrorCode::InvalidParams as i32, e),
@@ -595,6 +634,7 @@ fn to_lsp_diagnostic(
         source: Some("archc".into()),
         message,
         related_information: (!related.is_empty()).then_some(related),
+        data: actions::data(d, &file.text),
         ..Default::default()
     }
 }

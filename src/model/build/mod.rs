@@ -25,6 +25,7 @@ mod singletons;
 use attrs::Attrs;
 use place::{entries, place};
 
+use super::schema;
 use super::*;
 use crate::codes::Code;
 use crate::diagnostic::{Diagnostic, Span, did_you_mean};
@@ -41,97 +42,10 @@ pub struct BuildOptions {
     pub assumptions: Vec<(String, f64)>,
 }
 
-const COMMON: &[&str] = &[
-    "replicas",
-    "autoscale",
-    "capacity",
-    "latency",
-    "datacenters",
-    "public",
-    "availability",
-    "image",
-    "instance",
-];
-
-fn own_attributes(kind: Kind) -> &'static [&'static str] {
-    match kind {
-        Kind::Client => &["share"],
-        // §8 gives managed services an `availability`; dns takes it too.
-        Kind::Dns => &["routing", "failover", "ttl", "availability"],
-        Kind::Cdn => &["ttl", "hit_ratio", "fallback", "invalidation"],
-        Kind::Lb => &["algorithm", "sticky", "health_interval"],
-        Kind::Service => &["session", "consumes", "timeout"],
-        Kind::Cache => &[
-            "engine",
-            "memory",
-            "ttl",
-            "eviction",
-            "hit_ratio",
-            "overprovision",
-            "item_size",
-            "cross_dc",
-        ],
-        Kind::Database => &[
-            "engine",
-            "model",
-            "failover",
-            "failover_time",
-            "read_from",
-            "shards",
-            "shard_key",
-            "sharding",
-            "keys",
-            "key_count",
-            "hot_keys",
-            "dedicated",
-            "record_size",
-            "cross_dc",
-        ],
-        Kind::Queue => &["engine", "durable", "max_backlog"],
-        Kind::Storage => &["engine", "cross_dc"],
-    }
-}
-
+/// The attribute names a component of `kind` accepts: the schema's.
 pub(crate) fn allowed_attributes(kind: Kind) -> Vec<&'static str> {
-    let mut v: Vec<&str> = match kind {
-        Kind::Client | Kind::Dns => Vec::new(),
-        _ => COMMON.to_vec(),
-    };
-    v.extend_from_slice(own_attributes(kind));
-    v
+    schema::names(schema::Block::Component(kind))
 }
-
-const TRAFFIC_ATTRS: &[&str] = &[
-    "users",
-    "per_user",
-    "rate",
-    "peak",
-    "reads",
-    "static",
-    "payload",
-    "write_size",
-    "retention",
-];
-const SLO_ATTRS: &[&str] = &["latency_p99", "latency_mean", "availability", "error_rate"];
-const MONITORING_ATTRS: &[&str] = &["logs", "metrics", "tracing", "alerts"];
-const ASSUMPTION_ATTRS: &[&str] = &[
-    "target_utilization",
-    "instance_availability",
-    "hop_latency",
-    "cross_dc_latency",
-    "hotspot_factor",
-];
-const DATACENTER_ATTRS: &[&str] = &["region", "weight", "zones"];
-const METRICS: &[&str] = &[
-    "p50",
-    "p90",
-    "p99",
-    "p999",
-    "mean",
-    "error_rate",
-    "throughput",
-    "utilization",
-];
 
 /// Compiles a parsed file. The model is returned only when no error was
 /// found; the diagnostics list everything found either way.

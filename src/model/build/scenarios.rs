@@ -16,7 +16,11 @@ impl Cx {
         model: &Model,
         dc_ids: &HashMap<String, DcId>,
     ) -> Scenario {
-        let attrs = self.attrs(&s.attributes, &["duration"], "a scenario");
+        let attrs = self.attrs(
+            &s.attributes,
+            &schema::names(schema::Block::Scenario),
+            "a scenario",
+        );
         let duration = self.duration(&attrs, "duration", "5m").map(|d| d.value);
         let mut events = Vec::new();
         for e in &s.events {
@@ -400,9 +404,9 @@ impl Cx {
                     format!("unknown metric `{m}`"),
                 )
                 .label("not a metric");
-                d = match did_you_mean(m, METRICS.iter().copied()) {
+                d = match did_you_mean(m, schema::METRICS.iter().copied()) {
                     Some(s) => d.help(format!("did you mean `{s}`?")),
-                    None => d.help(format!("the metrics are {}", quote_list(METRICS))),
+                    None => d.help(format!("the metrics are {}", quote_list(schema::METRICS))),
                 };
                 self.push(d);
                 return None;

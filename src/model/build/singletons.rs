@@ -17,7 +17,11 @@ impl Cx {
         let mut weight_spans = Vec::new();
         for d in decls {
             self.applying(d);
-            let attrs = self.attrs(d.attributes(), DATACENTER_ATTRS, "a datacenter");
+            let attrs = self.attrs(
+                d.attributes(),
+                &schema::names(schema::Block::Datacenter),
+                "a datacenter",
+            );
             let region = self
                 .string(&attrs, "region", "\"us-east-1\"")
                 .map(|s| s.value);
@@ -98,7 +102,11 @@ impl Cx {
     }
 
     pub(super) fn traffic(&mut self, s: &ast::Singleton) -> Option<Traffic> {
-        let attrs = self.attrs(&s.body.attributes, TRAFFIC_ATTRS, "`traffic`");
+        let attrs = self.attrs(
+            &s.body.attributes,
+            &schema::names(schema::Block::Traffic),
+            "`traffic`",
+        );
         let users = self.number(&attrs, "users", "10M");
         let per_user = self.rate(&attrs, "per_user", "40/day");
         let rate = self.rate(&attrs, "rate", "1000/s");
@@ -206,7 +214,11 @@ impl Cx {
     }
 
     pub(super) fn slo(&mut self, s: &ast::Singleton) -> Slo {
-        let attrs = self.attrs(&s.body.attributes, SLO_ATTRS, "`slo`");
+        let attrs = self.attrs(
+            &s.body.attributes,
+            &schema::names(schema::Block::Slo),
+            "`slo`",
+        );
         Slo {
             latency_p99: self.duration(&attrs, "latency_p99", "250ms"),
             latency_mean: self.duration(&attrs, "latency_mean", "100ms"),
@@ -217,7 +229,11 @@ impl Cx {
     }
 
     pub(super) fn monitoring(&mut self, s: &ast::Singleton) -> Monitoring {
-        let attrs = self.attrs(&s.body.attributes, MONITORING_ATTRS, "`monitoring`");
+        let attrs = self.attrs(
+            &s.body.attributes,
+            &schema::names(schema::Block::Monitoring),
+            "`monitoring`",
+        );
         Monitoring {
             logs: self.word(&attrs, "logs", "loki").map(|s| s.value),
             metrics: self.word(&attrs, "metrics", "prometheus").map(|s| s.value),
@@ -246,7 +262,11 @@ impl Cx {
             }
         }
         let Some(s) = s else { return out };
-        let attrs = self.attrs(&s.body.attributes, ASSUMPTION_ATTRS, "`assumptions`");
+        let attrs = self.attrs(
+            &s.body.attributes,
+            &schema::names(schema::Block::Assumptions),
+            "`assumptions`",
+        );
         if let Some(v) = self.percent(&attrs, "target_utilization", "70%") {
             if v.value <= 0.0 {
                 self.invalid(
