@@ -27,7 +27,7 @@ cd "$work"
 git init -q .
 git config user.email ci@example.invalid
 git config user.name ci
-cp "$root/examples/02-web-db-split.arch" clean.arch
+cp "$root/examples/09-sharded-db.arch" clean.arch
 "$archc" fmt clean.arch >/dev/null || die "archc fmt failed on an example"
 # The same design, its attributes run together and indented oddly.
 sed -e 's/^  \([a-z_]*\) *= */      \1=/' clean.arch >messy.arch
