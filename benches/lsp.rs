@@ -4,8 +4,9 @@
 //!
 //! - diagnostics: a `didChange` (the whole text, alternately with and
 //!   without a trailing comment, so every change is a real change) until
-//!   the `publishDiagnostics` for that document, on the flagship and on a
-//!   healthy generated design of 1,004 components in one file;
+//!   the `publishDiagnostics` for that document, on the flagship, on a
+//!   healthy generated design of 1,004 components in one file, and on the
+//!   one-file generator's 1,000 components with their ~2,200 findings;
 //! - hover on `web` in the flagship, and completion inside its block.
 //!
 //! Prints medians and 90th percentiles in milliseconds.
@@ -35,6 +36,11 @@ fn main() {
     let big_path = dir.path().join("generated-1004.arch");
     let big = generator::join_split_design(&generator::generate_split_design(10, 10, 42));
     std::fs::write(&big_path, &big).expect("write the generated design");
+    // The one-file generator's design: overloaded tiers, about 2,200
+    // findings to turn into diagnostics.
+    let busy_path = dir.path().join("generated-1000.arch");
+    let busy = generator::generate_design(1000, 42);
+    std::fs::write(&busy_path, &busy).expect("write the generated design");
 
     let mut server = Server::start();
     let init = server.request(
@@ -51,7 +57,14 @@ fn main() {
     row("diagnostics after a change, flagship", &t);
     let big_uri = open(&mut server, &big_path, &big);
     let t = change_to_diagnostics(&mut server, &big_uri, &big, runs);
-    row("diagnostics after a change, 1,004 components", &t);
+    row("diagnostics after a change, 1,004 components (healthy)", &t);
+    let busy_uri = open(&mut server, &busy_path, &busy);
+    let t = change_to_diagnostics(&mut server, &busy_uri, &busy, runs);
+    let findings = server_findings(&mut server, &busy_uri, &busy);
+    row(
+        &format!("diagnostics after a change, 1,000 components ({findings} findings)"),
+        &t,
+    );
 
     let (line, col) = flagship
         .lines()
@@ -99,6 +112,16 @@ fn change_to_diagnostics(server: &mut Server, uri: &str, text: &str, runs: usize
         times.push(ms(start.elapsed()));
     }
     times
+}
+
+/// How many diagnostics the server publishes for `text` at `uri`.
+fn server_findings(server: &mut Server, uri: &str, text: &str) -> usize {
+    server.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": uri, "version": 100_000 },
+                "contentChanges": [ { "text": text } ] }),
+    );
+    server.diagnostics_for(uri).len()
 }
 
 fn timed_requests(server: &mut Server, method: &str, params: &Value, runs: usize) -> Vec<f64> {

@@ -189,6 +189,7 @@ fn published(messages: &[Value], uri: &str) -> Vec<(String, Value, String)> {
             let message = d["message"].as_str().unwrap();
             let message = message.split("\nhelp: ").next().unwrap();
             let message = message.split("\nnote: ").next().unwrap();
+            let message = message.split("\nsee: ").next().unwrap();
             (
                 d["code"].as_str().unwrap().to_string(),
                 d["range"]["start"].clone(),

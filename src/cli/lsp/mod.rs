@@ -604,6 +604,9 @@ fn to_lsp_diagnostic(
         message.push_str("\nnote: ");
         message.push_str(note);
     }
+    // The rule's documentation has no web address to link as a
+    // `codeDescription`; the command that prints it is the next best.
+    message.push_str(&format!("\nsee: archc explain {}", d.rule));
     let related: Vec<lt::DiagnosticRelatedInformation> = d
         .related
         .iter()
