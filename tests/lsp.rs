@@ -171,6 +171,62 @@ fn definition_crosses_into_an_imported_file() {
         "{def}"
     );
 
+    // Hover on `web`: its p99 per copy as `archc estimate` has it, and its
+    // attributes with where each comes from.
+    let estimate = Command::new(env!("CARGO_BIN_EXE_archc"))
+        .args([
+            "estimate",
+            design.to_str().expect("UTF-8 path"),
+            "--format",
+            "json",
+        ])
+        .output()
+        .expect("archc estimate runs");
+    let estimate: Value = serde_json::from_slice(&estimate.stdout).expect("estimate's JSON");
+    let web = estimate["components"]
+        .as_array()
+        .expect("components")
+        .iter()
+        .find(|c| c["component"] == "web" && c["datacenter"] == "us-east")
+        .expect("web@us-east")
+        .clone();
+    let p99 = archc::figures::duration(
+        web["p99_ms"].as_f64().expect("p99_ms") / 1e3,
+        archc::figures::Style::Report,
+    );
+    let (line, col) = line_of(&text, "service web");
+    let hover = server.request(
+        "textDocument/hover",
+        json!({ "textDocument": { "uri": uri },
+                "position": { "line": line, "character": col + "service w".len() } }),
+    );
+    let shown = hover["contents"]["value"].as_str().expect("markdown");
+    let row = shown
+        .lines()
+        .find(|l| l.contains("web@us-east"))
+        .unwrap_or_else(|| panic!("a row for web@us-east: {shown}"));
+    assert!(row.ends_with(&format!("| {p99} |")), "{row} / {p99}");
+    let (autoscale_line, _) = line_of(&library_text, "autoscale =");
+    let from_template = format!(
+        "— from template `web-tier` ({}:{})",
+        library.display(),
+        autoscale_line + 1
+    );
+    let autoscale = shown
+        .lines()
+        .find(|l| l.starts_with("- `autoscale"))
+        .unwrap_or_else(|| panic!("autoscale among the attributes: {shown}"));
+    assert!(autoscale.ends_with(&from_template), "{autoscale}");
+    let (capacity_line, _) = line_of(&text, "capacity");
+    let capacity = text.lines().nth(capacity_line).expect("the line").trim();
+    assert!(
+        shown.contains(&format!(
+            "- `{}`\n",
+            capacity.split('#').next().expect("text").trim()
+        )),
+        "web's own capacity as written: {shown}"
+    );
+
     // Closing clears the document's list.
     server.notify(
         "textDocument/didClose",

@@ -19,7 +19,7 @@
 
 use archc::diagnostic::{Diagnostic, Severity};
 use archc::estimate::Estimate;
-use archc::figures::{Style, number, percent};
+use archc::figures::{Style, duration, number, percent};
 use archc::sources::SourceMap;
 use archc::{Model, rules::config::Config};
 use lsp_server::{Connection, Message, Notification, Request, Response};
@@ -672,7 +672,9 @@ fn hover(state: &State, at: &lt::TextDocumentPositionParams) -> Option<lt::Hover
     let c = &a.model.components[id];
     let mut md = format!("**{}** `{}`\n", c.kind.as_str(), c.name);
     if let Some(est) = a.estimate.as_ref().filter(|e| e.has_traffic) {
-        md.push_str("\n| copy | peak/s | instances | utilisation |\n|---|---:|---:|---:|\n");
+        md.push_str(
+            "\n| copy | peak/s | instances | utilisation | p99 |\n|---|---:|---:|---:|---:|\n",
+        );
         let dcs: Vec<Option<usize>> = if c.kind.is_global() {
             vec![None]
         } else {
@@ -692,13 +694,25 @@ fn hover(state: &State, at: &lt::TextDocumentPositionParams) -> Option<lt::Hover
             } else {
                 "-".into()
             };
+            let instances = if c.managed {
+                "managed".to_string()
+            } else if c.kind == archc::model::Kind::Client {
+                "-".to_string()
+            } else {
+                e.instances.to_string()
+            };
+            let p99 = if e.p99_s.is_finite() {
+                duration(e.p99_s, Style::Report)
+            } else {
+                "unbounded".into()
+            };
             md.push_str(&format!(
-                "| {place} | {} | {} | {util} |\n",
+                "| {place} | {} | {instances} | {util} | {p99} |\n",
                 number(e.peak_rps, Style::Report),
-                e.instances
             ));
         }
     }
+    md.push_str(&resolved_attributes(a, c));
     Some(lt::Hover {
         contents: lt::HoverContents::Markup(lt::MarkupContent {
             kind: lt::MarkupKind::Markdown,
@@ -706,6 +720,36 @@ fn hover(state: &State, at: &lt::TextDocumentPositionParams) -> Option<lt::Hover
         }),
         range: None,
     })
+}
+
+/// The attributes `c` sets, as written, each with where its value comes
+/// from: its own block, or a template (file and line), LANGUAGE.md §11.
+fn resolved_attributes(a: &Analysis, c: &archc::model::Component) -> String {
+    let mut out = String::new();
+    for spec in archc::model::schema::attributes(archc::model::schema::Block::Component(c.kind)) {
+        let Some(span) = c.attr_span(spec.name) else {
+            continue;
+        };
+        let (i, local) = a.sources.locate(span);
+        let Some(written) = a
+            .sources
+            .files
+            .get(i)
+            .and_then(|f| f.text.get(local.start..local.end))
+        else {
+            continue;
+        };
+        let written = written.split_whitespace().collect::<Vec<_>>().join(" ");
+        let origin = match c.templated.get(spec.name) {
+            Some(o) => format!(" — from template `{}` ({}:{})", o.template, o.file, o.line),
+            None => String::new(),
+        };
+        if out.is_empty() {
+            out.push_str("\n**attributes** (the others take their defaults)\n\n");
+        }
+        out.push_str(&format!("- `{written}`{origin}\n"));
+    }
+    out
 }
 
 fn definition(
