@@ -29,6 +29,6 @@ pub mod syntax;
 pub use estimate::{Estimate, estimate};
 pub use model::{BuildOptions, Model};
 pub use pipeline::{
-    Compiled, OVERRIDE_PREFIX, check, check_design, check_with_overrides, compile, compile_design,
-    compile_with_overrides,
+    Compiled, OVERRIDE_PREFIX, check, check_design, check_design_cached, check_with_overrides,
+    compile, compile_design, compile_with_overrides,
 };

@@ -189,7 +189,12 @@ pub fn check(
     config: &rules::config::Config,
     today: &str,
 ) -> Compiled {
-    lint(compile(source, options), config, today)
+    lint(
+        compile(source, options),
+        config,
+        today,
+        &mut estimate::shards::PlacementCache::default(),
+    )
 }
 
 /// [`check`] with `--set` overrides, as [`compile_with_overrides`]: returns
@@ -202,7 +207,15 @@ pub fn check_with_overrides(
     today: &str,
 ) -> (String, Compiled) {
     let (text, compiled) = compile_with_overrides(source, options, sets);
-    (text, lint(compiled, config, today))
+    (
+        text,
+        lint(
+            compiled,
+            config,
+            today,
+            &mut estimate::shards::PlacementCache::default(),
+        ),
+    )
 }
 
 /// [`compile_design`] and the rules' findings, as [`check`].
@@ -217,14 +230,48 @@ pub fn check_design(
     config: &rules::config::Config,
     today: &str,
 ) -> (SourceMap, Compiled) {
+    check_design_cached(
+        root,
+        source,
+        loader,
+        imports,
+        options,
+        sets,
+        config,
+        today,
+        &mut estimate::shards::PlacementCache::default(),
+    )
+}
+
+/// [`check_design`] with shard placements kept in `placements` across
+/// calls: a placement depends on its database's sharding attributes only,
+/// so a session that checks the same design again and again (the language
+/// server, on every keystroke) computes each one once.
+#[allow(clippy::too_many_arguments)]
+pub fn check_design_cached(
+    root: &str,
+    source: String,
+    loader: &dyn Loader,
+    imports: &ImportRules,
+    options: &BuildOptions,
+    sets: &[String],
+    config: &rules::config::Config,
+    today: &str,
+    placements: &mut estimate::shards::PlacementCache,
+) -> (SourceMap, Compiled) {
     let (sources, compiled) = compile_design(root, source, loader, imports, options, sets);
-    (sources, lint(compiled, config, today))
+    (sources, lint(compiled, config, today, placements))
 }
 
 /// The rules' findings on a compiled model, from its one estimate.
-fn lint(mut compiled: Compiled, config: &rules::config::Config, today: &str) -> Compiled {
+fn lint(
+    mut compiled: Compiled,
+    config: &rules::config::Config,
+    today: &str,
+    placements: &mut estimate::shards::PlacementCache,
+) -> Compiled {
     if let Some(model) = &compiled.model {
-        let est = estimate::estimate(model, &mut estimate::shards::PlacementCache::default());
+        let est = estimate::estimate(model, placements);
         compiled
             .diagnostics
             .extend(rules::check(model, &est, config, today));

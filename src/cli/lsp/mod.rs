@@ -19,6 +19,7 @@
 
 use archc::diagnostic::{Diagnostic, Severity};
 use archc::estimate::Estimate;
+use archc::estimate::shards::PlacementCache;
 use archc::figures::{Style, duration, number, percent};
 use archc::sources::SourceMap;
 use archc::{Model, rules::config::Config};
@@ -57,6 +58,9 @@ struct State {
     /// The files of each open root's design at its last analysis (the root
     /// first), built or not: who imports what.
     designs: BTreeMap<String, Vec<String>>,
+    /// Shard placements from earlier analyses, reused while a database's
+    /// sharding attributes stay the same (most edits leave them alone).
+    placements: PlacementCache,
     /// Files given a non-empty diagnostics list last time, so that a list
     /// that empties is published (and clears the editor's).
     flagged: BTreeSet<String>,
@@ -527,8 +531,22 @@ fn analyse(state: &mut State, path: &str) -> Vec<Notification> {
         }
     };
     let today = super::today();
-    let (sources, compiled) =
-        archc::check_design(path, text, &loader, &rules, &options, &[], &config, &today);
+    // Typing a `key_count` digit by digit leaves a placement per value;
+    // a bound keeps a long session's memory flat.
+    if state.placements.len() > 256 {
+        state.placements = PlacementCache::default();
+    }
+    let (sources, compiled) = archc::check_design_cached(
+        path,
+        text,
+        &loader,
+        &rules,
+        &options,
+        &[],
+        &config,
+        &today,
+        &mut state.placements,
+    );
     let split = sources.split(compiled.diagnostics);
     let files: Vec<String> = sources
         .files
