@@ -363,7 +363,7 @@ pub fn imported(files: &[(&str, &str)]) -> std::collections::BTreeSet<String> {
 
 /// The file an `import "PATH"` in the file `from` names: an absolute path
 /// as written, a relative one from `from`'s folder; normalized.
-fn resolve(from: &str, path: &str) -> String {
+pub fn resolve(from: &str, path: &str) -> String {
     if path.starts_with('/') {
         normalize(path)
     } else {

@@ -171,6 +171,20 @@ fn definition_crosses_into_an_imported_file() {
         "{def}"
     );
 
+    // On an import's path: the file it names.
+    let (line, col) = line_of(&text, "import \"platform/templates.arch\"");
+    let def = server.request(
+        "textDocument/definition",
+        json!({ "textDocument": { "uri": uri },
+                "position": { "line": line, "character": col + "import \"plat".len() } }),
+    );
+    assert_eq!(
+        def["uri"],
+        json!(format!("file://{}", library.display())),
+        "{def}"
+    );
+    assert_eq!(def["range"]["start"], json!({ "line": 0, "character": 0 }));
+
     // Hover on `web`: its p99 per copy as `archc estimate` has it, and its
     // attributes with where each comes from.
     let estimate = Command::new(env!("CARGO_BIN_EXE_archc"))

@@ -770,10 +770,36 @@ fn resolved_attributes(a: &Analysis, c: &archc::model::Component) -> String {
     out
 }
 
+/// The file an `import "PATH"` line names, when the cursor is on its path
+/// and the file exists: resolved as the loader resolves it (from the
+/// importing file's folder, LANGUAGE.md §11).
+fn import_target(state: &State, at: &lt::TextDocumentPositionParams) -> Option<String> {
+    let path = uri_to_path(&at.text_document.uri);
+    let text = state.docs.get(&path)?;
+    let offset = offset_of(text, at.position)?;
+    let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
+    let line = &text[start..end];
+    line.trim_start().strip_prefix("import")?;
+    let open = start + line.find('"')?;
+    let close = open + 1 + text[open + 1..end].find('"')?;
+    if offset <= open || offset > close {
+        return None;
+    }
+    let target = archc::sources::resolve(&path, &text[open + 1..close]);
+    (state.docs.contains_key(&target) || Path::new(&target).is_file()).then_some(target)
+}
+
 fn definition(
     state: &State,
     at: &lt::TextDocumentPositionParams,
 ) -> Option<lt::GotoDefinitionResponse> {
+    if let Some(file) = import_target(state, at) {
+        return Some(lt::GotoDefinitionResponse::Scalar(lt::Location {
+            uri: path_to_uri(&file),
+            range: lt::Range::default(),
+        }));
+    }
     let (a, word) = word_at(state, at)?;
     let m = &a.model;
     let span = m
