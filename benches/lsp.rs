@@ -42,13 +42,7 @@ fn main() {
     let busy = generator::generate_design(1000, 42);
     std::fs::write(&busy_path, &busy).expect("write the generated design");
 
-    let mut server = Server::start();
-    let init = server.request(
-        "initialize",
-        json!({ "processId": null, "rootUri": null, "capabilities": {} }),
-    );
-    server.notify("initialized", json!({}));
-    let caps = &init["capabilities"];
+    let (mut server, caps) = Server::initialized();
 
     println!("| case | median ms | p90 ms | runs |");
     println!("|---|---:|---:|---:|");
@@ -83,16 +77,12 @@ fn main() {
     } else {
         println!("| completion | not offered by this server | | |");
     }
-    server.request("shutdown", Value::Null);
-    server.notify("exit", Value::Null);
+    server.stop();
 }
 
 fn open(server: &mut Server, path: &Path, text: &str) -> String {
     let uri = format!("file://{}", path.display());
-    server.notify(
-        "textDocument/didOpen",
-        json!({ "textDocument": { "uri": uri, "languageId": "arch", "version": 1, "text": text } }),
-    );
+    server.open(&uri, text);
     server.diagnostics_for(&uri);
     uri
 }

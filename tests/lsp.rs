@@ -8,7 +8,6 @@ mod client;
 use client::*;
 use serde_json::{Value, json};
 use std::process::Command;
-use std::time::{Duration, Instant};
 
 #[test]
 fn a_session_on_the_flagship() {
@@ -73,18 +72,7 @@ fn a_session_on_the_flagship() {
     assert_eq!(diags.len(), findings, "{diags:?}");
 
     // Hover on `web` in a flow: the estimate's figures for web@us-east.
-    let estimate = Command::new(env!("CARGO_BIN_EXE_archc"))
-        .args(["estimate", &path, "--format", "json"])
-        .output()
-        .expect("archc estimate runs");
-    let estimate: Value = serde_json::from_slice(&estimate.stdout).expect("estimate's JSON");
-    let web = estimate["components"]
-        .as_array()
-        .expect("components")
-        .iter()
-        .find(|c| c["component"] == "web" && c["datacenter"] == "us-east")
-        .expect("web@us-east")
-        .clone();
+    let web = estimate_copy(&path, "web", "us-east");
     let (flow_line, flow_col) = line_of(&text, "web -> sessions");
     let hover = server.request(
         "textDocument/hover",
@@ -117,17 +105,7 @@ fn a_session_on_the_flagship() {
         "{def}"
     );
 
-    server.request("shutdown", Value::Null);
-    server.notify("exit", Value::Null);
-    let end = Instant::now() + DEADLINE;
-    let status = loop {
-        if let Some(status) = server.child.try_wait().expect("wait") {
-            break status;
-        }
-        assert!(Instant::now() < end, "the server exits after `exit`");
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    assert_eq!(status.code(), Some(0));
+    assert_eq!(server.stop().code(), Some(0));
 }
 
 #[test]
@@ -187,23 +165,7 @@ fn definition_crosses_into_an_imported_file() {
 
     // Hover on `web`: its p99 per copy as `archc estimate` has it, and its
     // attributes with where each comes from.
-    let estimate = Command::new(env!("CARGO_BIN_EXE_archc"))
-        .args([
-            "estimate",
-            design.to_str().expect("UTF-8 path"),
-            "--format",
-            "json",
-        ])
-        .output()
-        .expect("archc estimate runs");
-    let estimate: Value = serde_json::from_slice(&estimate.stdout).expect("estimate's JSON");
-    let web = estimate["components"]
-        .as_array()
-        .expect("components")
-        .iter()
-        .find(|c| c["component"] == "web" && c["datacenter"] == "us-east")
-        .expect("web@us-east")
-        .clone();
+    let web = estimate_copy(design.to_str().expect("UTF-8 path"), "web", "us-east");
     let p99 = archc::figures::duration(
         web["p99_ms"].as_f64().expect("p99_ms") / 1e3,
         archc::figures::Style::Report,
@@ -248,11 +210,5 @@ fn definition_crosses_into_an_imported_file() {
     );
     assert!(server.diagnostics_for(&uri).is_empty());
 
-    server.request("shutdown", Value::Null);
-    server.notify("exit", Value::Null);
-    let end = Instant::now() + DEADLINE;
-    while server.child.try_wait().expect("wait").is_none() {
-        assert!(Instant::now() < end, "the server exits after `exit`");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    assert_eq!(server.stop().code(), Some(0));
 }

@@ -12,24 +12,16 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn started() -> Server {
-    let mut server = Server::start();
-    let init = server.request(
-        "initialize",
-        json!({ "processId": null, "rootUri": null, "capabilities": {} }),
-    );
-    let caps = &init["capabilities"];
+    let (server, caps) = Server::initialized();
+    let caps = &caps;
     assert_eq!(caps["documentFormattingProvider"], json!(true), "{caps}");
     assert!(caps["completionProvider"].is_object(), "{caps}");
     assert!(caps["codeActionProvider"].is_object(), "{caps}");
-    server.notify("initialized", json!({}));
     server
 }
 
 fn open(server: &mut Server, uri: &str, text: &str) -> Vec<Value> {
-    server.notify(
-        "textDocument/didOpen",
-        json!({ "textDocument": { "uri": uri, "languageId": "arch", "version": 1, "text": text } }),
-    );
+    server.open(uri, text);
     server.diagnostics_for(uri)
 }
 
@@ -77,41 +69,6 @@ fn hover(server: &mut Server, uri: &str, (line, character): (usize, usize)) -> S
         .as_str()
         .unwrap_or_default()
         .to_string()
-}
-
-/// A byte offset of an LSP position (UTF-16 columns).
-fn offset(text: &str, pos: &Value) -> usize {
-    let line = pos["line"].as_u64().expect("a line") as usize;
-    let col = pos["character"].as_u64().expect("a column") as usize;
-    let start: usize = text.split_inclusive('\n').take(line).map(str::len).sum();
-    let mut units = 0;
-    for (i, c) in text[start..].char_indices() {
-        if units >= col || c == '\n' {
-            return start + i;
-        }
-        units += c.len_utf16();
-    }
-    text.len()
-}
-
-/// `text` with `edits` (TextEdits, non-overlapping) applied.
-fn apply(text: &str, edits: &[Value]) -> String {
-    let mut spans: Vec<(usize, usize, String)> = edits
-        .iter()
-        .map(|e| {
-            (
-                offset(text, &e["range"]["start"]),
-                offset(text, &e["range"]["end"]),
-                e["newText"].as_str().expect("newText").to_string(),
-            )
-        })
-        .collect();
-    spans.sort_by_key(|s| std::cmp::Reverse(s.0));
-    let mut out = text.to_string();
-    for (s, e, t) in spans {
-        out.replace_range(s..e, &t);
-    }
-    out
 }
 
 /// A fresh folder under the system's temporary folder for one test.
@@ -200,7 +157,7 @@ fn completion_offers_what_fits_the_cursor() {
     assert!(!got.contains(&"800ms".into()), "{got:?}");
     let per_s = items.iter().find(|i| i["label"] == "800/s").expect("800/s");
     let edit = &per_s["textEdit"];
-    assert_eq!(apply(&typing, std::slice::from_ref(edit)), text);
+    assert_eq!(apply_edits(&typing, std::slice::from_ref(edit)), text);
 
     // Component names in a flow.
     let typing = format!("{text}web -> ");
@@ -272,7 +229,7 @@ fn completion_of_import_paths_lists_arch_files_beside_the_document() {
     change(&mut server, &uri, 2, text);
     let items = completion(&mut server, &uri, after(text, "platform/"));
     assert_eq!(labels(&items), ["common.arch"]);
-    let applied = apply(text, std::slice::from_ref(&items[0]["textEdit"]));
+    let applied = apply_edits(text, std::slice::from_ref(&items[0]["textEdit"]));
     assert_eq!(applied, "system s\nimport \"platform/common.arch\n");
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -367,7 +324,7 @@ fn formatting_equals_archc_fmt_and_refuses_a_syntax_error() {
     );
     let edits = edits.as_array().cloned().expect("a list of edits");
     assert!(!edits.is_empty());
-    assert_eq!(apply(&bad, &edits), truth);
+    assert_eq!(apply_edits(&bad, &edits), truth);
 
     // Already formatted: no edit.
     change(&mut server, &uri, 2, &truth);
@@ -426,7 +383,7 @@ fn a_did_you_mean_quick_fix_gives_back_text_that_checks_clean() {
         .unwrap_or_else(|| panic!("{found:?}"));
     assert_eq!(fix["kind"], "quickfix");
     assert_eq!(fix["isPreferred"], json!(true));
-    let fixed = apply(&typo, &edits_of(fix, &uri));
+    let fixed = apply_edits(&typo, &edits_of(fix, &uri));
     assert_eq!(fixed, text);
     let after_fix = change(&mut server, &uri, 3, &fixed);
     assert!(
@@ -449,7 +406,7 @@ fn a_did_you_mean_quick_fix_gives_back_text_that_checks_clean() {
         .iter()
         .find(|a| a["title"] == "Replace with `spof`")
         .unwrap_or_else(|| panic!("{found:?}"));
-    assert_eq!(apply(&typo, &edits_of(fix, &uri)), allowed);
+    assert_eq!(apply_edits(&typo, &edits_of(fix, &uri)), allowed);
 
     // A wrong choice: `eviction = lur`.
     let typo = text.replacen("  eviction      = lru", "  eviction      = lur", 1);
@@ -464,7 +421,7 @@ fn a_did_you_mean_quick_fix_gives_back_text_that_checks_clean() {
         .iter()
         .find(|a| a["title"] == "Replace with `lru`")
         .unwrap_or_else(|| panic!("{found:?}"));
-    assert_eq!(apply(&typo, &edits_of(fix, &uri)), text);
+    assert_eq!(apply_edits(&typo, &edits_of(fix, &uri)), text);
 }
 
 #[test]
@@ -521,7 +478,7 @@ web -> hot -> db
         "{titles:?}"
     );
     for a in &found {
-        let edited = apply(text, &edits_of(a, &uri));
+        let edited = apply_edits(text, &edits_of(a, &uri));
         let after = change(&mut server, &uri, 2, &edited);
         let codes: Vec<&str> = after.iter().filter_map(|d| d["code"].as_str()).collect();
         assert!(
@@ -558,7 +515,7 @@ web -> hot -> db
             continue;
         }
         let allow = allow.unwrap_or_else(|| panic!("{code}: {found:?}"));
-        let edited = apply(text, &edits_of(allow, &uri));
+        let edited = apply_edits(text, &edits_of(allow, &uri));
         assert!(
             edited.contains(&format!("# allow({code}): reason\ncache hot {{")),
             "{edited}"
@@ -589,7 +546,7 @@ web -> hot -> db
         .iter()
         .find(|a| a["title"].as_str().is_some_and(|t| t.starts_with("Allow")))
         .unwrap_or_else(|| panic!("{found:?}"));
-    let edited = apply(&flows, &edits_of(allow, &uri));
+    let edited = apply_edits(&flows, &edits_of(allow, &uri));
     let after = change(&mut server, &uri, 6, &edited);
     assert!(
         after.iter().all(|a| a["code"] != "duplicate-edge"),

@@ -8,7 +8,7 @@
 //! Each edit goes over the wire as the server asks: a range change when it
 //! advertises incremental sync (the range in UTF-16 positions of the text
 //! before the edit), else the whole text. The final diagnostics are the
-//! last published before the answer to a `shutdown` request sent after the
+//! last published before the answer to a request sent after the
 //! edits: the server answers messages in order, so a debounced analysis
 //! of the last edit must have been published by then.
 
@@ -20,7 +20,7 @@ use proptest::prelude::*;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::sync::OnceLock;
 
 /// Statements of fixtures and examples, the "clipboard" pastes come from.
 fn fragments() -> Vec<String> {
@@ -104,16 +104,6 @@ fn byte_of(text: &str, i: usize) -> usize {
 /// The start of the line that holds byte `at`.
 fn line_start(text: &str, at: usize) -> usize {
     text[..at].rfind('\n').map_or(0, |i| i + 1)
-}
-
-/// A byte offset as an LSP position: line, UTF-16 column.
-fn position(text: &str, offset: usize) -> Value {
-    let before = &text[..offset];
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    json!({
-        "line": before.matches('\n').count(),
-        "character": before[line_start..].encode_utf16().count(),
-    })
 }
 
 /// Applies `e` to `text`; returns the replaced byte range and the new text.
@@ -201,42 +191,31 @@ fn published(messages: &[Value], uri: &str) -> Vec<(String, Value, String)> {
     found
 }
 
-/// Every message until the response to request `id`, inclusive.
-fn until_response(server: &mut Server, id: i64) -> Vec<Value> {
-    let end = Instant::now() + DEADLINE;
-    let mut seen = Vec::new();
-    loop {
-        let left = end.saturating_duration_since(Instant::now());
-        let m = server
-            .incoming
-            .recv_timeout(left)
-            .expect("the server answers before the deadline");
-        let done = m["id"] == json!(id);
-        seen.push(m);
-        if done {
-            return seen;
-        }
-    }
+/// The clipboard and the flagship, read once for every case.
+fn inputs() -> &'static (Vec<String>, String) {
+    static INPUTS: OnceLock<(Vec<String>, String)> = OnceLock::new();
+    INPUTS.get_or_init(|| {
+        let flagship = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/09-sharded-db.arch"),
+        )
+        .unwrap();
+        (fragments(), flagship)
+    })
 }
 
-fn session(start: &str, edits: &[Edit], clipboard: &[String]) -> Result<(), TestCaseError> {
+/// `edits` typed into the open flagship, then the final diagnostics
+/// compared with `archc check`'s.
+fn session(edits: &[Edit]) -> Result<(), TestCaseError> {
+    let (clipboard, start) = inputs();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("design.arch");
     std::fs::write(&path, start).unwrap();
     let uri = format!("file://{}", path.display());
 
-    let mut server = Server::start();
-    let init = server.request(
-        "initialize",
-        json!({ "processId": null, "rootUri": null, "capabilities": {} }),
-    );
-    let sync = &init["capabilities"]["textDocumentSync"];
+    let (mut server, caps) = Server::initialized();
+    let sync = &caps["textDocumentSync"];
     let incremental = sync == &json!(2) || sync["change"] == json!(2);
-    server.notify("initialized", json!({}));
-    server.notify(
-        "textDocument/didOpen",
-        json!({ "textDocument": { "uri": uri, "languageId": "arch", "version": 1, "text": start } }),
-    );
+    server.open(&uri, start);
     let mut text = start.to_string();
     for (n, e) in edits.iter().enumerate() {
         let before = text.clone();
@@ -253,24 +232,21 @@ fn session(start: &str, edits: &[Edit], clipboard: &[String]) -> Result<(), Test
                     "contentChanges": [ change ] }),
         );
     }
+    // A request after the edits: its answer comes after the diagnostics of
+    // the last one (the server answers in order).
     let id = server.next_id;
     server.next_id += 1;
-    server.send(json!({ "jsonrpc": "2.0", "id": id, "method": "shutdown", "params": null }));
-    let messages = until_response(&mut server, id);
+    server.send(
+        json!({ "jsonrpc": "2.0", "id": id, "method": "workspace/symbol",
+                        "params": { "query": "" } }),
+    );
+    let messages = server.until_response(id);
     let response = messages.last().unwrap();
     prop_assert!(
         response.get("error").is_none(),
-        "shutdown failed: {response}"
+        "the server failed: {response}"
     );
-    server.notify("exit", json!(null));
-    let end = Instant::now() + Duration::from_secs(20);
-    let status = loop {
-        if let Some(s) = server.child.try_wait().unwrap() {
-            break s;
-        }
-        prop_assert!(Instant::now() < end, "the server exits after `exit`");
-        std::thread::sleep(Duration::from_millis(10));
-    };
+    let status = server.stop();
     prop_assert!(status.success(), "the server exits cleanly: {status}");
 
     std::fs::write(&path, &text).unwrap();
@@ -285,40 +261,28 @@ proptest! {
 
     #[test]
     fn random_edits_end_with_check_diagnostics(edits in prop::collection::vec(edit(), 1..14)) {
-        let clipboard = fragments();
-        let flagship = std::fs::read_to_string(
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/09-sharded-db.arch"),
-        )
-        .unwrap();
-        session(&flagship, &edits, &clipboard)?;
+        session(&edits)?;
     }
 
     #[test]
     fn statement_edits_end_with_check_diagnostics(
         edits in prop::collection::vec(structural_edit(), 1..6),
     ) {
-        let clipboard = fragments();
-        let flagship = std::fs::read_to_string(
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/09-sharded-db.arch"),
-        )
-        .unwrap();
-        session(&flagship, &edits, &clipboard)?;
+        session(&edits)?;
     }
 }
 
 /// A fixed sequence, so a regression shows without proptest's search: a
-/// typo typed character by character, then taken back.
+/// letter of `capacity` deleted (a typo) and typed again, then a paste.
 #[test]
 fn typing_a_typo_and_taking_it_back() {
-    let clipboard = fragments();
-    let flagship = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/09-sharded-db.arch"),
-    )
-    .unwrap();
+    let (_, flagship) = inputs();
     let at = flagship.find("capacity").unwrap();
     let at = flagship[..at].chars().count();
-    let mut edits = vec![Edit::Delete(at + 6, 1)]; // capacty
-    edits.push(Edit::Type(at + 6, 'i')); // capacity again
-    edits.push(Edit::Paste(0, 7));
-    session(&flagship, &edits, &clipboard).unwrap();
+    let edits = [
+        Edit::Delete(at + 6, 1), // capacty
+        Edit::Type(at + 6, 'i'), // capacity again
+        Edit::Paste(0, 7),
+    ];
+    session(&edits).unwrap();
 }

@@ -21,33 +21,6 @@ fn uri_of(path: &Path) -> String {
     format!("file://{}", path.display())
 }
 
-fn started() -> Server {
-    let mut server = Server::start();
-    server.request(
-        "initialize",
-        json!({ "processId": null, "rootUri": null, "capabilities": {} }),
-    );
-    server.notify("initialized", json!({}));
-    server
-}
-
-fn open(server: &mut Server, uri: &str, text: &str) {
-    server.notify(
-        "textDocument/didOpen",
-        json!({ "textDocument": { "uri": uri, "languageId": "arch", "version": 1, "text": text } }),
-    );
-}
-
-fn stop(mut server: Server) {
-    server.request("shutdown", Value::Null);
-    server.notify("exit", Value::Null);
-    let end = std::time::Instant::now() + DEADLINE;
-    while server.child.try_wait().expect("wait").is_none() {
-        assert!(std::time::Instant::now() < end, "the server exits");
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-}
-
 /// A request whose response is an error: its message.
 fn request_error(server: &mut Server, method: &str, params: Value) -> String {
     let id = server.next_id;
@@ -107,45 +80,6 @@ fn start_of(range: &Value) -> (usize, usize) {
     )
 }
 
-/// A byte offset of an LSP position in `text` (UTF-16 columns).
-fn offset(text: &str, line: usize, character: usize) -> usize {
-    let mut start = 0;
-    for _ in 0..line {
-        start += text[start..].find('\n').expect("the line exists") + 1;
-    }
-    let mut units = 0;
-    for (i, c) in text[start..].char_indices() {
-        if units >= character || c == '\n' {
-            return start + i;
-        }
-        units += c.len_utf16();
-    }
-    text.len()
-}
-
-/// `edits` (LSP TextEdits) applied to `text`, last first.
-fn apply_edits(text: &str, edits: &[Value]) -> String {
-    let mut spans: Vec<(usize, usize, String)> = edits
-        .iter()
-        .map(|e| {
-            let (l0, c0) = start_of(&e["range"]);
-            let l1 = e["range"]["end"]["line"].as_u64().expect("line") as usize;
-            let c1 = e["range"]["end"]["character"].as_u64().expect("char") as usize;
-            (
-                offset(text, l0, c0),
-                offset(text, l1, c1),
-                e["newText"].as_str().expect("newText").to_string(),
-            )
-        })
-        .collect();
-    spans.sort_by_key(|s| std::cmp::Reverse(s.0));
-    let mut out = text.to_string();
-    for (s, e, new) in spans {
-        out.replace_range(s..e, &new);
-    }
-    out
-}
-
 fn check_json(path: &Path) -> Value {
     let out = Command::new(env!("CARGO_BIN_EXE_archc"))
         .args(["check", &path.display().to_string(), "--format", "json"])
@@ -174,8 +108,8 @@ fn findings(check: &Value) -> Vec<(String, String, String)> {
 #[test]
 fn references_of_web_in_the_flagship_are_its_declaration_and_every_use() {
     let (_, uri, text) = flagship();
-    let mut server = started();
-    open(&mut server, &uri, &text);
+    let mut server = Server::initialized().0;
+    server.open(&uri, &text);
     server.diagnostics_for(&uri);
     let (line, col) = line_of(&text, "web -> sessions");
     let refs = server.request(
@@ -221,7 +155,7 @@ fn references_of_web_in_the_flagship_are_its_declaration_and_every_use() {
                 "context": { "includeDeclaration": true } }),
     );
     assert_eq!(none, Value::Null);
-    stop(server);
+    server.stop();
 }
 
 /// A copy of `examples/split` in a fresh temporary folder.
@@ -250,10 +184,10 @@ fn rename_across_the_split_design_edits_every_file_and_still_checks_the_same() {
         .iter()
         .map(|p| ((*p).clone(), std::fs::read_to_string(p).expect("reads")))
         .collect();
-    let mut server = started();
-    open(&mut server, &uri_of(&root), &texts[0].1);
+    let mut server = Server::initialized().0;
+    server.open(&uri_of(&root), &texts[0].1);
     assert!(server.diagnostics_for(&uri_of(&root)).is_empty());
-    open(&mut server, &uri_of(&templates), &texts[2].1);
+    server.open(&uri_of(&templates), &texts[2].1);
 
     // (old, new, the file and text the cursor is in)
     let renames = [
@@ -337,15 +271,15 @@ fn rename_across_the_split_design_edits_every_file_and_still_checks_the_same() {
     assert!(texts[1].1.contains("datacenter east-1"), "{}", texts[1].1);
     assert!(texts[2].1.contains("template front-tier"));
     assert!(texts[0].1.contains("service web : front-tier"));
-    stop(server);
+    server.stop();
     let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn symbols_list_every_component_and_the_workspace_finds_library_ones() {
     let (path, uri, text) = flagship();
-    let mut server = started();
-    open(&mut server, &uri, &text);
+    let mut server = Server::initialized().0;
+    server.open(&uri, &text);
     server.diagnostics_for(&uri);
     let outline = server.request(
         "textDocument/documentSymbol",
@@ -384,7 +318,7 @@ fn symbols_list_every_component_and_the_workspace_finds_library_ones() {
     // Workspace symbols: the split design's library templates, by query.
     let design = manifest().join("examples/split/photo-share.arch");
     let design_text = std::fs::read_to_string(&design).expect("reads");
-    open(&mut server, &uri_of(&design), &design_text);
+    server.open(&uri_of(&design), &design_text);
     server.diagnostics_for(&uri_of(&design));
     let found = server.request("workspace/symbol", json!({ "query": "wtier" }));
     let found = found.as_array().expect("a list");
@@ -404,14 +338,14 @@ fn symbols_list_every_component_and_the_workspace_finds_library_ones() {
         .filter(|s| s["name"] == "web")
         .count();
     assert_eq!(webs, 2, "web of both open designs");
-    stop(server);
+    server.stop();
 }
 
 #[test]
 fn inlay_hints_show_the_estimates_figures() {
     let (path, uri, text) = flagship();
-    let mut server = started();
-    open(&mut server, &uri, &text);
+    let mut server = Server::initialized().0;
+    server.open(&uri, &text);
     server.diagnostics_for(&uri);
     let hints = server.request(
         "textDocument/inlayHint",
@@ -464,7 +398,7 @@ fn inlay_hints_show_the_estimates_figures() {
     let dir = std::env::temp_dir().join(format!("archc-lsp-nav-quiet-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("dir");
     let quiet_uri = uri_of(&dir.join("quiet.arch"));
-    open(&mut server, &quiet_uri, quiet);
+    server.open(&quiet_uri, quiet);
     server.diagnostics_for(&quiet_uri);
     let none = server.request(
         "textDocument/inlayHint",
@@ -473,15 +407,15 @@ fn inlay_hints_show_the_estimates_figures() {
                            "end": { "line": 100, "character": 0 } } }),
     );
     assert_eq!(none, json!([]));
-    stop(server);
+    server.stop();
     let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn semantic_tokens_cover_the_flagship() {
     let (_, uri, text) = flagship();
-    let mut server = started();
-    open(&mut server, &uri, &text);
+    let mut server = Server::initialized().0;
+    server.open(&uri, &text);
     server.diagnostics_for(&uri);
     let toks = server.request(
         "textDocument/semanticTokens/full",
@@ -506,8 +440,8 @@ fn semantic_tokens_cover_the_flagship() {
             col += t[1] as usize;
         }
         let l = lines[line];
-        let s = offset(l, 0, col);
-        let e = offset(l, 0, col + t[2] as usize);
+        let s = offset_at(l, 0, col);
+        let e = offset_at(l, 0, col + t[2] as usize);
         seen.push((line, l[s..e].to_string(), t[3]));
     }
     let type_of = |line: usize, word: &str| {
@@ -529,7 +463,7 @@ fn semantic_tokens_cover_the_flagship() {
     let (region, _) = line_of(&text, "region = \"us-east-1\"");
     assert_eq!(type_of(region, "\"us-east-1\""), Some(10));
     assert_eq!(type_of(region, "datacenter"), Some(1));
-    stop(server);
+    server.stop();
 }
 
 /// Every message until a diagnostics list for `uri` with `version`; the
@@ -596,8 +530,8 @@ fn change(uri: &str, version: i64, changes: Value) -> Value {
 #[test]
 fn incremental_edits_end_like_a_full_text_change_and_are_debounced() {
     let (_, uri, text) = flagship();
-    let mut server = started();
-    open(&mut server, &uri, &text);
+    let mut server = Server::initialized().0;
+    server.open(&uri, &text);
     server.diagnostics_for(&uri);
 
     // Range edits, as an editor sends them, each on the text before it.
@@ -619,7 +553,7 @@ fn incremental_edits_end_like_a_full_text_change_and_are_debounced() {
         let (l0, c0) = start_of(&e["range"]);
         let l1 = e["range"]["end"]["line"].as_u64().expect("line") as usize;
         let c1 = e["range"]["end"]["character"].as_u64().expect("char") as usize;
-        let (s, t) = (offset(&want, l0, c0), offset(&want, l1, c1));
+        let (s, t) = (offset_at(&want, l0, c0), offset_at(&want, l1, c1));
         want.replace_range(s..t, e["text"].as_str().expect("text"));
     }
     assert!(want.starts_with("service extra"), "{want}");
@@ -671,7 +605,7 @@ fn incremental_edits_end_like_a_full_text_change_and_are_debounced() {
                 "context": { "includeDeclaration": true } }),
     );
     assert_eq!(refs.as_array().map(Vec::len), Some(2), "{refs}");
-    stop(server);
+    server.stop();
 }
 
 #[test]
@@ -682,10 +616,10 @@ fn editing_or_saving_a_library_rechecks_the_designs_that_import_it() {
     let root_text = std::fs::read_to_string(&root).expect("reads");
     let library_text = std::fs::read_to_string(&library).expect("reads");
     let (root_uri, library_uri) = (uri_of(&root), uri_of(&library));
-    let mut server = started();
-    open(&mut server, &root_uri, &root_text);
+    let mut server = Server::initialized().0;
+    server.open(&root_uri, &root_text);
     assert!(server.diagnostics_for(&root_uri).is_empty());
-    open(&mut server, &library_uri, &library_text);
+    server.open(&library_uri, &library_text);
     server.diagnostics_for(&library_uri);
 
     // The open library buffer renames a template the root uses: the root's
@@ -762,13 +696,13 @@ fn editing_or_saving_a_library_rechecks_the_designs_that_import_it() {
     );
     let after = last_list(&settle(&mut server), &library_uri).expect("the library cleared");
     assert!(after.is_empty(), "{after:?}");
-    stop(server);
+    server.stop();
     let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn hostile_buffers_get_answers_not_crashes() {
-    let mut server = started();
+    let mut server = Server::initialized().0;
     let texts = [
         "service w\u{e9}b { capacity = \"unterminated\n}\n# \u{1F600} web -> db\n",
         "\u{0}\u{1F600}\"\\",
@@ -779,7 +713,7 @@ fn hostile_buffers_get_answers_not_crashes() {
     ];
     for (i, text) in texts.iter().enumerate() {
         let uri = format!("file:///nonexistent-archc-test/hostile{i}.arch");
-        open(&mut server, &uri, text);
+        server.open(&uri, text);
         server.diagnostics_for(&uri);
         for (line, character) in [(0, 0), (0, 3), (1, 9), (2, 1), (3, 40), (99, 99)] {
             let at = json!({ "textDocument": { "uri": uri },
@@ -826,7 +760,7 @@ fn hostile_buffers_get_answers_not_crashes() {
         );
         server.request("workspace/symbol", json!({ "query": "\u{1F600}" }));
     }
-    stop(server);
+    server.stop();
 }
 
 #[test]
@@ -841,9 +775,9 @@ fn renaming_in_a_library_renames_in_every_open_design_that_imports_it() {
     for (name, text) in files {
         std::fs::write(dir.join(name), text).expect("write");
     }
-    let mut server = started();
+    let mut server = Server::initialized().0;
     for (name, text) in files {
-        open(&mut server, &uri_of(&dir.join(name)), text);
+        server.open(&uri_of(&dir.join(name)), text);
     }
     settle(&mut server);
     let edit = server.request(
@@ -874,6 +808,6 @@ fn renaming_in_a_library_renames_in_every_open_design_that_imports_it() {
         renamed[2],
         "system b\nimport \"lib.arch\"\nservice api { session = \"vault\" }\napi -> vault\nscenario s { at 1m fail vault@east }\n"
     );
-    stop(server);
+    server.stop();
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -140,3 +140,126 @@ pub fn thousands(x: f64) -> String {
     }
     out
 }
+
+impl Server {
+    /// A server past `initialize` and `initialized`; returns it with its
+    /// capabilities.
+    pub fn initialized() -> (Server, Value) {
+        let mut server = Server::start();
+        let init = server.request(
+            "initialize",
+            json!({ "processId": null, "rootUri": null, "capabilities": {} }),
+        );
+        server.notify("initialized", json!({}));
+        (server, init["capabilities"].clone())
+    }
+
+    /// Opens `text` as version 1 of `uri`.
+    pub fn open(&mut self, uri: &str, text: &str) {
+        self.notify(
+            "textDocument/didOpen",
+            json!({ "textDocument": { "uri": uri, "languageId": "arch", "version": 1, "text": text } }),
+        );
+    }
+
+    /// Every message until the response to request `id`, inclusive.
+    pub fn until_response(&mut self, id: i64) -> Vec<Value> {
+        let end = Instant::now() + DEADLINE;
+        let mut seen = Vec::new();
+        loop {
+            let left = end.saturating_duration_since(Instant::now());
+            let m = self
+                .incoming
+                .recv_timeout(left)
+                .expect("the server answers before the deadline");
+            let done = m["id"] == json!(id);
+            seen.push(m);
+            if done {
+                return seen;
+            }
+        }
+    }
+
+    /// `shutdown`, `exit`, and the process's exit status.
+    pub fn stop(mut self) -> std::process::ExitStatus {
+        self.request("shutdown", Value::Null);
+        self.notify("exit", Value::Null);
+        let end = Instant::now() + DEADLINE;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                return status;
+            }
+            assert!(Instant::now() < end, "the server exits after `exit`");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+/// A byte offset of `text` as an LSP position: line, UTF-16 column.
+pub fn position(text: &str, offset: usize) -> Value {
+    let before = &text[..offset];
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    json!({
+        "line": before.matches('\n').count(),
+        "character": before[line_start..].encode_utf16().count(),
+    })
+}
+
+/// The byte offset of an LSP position in `text` (UTF-16 columns; a column
+/// past the line's end is its end).
+pub fn offset(text: &str, pos: &Value) -> usize {
+    offset_at(
+        text,
+        pos["line"].as_u64().expect("a line") as usize,
+        pos["character"].as_u64().expect("a column") as usize,
+    )
+}
+
+/// As [`offset`], from a line and a UTF-16 column.
+pub fn offset_at(text: &str, line: usize, col: usize) -> usize {
+    let start: usize = text.split_inclusive('\n').take(line).map(str::len).sum();
+    let mut units = 0;
+    for (i, c) in text[start..].char_indices() {
+        if units >= col || c == '\n' {
+            return start + i;
+        }
+        units += c.len_utf16();
+    }
+    text.len()
+}
+
+/// `text` with `edits` (LSP TextEdits, non-overlapping) applied, last first.
+pub fn apply_edits(text: &str, edits: &[Value]) -> String {
+    let mut spans: Vec<(usize, usize, String)> = edits
+        .iter()
+        .map(|e| {
+            (
+                offset(text, &e["range"]["start"]),
+                offset(text, &e["range"]["end"]),
+                e["newText"].as_str().expect("newText").to_string(),
+            )
+        })
+        .collect();
+    spans.sort_by_key(|s| std::cmp::Reverse(s.0));
+    let mut out = text.to_string();
+    for (s, e, new) in spans {
+        out.replace_range(s..e, &new);
+    }
+    out
+}
+
+/// The entry of `archc estimate --format json DESIGN` for one copy.
+pub fn estimate_copy(design: &str, component: &str, datacenter: &str) -> Value {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_archc"))
+        .args(["estimate", design, "--format", "json"])
+        .output()
+        .expect("archc estimate runs");
+    let estimate: Value = serde_json::from_slice(&out.stdout).expect("estimate's JSON");
+    estimate["components"]
+        .as_array()
+        .expect("components")
+        .iter()
+        .find(|c| c["component"] == component && c["datacenter"] == datacenter)
+        .unwrap_or_else(|| panic!("{component}@{datacenter} in the estimate"))
+        .clone()
+}
