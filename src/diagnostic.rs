@@ -103,6 +103,12 @@ pub struct Diagnostic {
     pub notes: Vec<String>,
     pub component: Option<String>,
     pub datacenter: Option<String>,
+    /// The name that should replace the one the primary span names (or,
+    /// for a suppression, the rule name inside its `allow(…)`): the
+    /// did-you-mean, kept apart from the help's wording so that an editor's
+    /// quick fix does not depend on it. Not part of any output format.
+    #[serde(skip)]
+    pub suggestion: Option<String>,
 }
 
 impl Diagnostic {
@@ -128,6 +134,7 @@ impl Diagnostic {
             notes: Vec::new(),
             component: None,
             datacenter: None,
+            suggestion: None,
         }
     }
 
@@ -139,6 +146,19 @@ impl Diagnostic {
 
     pub fn help(mut self, text: impl Into<String>) -> Self {
         self.help = Some(text.into());
+        self
+    }
+
+    /// The help "did you mean `WORD`?", and `WORD` as the suggestion.
+    pub fn suggest(self, word: impl Into<String>) -> Self {
+        let word = word.into();
+        self.help(format!("did you mean `{word}`?"))
+            .suggestion(word)
+    }
+
+    /// `word` as the suggestion, the help left as it is.
+    pub fn suggestion(mut self, word: impl Into<String>) -> Self {
+        self.suggestion = Some(word.into());
         self
     }
 

@@ -68,15 +68,20 @@ pub fn collect(model: &Model) -> (Vec<Suppression>, Vec<Diagnostic>) {
         let rule = rest[..close].trim().to_string();
         if super::lookup(&rule).is_none() {
             let names = super::RULES.iter().map(|r| r.info().name);
-            let help = match crate::diagnostic::did_you_mean(&rule, names) {
+            let near = crate::diagnostic::did_you_mean(&rule, names);
+            let help = match &near {
                 Some(s) => format!("did you mean `{s}`?"),
                 None => "name a rule from `archc rules`".to_string(),
             };
-            diags.push(bad(
+            let d = bad(
                 c.span,
                 &format!("suppression of unknown rule `{rule}`"),
                 &help,
-            ));
+            );
+            diags.push(match near {
+                Some(s) => d.suggestion(s),
+                None => d,
+            });
             continue;
         }
         let after = rest[close + 1..].trim_start();

@@ -170,7 +170,7 @@ pub fn apply_overrides(file: &mut File, overrides: &[Override]) -> Vec<Diagnosti
             )
             .label("no such block, component or datacenter");
             d = match did_you_mean(&o.target.name, names) {
-                Some(s) => d.help(format!("did you mean `{s}`?")),
+                Some(s) => d.suggest(s),
                 None => d.help(
                     "name a block (`traffic`, `slo`, `assumptions`, `monitoring`), a component or a datacenter",
                 ),

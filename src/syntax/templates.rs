@@ -208,7 +208,7 @@ impl Templates<'_> {
             )
             .label("unknown template");
             d = match did_you_mean(&name.name, self.index.keys().map(String::as_str)) {
-                Some(s) => d.help(format!("did you mean `{s}`?")),
+                Some(s) => d.suggest(s),
                 None => {
                     d.help("declare it with `template NAME { … }`, or import the file that does")
                 }

@@ -35,9 +35,7 @@ fn is_word(s: &str) -> bool {
 /// is the rule name inside `allow(…)`, whose range `data` then carries
 /// (`{"replace": "spof", "range": …}`).
 pub(super) fn data(d: &Diagnostic, text: &str) -> Option<serde_json::Value> {
-    let help = d.help.as_deref()?;
-    let rest = help.strip_prefix("did you mean `")?;
-    let suggestion = &rest[..rest.find('`')?];
+    let suggestion = d.suggestion.as_deref()?;
     let (start, end) = (d.primary.span.start, d.primary.span.end);
     let found = text.get(start..end)?;
     if !is_word(suggestion) {

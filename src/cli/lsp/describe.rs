@@ -15,21 +15,7 @@ use lsp_types as lt;
 pub(super) fn hover(state: &State, at: &lt::TextDocumentPositionParams) -> Option<lt::Hover> {
     let path = uri_to_path(&at.text_document.uri);
     let text = state.docs.get(&path)?;
-    let offset = offset_of(text, at.position)?;
-    let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
-    let start = text[..offset]
-        .char_indices()
-        .rev()
-        .take_while(|(_, c)| is_word(*c))
-        .last()
-        .map_or(offset, |(i, _)| i);
-    let end = text[offset..]
-        .char_indices()
-        .find(|(_, c)| !is_word(*c))
-        .map_or(text.len(), |(i, _)| offset + i);
-    if start >= end {
-        return None;
-    }
+    let (start, end) = super::word_span(text, offset_of(text, at.position)?)?;
     let word = &text[start..end];
     let md = match scan::context(text, end) {
         Ctx::Allow => rule_doc(word)?,

@@ -97,13 +97,7 @@ impl State {
         let design = PathBuf::from(root);
         let config = super::inputs::config_for(&design).unwrap_or_default();
         let rules = super::inputs::import_rules(&design, &config);
-        let docs = &self.docs;
-        let loader = |p: &str| -> Result<String, String> {
-            match docs.get(p) {
-                Some(t) => Ok(t.clone()),
-                None => super::inputs::read_import(p),
-            }
-        };
+        let loader = buffer_loader(&self.docs);
         Some(archc::sources::load(root, text, &loader, &rules))
     }
 
@@ -523,13 +517,7 @@ fn analyse(state: &mut State, path: &str) -> Vec<Notification> {
         assumptions: config.assumptions.clone(),
     };
     let rules = super::inputs::import_rules(&design, &config);
-    let docs = &state.docs;
-    let loader = |p: &str| -> Result<String, String> {
-        match docs.get(p) {
-            Some(t) => Ok(t.clone()),
-            None => super::inputs::read_import(p),
-        }
-    };
+    let loader = buffer_loader(&state.docs);
     let today = super::today();
     // Typing a `key_count` digit by digit leaves a placement per value;
     // a bound keeps a long session's memory flat.
@@ -669,7 +657,12 @@ fn word_at<'a>(
     let path = doc_path(&at.text_document.uri);
     let text = state.docs.get(&path)?;
     let analysis = state.analysis_for(&path)?;
-    let offset = offset_of(text, at.position)?;
+    let (start, end) = word_span(text, offset_of(text, at.position)?)?;
+    Some((analysis, &text[start..end]))
+}
+
+/// The byte range of the name (letters, digits, `_`, `-`) around `offset`.
+fn word_span(text: &str, offset: usize) -> Option<(usize, usize)> {
     let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
     let start = text[..offset]
         .char_indices()
@@ -681,7 +674,16 @@ fn word_at<'a>(
         .char_indices()
         .find(|(_, c)| !is_word(*c))
         .map_or(text.len(), |(i, _)| offset + i);
-    (start < end).then(|| (analysis, &text[start..end]))
+    (start < end).then_some((start, end))
+}
+
+/// The loader the library reads a design through: an open buffer from
+/// memory, any other file from disk.
+fn buffer_loader(docs: &HashMap<String, String>) -> impl Fn(&str) -> Result<String, String> + '_ {
+    move |p: &str| match docs.get(p) {
+        Some(t) => Ok(t.clone()),
+        None => super::inputs::read_import(p),
+    }
 }
 
 fn hover(state: &State, at: &lt::TextDocumentPositionParams) -> Option<lt::Hover> {
@@ -850,6 +852,11 @@ impl<'a> Lines<'a> {
         let mut starts = vec![0];
         starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
         Lines { text, starts }
+    }
+
+    /// One index per file of a design, in the map's order.
+    fn per_file(sources: &'a SourceMap) -> Vec<Lines<'a>> {
+        sources.files.iter().map(|f| Lines::new(&f.text)).collect()
     }
 
     /// As [`position`].

@@ -94,12 +94,7 @@ fn kind_of(d: &ast::Declaration) -> SymbolKind {
 /// and position.
 pub fn occurrences(loaded: &Loaded) -> Vec<Occurrence> {
     let names = declared(loaded);
-    let lines: Vec<Lines> = loaded
-        .sources
-        .files
-        .iter()
-        .map(|f| Lines::new(&f.text))
-        .collect();
+    let lines = Lines::per_file(&loaded.sources);
     let mut out = Vec::new();
     // `want`: the kinds the place may name; empty for a declaration.
     let mut push = |span: Span, name: &str, want: &[SymbolKind], declaration: bool| {

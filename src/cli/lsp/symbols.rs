@@ -141,12 +141,7 @@ pub fn workspace(state: &State, p: &lt::WorkspaceSymbolParams) -> Vec<lt::Worksp
         let Some(loaded) = state.load(root) else {
             continue;
         };
-        let lines: Vec<Lines> = loaded
-            .sources
-            .files
-            .iter()
-            .map(|f| Lines::new(&f.text))
-            .collect();
+        let lines = Lines::per_file(&loaded.sources);
         for item in &loaded.file.items {
             let (name, span, kind, detail) = match item {
                 Item::Declaration(d) => {

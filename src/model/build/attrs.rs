@@ -38,7 +38,7 @@ impl Cx {
                 )
                 .label("unknown attribute");
                 d = match did_you_mean(name, allowed.iter().copied()) {
-                    Some(s) => d.help(format!("did you mean `{s}`?")),
+                    Some(s) => d.suggest(s),
                     None => d.help(format!("{what} takes: {}", allowed.join(", "))),
                 };
                 self.push(d);
@@ -297,18 +297,23 @@ impl Cx {
         if let Some((_, v)) = options.iter().find(|(w, _)| *w == word) {
             return Some(Setting::given(*v, a.value.span));
         }
-        let help = match did_you_mean(word, words.iter().copied()) {
+        let near = did_you_mean(word, words.iter().copied());
+        let help = match &near {
             Some(s) => format!(
                 "did you mean `{s}`? `{name}` is one of {}",
                 quote_list(&words)
             ),
             None => format!("`{name}` is one of {}", quote_list(&words)),
         };
-        self.invalid(
+        let mut d = Diagnostic::error(
+            Code::InvalidValue,
             a.value.span,
             format!("`{word}` is not a valid `{name}`"),
-            &help,
-        );
+        )
+        .label("invalid value")
+        .help(help);
+        d.suggestion = near.map(str::to_string);
+        self.push(d);
         None
     }
 }

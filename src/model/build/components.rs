@@ -264,7 +264,7 @@ impl Cx {
         )
         .label("unknown datacenter");
         d = match did_you_mean(n, names.dc_ids.keys().map(String::as_str)) {
-            Some(s) => d.help(format!("did you mean `{s}`?")),
+            Some(s) => d.suggest(s),
             None if names.dc_ids.is_empty() => {
                 d.help("declare it: `datacenter NAME { region = \"…\" }`")
             }
@@ -284,7 +284,7 @@ impl Cx {
         )
         .label("unknown component");
         d = match did_you_mean(n, names.comp_ids.keys().map(String::as_str)) {
-            Some(s) => d.help(format!("did you mean `{s}`?")),
+            Some(s) => d.suggest(s),
             None => d.help(format!("declare it, for example `{kind} {n}`")),
         };
         self.push(d);

@@ -252,7 +252,7 @@ impl Cx {
                                 )
                                 .label("unknown role");
                                 d = match did_you_mean(other, ["replicas", "primary"]) {
-                                    Some(s) => d.help(format!("did you mean `{s}`?")),
+                                    Some(s) => d.suggest(s),
                                     None => {
                                         d.help("address `.primary` or `.replicas` of a database")
                                     }
@@ -413,9 +413,11 @@ impl Cx {
             )
             .label("not a class");
             match near_class {
-                Some(s) => d.help(format!(
-                    "did you mean `{s}`? the classes are `static`, `read` and `write`"
-                )),
+                Some(s) => d
+                    .help(format!(
+                        "did you mean `{s}`? the classes are `static`, `read` and `write`"
+                    ))
+                    .suggestion(s),
                 None => d.help(
                     "label flows with `static`, `read`, `write`, and optionally a share (`10%`), a call count (`x10`) or `all-shards`",
                 ),
@@ -429,7 +431,7 @@ impl Cx {
             .label("not a label");
             match (calls, near_scatter.or(near_class)) {
                 (Some(n), _) => d.help(format!("a call count is `x` and a whole number: `x{n}`")),
-                (None, Some(s)) => d.help(format!("did you mean `{s}`?")),
+                (None, Some(s)) => d.suggest(s),
                 (None, None) => d.help(
                     "after a class a label takes a share (`10%`), a call count (`x10`) and `all-shards`",
                 ),

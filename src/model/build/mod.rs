@@ -177,7 +177,7 @@ impl Cx {
                         )
                         .label("not a component kind");
                         diag = match did_you_mean(kind_word, words) {
-                            Some(s) => diag.help(format!("did you mean `{s}`?")),
+                            Some(s) => diag.suggest(s),
                             None => diag.help(
                                 "the kinds are `client`, `dns`, `cdn`, `lb`, `service`, `cache`, `database`, `queue`, `storage`, and `datacenter`",
                             ),

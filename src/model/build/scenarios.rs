@@ -263,7 +263,7 @@ impl Cx {
                 .map(String::as_str)
                 .chain(dc_ids.keys().map(String::as_str));
             d = match did_you_mean(name, candidates) {
-                Some(s) => d.help(format!("did you mean `{s}`?")),
+                Some(s) => d.suggest(s),
                 None => d.help("name a declared component or datacenter"),
             };
             self.push(d);
@@ -405,7 +405,7 @@ impl Cx {
                 )
                 .label("not a metric");
                 d = match did_you_mean(m, schema::METRICS.iter().copied()) {
-                    Some(s) => d.help(format!("did you mean `{s}`?")),
+                    Some(s) => d.suggest(s),
                     None => d.help(format!("the metrics are {}", quote_list(schema::METRICS))),
                 };
                 self.push(d);
